@@ -1,0 +1,3 @@
+from wholefamily.cli import main
+
+main()
