@@ -64,7 +64,7 @@ def _trouble_span(c: County, pid: I64, domain: int, lo: I64, hi: I64) -> tuple[I
 
 def _level_mult(c: County, pid: I64) -> npt.NDArray[np.float64]:
     lvl = c.hh.level[c.people.hh[pid]]
-    return np.where(lvl >= 1, 3.0, 1.0)
+    return np.where(lvl >= 1, 1.6, 1.0)
 
 
 def _age_window(c: County, pid: I64, lo_age: float, hi_age: float) -> tuple[I64, I64]:
@@ -271,7 +271,7 @@ def careers(c: County) -> tuple[Cols, Cols]:
     on_w, on_s, on_e, off_w, off_s, off_e = _spells_alternating(
         rng, pid[ch], lo[ch], hi[ch], 420.0, 150.0)
     add_emp(on_w, on_s, on_e)
-    claims = rng.random(len(off_w)) < 0.75
+    claims = rng.random(len(off_w)) < 0.5
     code = np.where(rng.random(len(off_w)) < 0.8, "UC_SEARCHING", "JSA")
     add_ben(off_w[claims], off_s[claims] + rng.integers(0, 14, int(claims.sum())),
             off_e[claims], code[claims])
@@ -386,8 +386,8 @@ def health(c: County) -> Cols:
     add(w, d, "A_AND_E", rng.integers(0, 2, len(w)))
     services: tuple[tuple[str, float, float, int, float, float], ...] = (
         # service, from age, to age, trouble domain, base rate a year, trouble rate
-        ("CAMHS", 5, 18, P.MENTAL_HEALTH, 0.012, 0.9),
-        ("ADULT_MENTAL_HEALTH", 18, 90, P.MENTAL_HEALTH, 0.012, 0.8),
+        ("CAMHS", 5, 18, P.MENTAL_HEALTH, 0.005, 0.9),
+        ("ADULT_MENTAL_HEALTH", 18, 90, P.MENTAL_HEALTH, 0.005, 0.8),
         ("SUBSTANCE_MISUSE", 16, 70, P.SUBSTANCE, 0.002, 0.8),
         ("ALCOHOL", 18, 80, P.SUBSTANCE, 0.002, 0.6),
         ("HEALTH_VISITING_CONCERN", 0, 5, P.EARLY_YEARS | P.SOCIAL_CARE, 0.02, 0.9),
@@ -430,7 +430,7 @@ def social_care(c: County) -> Cols:
     start_l: list[I64] = []
     end_l: list[I64] = []
     ep_l: list[Any] = []
-    for episode, rate, mean_len in (("EARLY_HELP", 0.012, 200), ("CIN", 0.007, 300),
+    for episode, rate, mean_len in (("EARLY_HELP", 0.005, 200), ("CIN", 0.003, 300),
                                     ("CP", 0.0015, 330), ("CLA", 0.0006, 500)):
         w, d = poisson_in(rng, kids, rate * mult, lo, hi)
         who_l.append(w)

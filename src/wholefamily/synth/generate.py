@@ -35,7 +35,7 @@ from wholefamily.synth.population import FORENAMES, County, build_county
 from wholefamily.synth.render import Renderer, Table
 from wholefamily.synth.school import census_date, on_roll, school_terms
 from wholefamily.synth.timeline import EPOCH_DEFAULT, Timeline, age_at
-from wholefamily.synth.writer import FORMATS, CsvAppender, write_table
+from wholefamily.synth.writer import FORMATS, CsvAppender, TooManyRowsForXlsx, write_table
 
 FORMAT_CHOICES = (*FORMATS, "mixed")
 
@@ -232,7 +232,10 @@ def generate(cfg: SynthConfig, progress: Progress | None = None) -> SynthSummary
         for k, (name, make) in enumerate(build.plan(renderer), start=1):
             tick(f"writing {name}", k, steps)
             table: Table = make()
-            write_table(table, drop, formats[name])
+            try:
+                write_table(table, drop, formats[name])
+            except TooManyRowsForXlsx as exc:
+                raise SynthError(str(exc)) from None
             summary.rows[name] = table.n_rows
             summary.noise[name] = {kind: list(v) for kind, v in sorted(table.noise.items())}
             if table.pids is not None and table.n_rows:

@@ -517,7 +517,7 @@ def build_county(n_people: int, seed: int, timeline: Timeline) -> County:
     lvl_u = rng.random(n_hh)
     level = np.where(
         has_kids,
-        np.where(lvl_u < 0.085, 2, np.where(lvl_u < 0.20, 1, 0)),
+        np.where(lvl_u < 0.032, 2, np.where(lvl_u < 0.11, 1, 0)),
         np.where(lvl_u < 0.015, 2, np.where(lvl_u < 0.07, 1, 0)),
     )
     domains = np.zeros(n_hh, dtype=np.int64)
@@ -548,9 +548,9 @@ def build_county(n_people: int, seed: int, timeline: Timeline) -> County:
     age_ref = age_at(dob, timeline.ref)
     lvl = level[hh]
     c_u = rng.random(n)
-    workless_p = np.where(lvl == 2, 0.30, np.where(lvl == 1, 0.12, 0.05))
-    workless_p = np.where(lone[...] & (kind == LEAD), workless_p + 0.2, workless_p)
-    churn_p = np.where(lvl > 0, 0.25, 0.13)
+    workless_p = np.where(lvl == 2, 0.30, np.where(lvl == 1, 0.08, 0.025))
+    workless_p = np.where(lone & (kind == LEAD), workless_p + 0.10, workless_p)
+    churn_p = np.where(lvl > 0, 0.15, 0.07)
     inactive_p = np.where((kind == PARTNER) & female, 0.10, 0.04)
     career = np.select(
         [c_u < workless_p, c_u < workless_p + churn_p, c_u < workless_p + churn_p + inactive_p],

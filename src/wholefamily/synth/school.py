@@ -108,9 +108,9 @@ def census_and_attendance(c: County) -> tuple[Cols, Cols]:
     att: dict[str, list[Any]] = {k: [] for k in (
         "pid", "school", "academic_year", "term", "possible", "authorised", "unauthorised",
         "term_last_day")}
-    base = 0.03 * np.exp(0.5 * _normal(keyed_uniform(c.seed, "absence-base", np.arange(c.n_people))))
+    base = 0.027 * np.exp(0.5 * _normal(keyed_uniform(c.seed, "absence-base", np.arange(c.n_people))))
     lvl = c.hh.level[p.hh]
-    base = np.where(lvl == 1, base * 1.6, base)
+    base = np.where(lvl == 1, base * 1.3, base)
     unauth_share = 0.15 + 0.3 * keyed_uniform(c.seed, "unauth-share", np.arange(c.n_people))
     for term in school_terms(c):
         cd = census_date(term)
