@@ -60,13 +60,16 @@ def _progress() -> Progress:
 def run_synth(people: int, seed: int, as_of: str, dest: Path, fmt: str, force: bool,
               epoch: int, noise_scale: float, noise_file: Path | None) -> None:
     from wholefamily.synth import NoiseConfigError, SynthConfig, SynthError, generate
-    from wholefamily.synth.noise import load_overrides
+    from wholefamily.synth.generate import validate
+    from wholefamily.synth.noise import load_overrides, rates_for
 
     try:
         overrides = load_overrides(noise_file) if noise_file else None
         cfg = SynthConfig(people=people, seed=seed, as_of=parse_date(as_of, "--as-of"), out=dest,
                           fmt=fmt, force=force, epoch=epoch, noise_scale=noise_scale,
                           noise_overrides=overrides)
+        validate(cfg)  # before any output, so a bad argument prints one line only
+        rates_for(noise_scale, overrides)
         with _progress() as bar:
             task = bar.add_task("synth", total=1)
 

@@ -25,6 +25,7 @@ from wholefamily.synth.render import (
     num,
     overlaps_window,
     s,
+    zfill,
 )
 
 Counts = dict[str, tuple[int, int]]
@@ -240,8 +241,7 @@ def housing(r: Renderer, ev: dict[str, Any]) -> Table:
     keys = (ev["key"],)
     cols = r.person(src, pid, ev["event_date"], keys, counts)
     ten = ev["tenancy"]
-    tref = np.where(ten >= 0, "TEN" + np.char.zfill(np.maximum(ten, 0).astype(str), 7).astype(
-        object), "")
+    tref = np.where(ten >= 0, "TEN" + zfill(np.maximum(ten, 0), 7), "")
     cols.update(
         event_ref=s(r.ids.prefixed("HE", ev["key"], 8, "housing")), tenancy_ref=s(tref),
         event=s(ev["event"]), event_date=d(ev["event_date"]),

@@ -32,7 +32,7 @@ from wholefamily.synth import build
 from wholefamily.synth import population as P
 from wholefamily.synth.noise import rates_for
 from wholefamily.synth.population import FORENAMES, County, build_county
-from wholefamily.synth.render import Renderer, Table
+from wholefamily.synth.render import Renderer, Table, zfill
 from wholefamily.synth.school import census_date, on_roll, school_terms
 from wholefamily.synth.timeline import EPOCH_DEFAULT, Timeline, age_at
 from wholefamily.synth.writer import FORMATS, CsvAppender, TooManyRowsForXlsx, write_table
@@ -72,13 +72,11 @@ class SynthSummary:
 
 
 def person_id(pid: Any) -> Any:
-    return np.char.add("P", np.char.zfill(np.asarray(pid, dtype=np.int64).astype(str), 8)).astype(
-        object)
+    return "P" + zfill(pid, 8)
 
 
 def household_id(hh: Any) -> Any:
-    return np.char.add("H", np.char.zfill(np.asarray(hh, dtype=np.int64).astype(str), 7)).astype(
-        object)
+    return "H" + zfill(hh, 7)
 
 
 def _iso(days: Any) -> Any:
@@ -107,8 +105,10 @@ def validate(cfg: SynthConfig) -> None:
     parent = out.absolute().parent
     if not parent.is_dir():
         raise SynthError(f"--out {out}: the folder {parent} does not exist")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise SynthError(f"--out {out}: cannot write in {parent}")
+    try:  # the real test of a writable folder (os.access says yes to root everywhere)
+        Path(tempfile.mkdtemp(prefix=f".{out.name}.probe-", dir=parent)).rmdir()
+    except OSError as exc:
+        raise SynthError(f"--out {out}: cannot write in {parent}: {exc.strerror}") from None
 
 
 def source_formats(cfg: SynthConfig) -> dict[str, str]:

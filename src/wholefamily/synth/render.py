@@ -68,8 +68,15 @@ def num(values: npt.NDArray[np.float64]) -> Column:
     return Column("num", v, np.isnan(v))
 
 
-def _digits_str(values: I64, width: int) -> O:
-    return np.char.zfill(values.astype(str), width).astype(object)
+def zfill(values: npt.ArrayLike, width: int) -> O:
+    """Whole numbers as zero-padded text (numpy's own zfill fails on empty arrays)."""
+    arr = np.asarray(values, dtype=np.int64)
+    if arr.size == 0:
+        return np.array([], dtype=object)
+    return np.asarray(np.char.zfill(arr.astype(str), width).astype(object), dtype=object)
+
+
+_digits_str = zfill
 
 
 # ---------------------------------------------------------------------------
@@ -276,6 +283,6 @@ def _finish(r: Renderer, source: str, pid: I64 | None, cols: dict[str, Column],
 
 __all__ = [
     "MISSING_DAY", "B", "Column", "I64", "Ids", "O", "OPEN", "P", "Renderer", "Table",
-    "_finish", "_order", "_take", "address_date", "close_at_cut", "d", "i", "in_window",
+    "_finish", "_order", "_take", "address_date", "zfill", "close_at_cut", "d", "i", "in_window",
     "num", "overlaps_window", "s",
 ]

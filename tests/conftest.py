@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from wholefamily.synth import SynthConfig, generate  # noqa: E402
+
+AS_OF = date(2025, 3, 31)
+
+
+@pytest.fixture(scope="session")
+def county(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small county in CSV, generated once for the session."""
+    out = tmp_path_factory.mktemp("county") / "c"
+    generate(SynthConfig(people=4000, seed=11, as_of=AS_OF, out=out))
+    return out
+
+
+@pytest.fixture(scope="session")
+def big_county(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A county large enough for rates and prevalence."""
+    out = tmp_path_factory.mktemp("big") / "c"
+    generate(SynthConfig(people=30000, seed=5, as_of=AS_OF, out=out))
+    return out
