@@ -8,7 +8,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from wholefamily.synth import SynthConfig, generate  # noqa: E402
+from wholefamily.synth import SynthConfig, generate
 
 AS_OF = date(2025, 3, 31)
 

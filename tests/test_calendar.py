@@ -1,3 +1,4 @@
+import itertools
 from datetime import date
 
 import pytest
@@ -7,8 +8,14 @@ from wholefamily.sources.calendar import Term, easter_sunday, term_bounds, term_
 
 @pytest.mark.parametrize(
     ("year", "easter"),
-    [(2019, date(2019, 4, 21)), (2024, date(2024, 3, 31)), (2025, date(2025, 4, 20)),
-     (2026, date(2026, 4, 5)), (2038, date(2038, 4, 25)), (2008, date(2008, 3, 23))],
+    [
+        (2019, date(2019, 4, 21)),
+        (2024, date(2024, 3, 31)),
+        (2025, date(2025, 4, 20)),
+        (2026, date(2026, 4, 5)),
+        (2038, date(2038, 4, 25)),
+        (2008, date(2008, 3, 23)),
+    ],
 )
 def test_easter(year: int, easter: date) -> None:
     assert easter_sunday(year) == easter
@@ -26,7 +33,7 @@ def test_terms_are_bounded_by_easter() -> None:
 def test_terms_tile_the_calendar() -> None:
     terms = terms_between(date(2020, 8, 1), date(2026, 7, 31))
     assert len(terms) == 18
-    for a, b in zip(terms, terms[1:], strict=False):
+    for a, b in itertools.pairwise(terms):
         assert (b.first_day - a.last_day).days == 1
 
 

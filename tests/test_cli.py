@@ -15,8 +15,9 @@ WF = [sys.executable, "-m", "wholefamily"]
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*WF, *args], capture_output=True, text=True, cwd=cwd, check=False,
-                          timeout=300)
+    return subprocess.run(
+        [*WF, *args], capture_output=True, text=True, cwd=cwd, check=False, timeout=300
+    )
 
 
 def assert_one_line_error(res: subprocess.CompletedProcess[str], needle: str) -> None:
@@ -57,25 +58,30 @@ def test_bad_noise_file(tmp_path: Path) -> None:
     res = run("synth", "--people", "100", "--out", str(tmp_path / "o"), "--noise", str(bad))
     assert_one_line_error(res, "from 0 to 1")
     bad.write_text("nowhere: {typo: 0.1}\n")
-    assert_one_line_error(run("synth", "--out", str(tmp_path / "o"), "--noise", str(bad)),
-                          "unknown source")
+    assert_one_line_error(
+        run("synth", "--out", str(tmp_path / "o"), "--noise", str(bad)), "unknown source"
+    )
     bad.write_text("[unclosed\n")
-    assert_one_line_error(run("synth", "--out", str(tmp_path / "o"), "--noise", str(bad)),
-                          "not valid")
-    assert_one_line_error(run("synth", "--out", str(tmp_path / "o"), "--noise",
-                              str(tmp_path / "missing.json")), "cannot read")
+    assert_one_line_error(
+        run("synth", "--out", str(tmp_path / "o"), "--noise", str(bad)), "not valid"
+    )
+    assert_one_line_error(
+        run("synth", "--out", str(tmp_path / "o"), "--noise", str(tmp_path / "missing.json")),
+        "cannot read",
+    )
 
 
 def test_unwritable_output(tmp_path: Path) -> None:
     a_file = tmp_path / "file"
     a_file.write_text("x")
-    assert_one_line_error(run("synth", "--people", "50", "--out", str(a_file / "out")),
-                          "does not exist")
-    assert_one_line_error(run("synth", "--people", "50", "--out", str(a_file)),
-                          "not a folder")
+    assert_one_line_error(
+        run("synth", "--people", "50", "--out", str(a_file / "out")), "does not exist"
+    )
+    assert_one_line_error(run("synth", "--people", "50", "--out", str(a_file)), "not a folder")
     # /proc refuses new folders even to root.
-    assert_one_line_error(run("synth", "--people", "50", "--out", "/proc/wholefamily-out"),
-                          "cannot write")
+    assert_one_line_error(
+        run("synth", "--people", "50", "--out", "/proc/wholefamily-out"), "cannot write"
+    )
 
 
 def test_existing_folder_needs_force(tmp_path: Path) -> None:
@@ -93,8 +99,12 @@ def test_existing_folder_needs_force(tmp_path: Path) -> None:
 
 def test_interrupted_run_leaves_nothing(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    proc = subprocess.Popen([*WF, "synth", "--people", "400000", "--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*WF, "synth", "--people", "400000", "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     # Wait until the staging folder exists, then interrupt mid-write.
     deadline = time.time() + 60
     while time.time() < deadline and not any(tmp_path.glob(".out.partial-*/drop")):

@@ -12,9 +12,9 @@ from pathlib import Path
 import openpyxl
 import pyarrow.parquet as pq
 import pytest
+
 from conftest import AS_OF
 from truthcheck import tf2015_needs
-
 from wholefamily.sources.schema import SOURCES
 from wholefamily.synth import SynthConfig, generate
 from wholefamily.synth.noise import DEFAULT_RATES
@@ -27,8 +27,11 @@ def read(path: Path) -> list[dict[str, str]]:
 
 
 def digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_same_seed_same_bytes(tmp_path: Path) -> None:
@@ -37,8 +40,9 @@ def test_same_seed_same_bytes(tmp_path: Path) -> None:
         generate(SynthConfig(people=1500, seed=seed, as_of=AS_OF, out=out, fmt="mixed"))
     assert digest(a) == digest(b)
     assert {p.suffix for p in (a / "drop").iterdir()} >= {".csv", ".parquet"}
-    assert digest(a)["drop/gazetteer." + json.loads((a / "synth.json").read_text())[
-        "formats"]["gazetteer"]] != digest(c).get("drop/gazetteer.csv", "")
+    assert digest(a)[
+        "drop/gazetteer." + json.loads((a / "synth.json").read_text())["formats"]["gazetteer"]
+    ] != digest(c).get("drop/gazetteer.csv", "")
 
 
 def test_tf2015_prevalence_is_in_range(big_county: Path) -> None:
@@ -95,22 +99,29 @@ def test_no_noise_when_scaled_to_zero(tmp_path: Path) -> None:
     out = tmp_path / "clean"
     generate(SynthConfig(people=1500, seed=2, as_of=AS_OF, out=out, noise_scale=0.0))
     people = {r["person_id"]: r for r in read(out / "truth_people.csv")}
-    truth = {int(r["row"]): r["person_id"] for r in read(out / "truth_records.csv")
-             if r["source"] == "police_offences"}
+    truth = {
+        int(r["row"]): r["person_id"]
+        for r in read(out / "truth_records.csv")
+        if r["source"] == "police_offences"
+    }
     rows = read(out / "drop" / "police_offences.csv")
     assert rows
     for i, row in enumerate(rows, start=1):
         t = people[truth[i]]
-        assert (row["forename"], row["surname"], row["dob"]) == (t["forename"], t["surname"],
-                                                                 t["dob"])
+        assert (row["forename"], row["surname"], row["dob"]) == (
+            t["forename"],
+            t["surname"],
+            t["dob"],
+        )
         assert row["uprn"] != ""
 
 
 def test_moved_families_have_records_at_both_addresses(big_county: Path) -> None:
     gaz = {r["uprn"]: r["postcode"] for r in read(big_county / "drop" / "gazetteer.csv")}
     moves = {r["household_id"]: r for r in read(big_county / "truth_moves.csv")}
-    household = {r["person_id"]: r["household_id"] for r in
-                 read(big_county / "truth_households.csv")}
+    household = {
+        r["person_id"]: r["household_id"] for r in read(big_county / "truth_households.csv")
+    }
     truth = defaultdict(dict)
     for r in read(big_county / "truth_records.csv"):
         truth[r["source"]][int(r["row"])] = r["person_id"]
@@ -127,8 +138,11 @@ def test_moved_families_have_records_at_both_addresses(big_county: Path) -> None
             pc = pc if " " in pc else pc[:-3] + " " + pc[-3:]
             old, new = gaz[mv["from_uprn"]], gaz[mv["to_uprn"]]
             text = row[date_col]
-            when = (date(*map(int, reversed(text.split("/")))) if "/" in text
-                    else date.fromisoformat(text))
+            when = (
+                date(*map(int, reversed(text.split("/"))))
+                if "/" in text
+                else date.fromisoformat(text)
+            )
             if pc == old:
                 seen[hid].add("old")
             elif pc == new:
@@ -172,12 +186,18 @@ def test_two_drops_of_one_county_agree(tmp_path: Path) -> None:
     generate(SynthConfig(people=2000, seed=8, as_of=date(2025, 6, 30), out=b))
 
     def ids(out: Path, source: str, col: str) -> dict[str, str]:
-        truth = {int(r["row"]): r["person_id"] for r in read(out / "truth_records.csv")
-                 if r["source"] == source}
+        truth = {
+            int(r["row"]): r["person_id"]
+            for r in read(out / "truth_records.csv")
+            if r["source"] == source
+        }
         return {truth[i]: r[col] for i, r in enumerate(read(out / "drop" / f"{source}.csv"), 1)}
 
-    for source, col in (("school_census", "upn"), ("health", "nhs_number"),
-                        ("police_offences", "person_ref")):
+    for source, col in (
+        ("school_census", "upn"),
+        ("health", "nhs_number"),
+        ("police_offences", "person_ref"),
+    ):
         first, second = ids(a, source, col), ids(b, source, col)
         common = first.keys() & second.keys()
         assert common, source

@@ -46,10 +46,14 @@ def test_truth_is_beside_the_drop_never_inside(county: Path) -> None:
     for name in ("truth_records.csv", "truth_households.csv", "truth_people.csv"):
         assert (county / name).is_file()
     assert read(county / "truth_records.csv")[0] == ["source", "row", "person_id"]
-    assert read(county / "truth_households.csv")[0] == ["household_id", "person_id", "role",
-                                                        "uprn"]
-    assert read(county / "truth_people.csv")[0] == ["person_id", "forename", "surname", "dob",
-                                                    "sex"]
+    assert read(county / "truth_households.csv")[0] == ["household_id", "person_id", "role", "uprn"]
+    assert read(county / "truth_people.csv")[0] == [
+        "person_id",
+        "forename",
+        "surname",
+        "dob",
+        "sex",
+    ]
 
 
 @pytest.mark.parametrize("name", [n for n in SOURCES if n != "gazetteer"])

@@ -27,8 +27,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-bench_app = typer.Typer(help="Benchmarks: measured figures for docs/benchmarks.md.",
-                        no_args_is_help=True)
+bench_app = typer.Typer(
+    help="Benchmarks: measured figures for docs/benchmarks.md.", no_args_is_help=True
+)
 app.add_typer(bench_app, name="bench")
 
 console = Console(stderr=True)
@@ -53,21 +54,44 @@ def parse_date(value: str, option: str) -> date:
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description:<32}"), BarColumn(), TextColumn(
-        "{task.completed}/{task.total}"), TimeElapsedColumn(), console=console, transient=False)
+    return Progress(
+        TextColumn("{task.description:<32}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
 
 
-def run_synth(people: int, seed: int, as_of: str, dest: Path, fmt: str, force: bool,
-              epoch: int, noise_scale: float, noise_file: Path | None) -> None:
+def run_synth(
+    people: int,
+    seed: int,
+    as_of: str,
+    dest: Path,
+    fmt: str,
+    force: bool,
+    epoch: int,
+    noise_scale: float,
+    noise_file: Path | None,
+) -> None:
     from wholefamily.synth import NoiseConfigError, SynthConfig, SynthError, generate
     from wholefamily.synth.generate import validate
     from wholefamily.synth.noise import load_overrides, rates_for
 
     try:
         overrides = load_overrides(noise_file) if noise_file else None
-        cfg = SynthConfig(people=people, seed=seed, as_of=parse_date(as_of, "--as-of"), out=dest,
-                          fmt=fmt, force=force, epoch=epoch, noise_scale=noise_scale,
-                          noise_overrides=overrides)
+        cfg = SynthConfig(
+            people=people,
+            seed=seed,
+            as_of=parse_date(as_of, "--as-of"),
+            out=dest,
+            fmt=fmt,
+            force=force,
+            epoch=epoch,
+            noise_scale=noise_scale,
+            noise_overrides=overrides,
+        )
         validate(cfg)  # before any output, so a bad argument prints one line only
         rates_for(noise_scale, overrides)
         with _progress() as bar:
@@ -100,18 +124,25 @@ def run_synth(people: int, seed: int, as_of: str, dest: Path, fmt: str, force: b
 def synth(
     people: Annotated[int, typer.Option("--people", help="People in the county.")] = 10_000,
     seed: Annotated[int, typer.Option("--seed", help="Same seed, same county.")] = 1,
-    as_of: Annotated[str, typer.Option("--as-of", help="As-of date of the drop, YYYY-MM-DD.")]
-    = "2026-09-30",
-    dest: Annotated[Path, typer.Option("--out", help="Folder to write (drop/ and truth).")]
-    = Path("synthetic-county"),
+    as_of: Annotated[
+        str, typer.Option("--as-of", help="As-of date of the drop, YYYY-MM-DD.")
+    ] = "2026-09-30",
+    dest: Annotated[Path, typer.Option("--out", help="Folder to write (drop/ and truth).")] = Path(
+        "synthetic-county"
+    ),
     fmt: Annotated[str, typer.Option("--format", help="csv, xlsx, parquet or mixed.")] = "csv",
     force: Annotated[bool, typer.Option("--force", help="Replace a non-empty --out.")] = False,
-    epoch: Annotated[int, typer.Option(
-        "--epoch", help="The county's reference year; drops of one county share it.")] = 2025,
-    noise_scale: Annotated[float, typer.Option(
-        "--noise-scale", help="Multiply every identity-noise rate.")] = 1.0,
-    noise_file: Annotated[Path | None, typer.Option(
-        "--noise", help="JSON or YAML {source: {kind: rate}} overriding noise rates.")] = None,
+    epoch: Annotated[
+        int,
+        typer.Option("--epoch", help="The county's reference year; drops of one county share it."),
+    ] = 2025,
+    noise_scale: Annotated[
+        float, typer.Option("--noise-scale", help="Multiply every identity-noise rate.")
+    ] = 1.0,
+    noise_file: Annotated[
+        Path | None,
+        typer.Option("--noise", help="JSON or YAML {source: {kind: rate}} overriding noise rates."),
+    ] = None,
 ) -> None:
     """Generate a synthetic county: a drop of all 14 sources, with ground truth beside it."""
     run_synth(people, seed, as_of, dest, fmt, force, epoch, noise_scale, noise_file)
@@ -119,8 +150,9 @@ def synth(
 
 @app.command()
 def demo(
-    workspace: Annotated[Path, typer.Option("--workspace", help="Where the demo writes.")]
-    = DEMO_WORKSPACE,
+    workspace: Annotated[
+        Path, typer.Option("--workspace", help="Where the demo writes.")
+    ] = DEMO_WORKSPACE,
     people: Annotated[int, typer.Option("--people")] = 20_000,
 ) -> None:
     """The whole product on a small synthetic county, as far as it goes."""
@@ -144,8 +176,20 @@ def bench_synth(
     import time
 
     with tempfile.TemporaryDirectory(prefix="wholefamily-bench-") as tmp:
-        cmd = [sys.executable, "-m", "wholefamily", "synth", "--people", str(people), "--seed",
-               str(seed), "--format", fmt, "--out", str(Path(tmp) / "county")]
+        cmd = [
+            sys.executable,
+            "-m",
+            "wholefamily",
+            "synth",
+            "--people",
+            str(people),
+            "--seed",
+            str(seed),
+            "--format",
+            fmt,
+            "--out",
+            str(Path(tmp) / "county"),
+        ]
         start = time.perf_counter()
         done = subprocess.run(cmd, capture_output=True, text=True, check=False)
         wall = time.perf_counter() - start
@@ -153,9 +197,11 @@ def bench_synth(
         if done.returncode != 0:
             fail(f"synth failed: {done.stderr.strip().splitlines()[-1:]}")
         size = sum(f.stat().st_size for f in Path(tmp).rglob("*") if f.is_file())
-    out.print(f"synth --people {people:,} --format {fmt}: {wall:.1f} s wall, "
-              f"{peak_kb / 1024:.0f} MiB peak RSS, {size / 2**20:.0f} MiB written "
-              f"({platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()})")
+    out.print(
+        f"synth --people {people:,} --format {fmt}: {wall:.1f} s wall, "
+        f"{peak_kb / 1024:.0f} MiB peak RSS, {size / 2**20:.0f} MiB written "
+        f"({platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()})"
+    )
 
 
 def main() -> None:

@@ -3,7 +3,13 @@
 The public API is `generate(SynthConfig(...))`; everything else is internal.
 """
 
-from wholefamily.synth.generate import FORMAT_CHOICES, SynthConfig, SynthError, SynthSummary, generate
+from wholefamily.synth.generate import (
+    FORMAT_CHOICES,
+    SynthConfig,
+    SynthError,
+    SynthSummary,
+    generate,
+)
 from wholefamily.synth.noise import KINDS as NOISE_KINDS
 from wholefamily.synth.noise import NoiseConfigError
 

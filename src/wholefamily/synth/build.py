@@ -10,7 +10,6 @@ import numpy as np
 from wholefamily.synth import events as E
 from wholefamily.synth import school as S
 from wholefamily.synth.render import (
-    OPEN,
     I64,
     Renderer,
     Table,
@@ -54,8 +53,14 @@ def school_census(r: Renderer, cen: dict[str, Any]) -> Table:
     v = keyed_uniform(c.seed, "sen", pid)
     boost = np.where(c.hh.level[hh] == 2, 2.0, 1.0)
     sen = np.where(v < 0.04 * boost, "E", np.where(v < 0.17 * boost, "K", "N")).astype(object)
-    cols.update(upn=s(r.ids.upn(pid)), school_urn=s(_urn(r, cen["school"])),
-                census_date=d(when), ncyear=i(cen["ncyear"]), fsm=s(fsm), sen=s(sen))
+    cols.update(
+        upn=s(r.ids.upn(pid)),
+        school_urn=s(_urn(r, cen["school"])),
+        census_date=d(when),
+        ncyear=i(cen["ncyear"]),
+        fsm=s(fsm),
+        sen=s(sen),
+    )
     return _finish(r, src, pid, cols, r.uk_dates(src, len(pid), keys, counts), counts)
 
 
@@ -68,9 +73,13 @@ def school_contacts(r: Renderer, ct: dict[str, Any]) -> Table:
     addr = r.address_index(src, pid, when, keys, counts)
     pc = r.postcode(src, addr, keys, counts)
     cols = {
-        "upn": s(r.ids.upn(pupil)), "contact_forename": s(fn), "contact_surname": s(sn),
-        "relationship": s(ct["rel"]), "parental_responsibility": s(ct["pr"]),
-        "contact_address_line1": s(r.c.gaz.line1[addr]), "contact_postcode": s(pc),
+        "upn": s(r.ids.upn(pupil)),
+        "contact_forename": s(fn),
+        "contact_surname": s(sn),
+        "relationship": s(ct["rel"]),
+        "parental_responsibility": s(ct["pr"]),
+        "contact_address_line1": s(r.c.gaz.line1[addr]),
+        "contact_postcode": s(pc),
         "contact_phone": s(r.ids.phone(pid)),
     }
     return _finish(r, src, pid, cols, np.zeros(len(pid), bool), counts)
@@ -82,8 +91,10 @@ def school_attendance(r: Renderer, att: dict[str, Any]) -> Table:
     o = _order(att["term_last_day"], c.school_urns[att["school"]], att["pid"])
     att = _take(att, o)
     cols = {
-        "upn": s(r.ids.upn(att["pid"])), "school_urn": s(_urn(r, att["school"])),
-        "academic_year": s(att["academic_year"]), "term": s(att["term"]),
+        "upn": s(r.ids.upn(att["pid"])),
+        "school_urn": s(_urn(r, att["school"])),
+        "academic_year": s(att["academic_year"]),
+        "term": s(att["term"]),
         "sessions_possible": i(att["possible"]),
         "sessions_authorised_absence": i(att["authorised"]),
         "sessions_unauthorised_absence": i(att["unauthorised"]),
@@ -100,8 +111,10 @@ def school_exclusions(r: Renderer, ex: dict[str, Any]) -> Table:
     sessions = ex["sessions"]
     cols = {
         "exclusion_ref": s(r.ids.prefixed("EX", ex["key"], 8, "exclusion")),
-        "upn": s(r.ids.upn(ex["pid"])), "school_urn": s(_urn(r, ex["school"])),
-        "start_date": d(ex["start_date"]), "category": s(ex["category"]),
+        "upn": s(r.ids.upn(ex["pid"])),
+        "school_urn": s(_urn(r, ex["school"])),
+        "start_date": d(ex["start_date"]),
+        "category": s(ex["category"]),
         "sessions": i(sessions, sessions < 0),
     }
     uk = r.uk_dates(src, len(ex["pid"]), keys, counts)
@@ -119,8 +132,10 @@ def police_offences(r: Renderer, ev: dict[str, Any]) -> Table:
     cols.update(
         offence_ref=s(r.ids.prefixed("OF", ev["key"], 9, "offence")),
         person_ref=s(r.ids.prefixed("WXP", pid, 8, "police-person")),
-        offence_date=d(ev["offence_date"]), outcome_date=d(ev["outcome_date"]),
-        outcome=s(ev["outcome"]), offence_group=s(ev["offence_group"]),
+        offence_date=d(ev["offence_date"]),
+        outcome_date=d(ev["outcome_date"]),
+        outcome=s(ev["outcome"]),
+        offence_group=s(ev["offence_group"]),
     )
     return _finish(r, src, pid, cols, r.uk_dates(src, len(pid), keys, counts), counts)
 
@@ -134,8 +149,10 @@ def asb(r: Renderer, ev: dict[str, Any]) -> Table:
     pid = ev["pid"]
     cols = r.person(src, pid, ev["incident_date"], keys, counts)
     cols.update(
-        incident_ref=s(r.ids.prefixed("ASB", ev["key"], 8, "asb")), agency=s(ev["agency"]),
-        incident_date=d(ev["incident_date"]), intervention=s(ev["intervention"]),
+        incident_ref=s(r.ids.prefixed("ASB", ev["key"], 8, "asb")),
+        agency=s(ev["agency"]),
+        incident_date=d(ev["incident_date"]),
+        intervention=s(ev["intervention"]),
         housing_related=s(ev["housing_related"]),
     )
     return _finish(r, src, pid, cols, r.uk_dates(src, len(pid), keys, counts), counts)
@@ -151,7 +168,9 @@ def domestic_abuse(r: Renderer, ev: dict[str, Any]) -> Table:
     cols = r.person(src, pid, ev["incident_date"], keys, counts)
     cols.update(
         incident_ref=s(r.ids.prefixed("DA", ev["incident"], 8, "da")),
-        incident_date=d(ev["incident_date"]), role=s(ev["role"]), risk=s(ev["risk"]),
+        incident_date=d(ev["incident_date"]),
+        role=s(ev["role"]),
+        risk=s(ev["risk"]),
         marac=s(ev["marac"]),
     )
     # The incident's date is typed once: all its rows share the date format.
@@ -182,8 +201,10 @@ def dwp_benefits(r: Renderer, ev: dict[str, Any]) -> Table:
     cols = r.person(src, pid, address_date(r.c, ev["end_date"]), keys, counts)
     cols.update(
         claim_ref=s(r.ids.prefixed("CL", ev["claim"], 9, "claim")),
-        nino=s(_nino(r, src, pid, keys, counts)), benefit=s(ev["benefit"]),
-        start_date=d(ev["start_date"]), end_date=d(ev["end_date"]),
+        nino=s(_nino(r, src, pid, keys, counts)),
+        benefit=s(ev["benefit"]),
+        start_date=d(ev["start_date"]),
+        end_date=d(ev["end_date"]),
     )
     return _finish(r, src, pid, cols, r.uk_dates(src, len(pid), keys, counts), counts)
 
@@ -197,8 +218,10 @@ def employment(r: Renderer, ev: dict[str, Any]) -> Table:
     cols = r.person(src, pid, address_date(r.c, ev["end_date"]), keys, counts)
     cols.update(
         employment_ref=s(r.ids.prefixed("EM", ev["key"], 9, "employment")),
-        nino=s(_nino(r, src, pid, keys, counts)), start_date=d(ev["start_date"]),
-        end_date=d(ev["end_date"]), weekly_hours=i(ev["weekly_hours"]),
+        nino=s(_nino(r, src, pid, keys, counts)),
+        start_date=d(ev["start_date"]),
+        end_date=d(ev["end_date"]),
+        weekly_hours=i(ev["weekly_hours"]),
     )
     return _finish(r, src, pid, cols, r.uk_dates(src, len(pid), keys, counts), counts)
 
@@ -210,8 +233,12 @@ def health(r: Renderer, ev: dict[str, Any]) -> Table:
     pid = ev["pid"]
     keys = (ev["key"],)
     cols = r.person(src, pid, address_date(r.c, ev["end_date"]), keys, counts)
-    cols.update(nhs_number=s(r.ids.nhs(pid)), service=s(ev["service"]),
-                start_date=d(ev["start_date"]), end_date=d(ev["end_date"]))
+    cols.update(
+        nhs_number=s(r.ids.nhs(pid)),
+        service=s(ev["service"]),
+        start_date=d(ev["start_date"]),
+        end_date=d(ev["end_date"]),
+    )
     return _finish(r, src, pid, cols, r.uk_dates(src, len(pid), keys, counts), counts)
 
 
@@ -225,9 +252,12 @@ def social_care(r: Renderer, ev: dict[str, Any]) -> Table:
     m = ev["missing_episodes"]
     cols.update(
         episode_ref=s(r.ids.prefixed("EP", ev["key"], 8, "episode")),
-        child_ref=s(r.ids.prefixed("CR", pid, 7, "child-ref")), episode=s(ev["episode"]),
-        start_date=d(ev["start_date"]), end_date=d(ev["end_date"]),
-        category=s(ev["category"]), missing_episodes=i(m, m < 0),
+        child_ref=s(r.ids.prefixed("CR", pid, 7, "child-ref")),
+        episode=s(ev["episode"]),
+        start_date=d(ev["start_date"]),
+        end_date=d(ev["end_date"]),
+        category=s(ev["category"]),
+        missing_episodes=i(m, m < 0),
     )
     return _finish(r, src, pid, cols, r.uk_dates(src, len(pid), keys, counts), counts)
 
@@ -243,8 +273,10 @@ def housing(r: Renderer, ev: dict[str, Any]) -> Table:
     ten = ev["tenancy"]
     tref = np.where(ten >= 0, "TEN" + zfill(np.maximum(ten, 0), 7), "")
     cols.update(
-        event_ref=s(r.ids.prefixed("HE", ev["key"], 8, "housing")), tenancy_ref=s(tref),
-        event=s(ev["event"]), event_date=d(ev["event_date"]),
+        event_ref=s(r.ids.prefixed("HE", ev["key"], 8, "housing")),
+        tenancy_ref=s(tref),
+        event=s(ev["event"]),
+        event_date=d(ev["event_date"]),
         arrears_amount=num(ev["arrears_amount"]),
     )
     return _finish(r, src, pid, cols, r.uk_dates(src, len(pid), keys, counts), counts)
@@ -260,10 +292,13 @@ def referrals(r: Renderer, ev: dict[str, Any]) -> Table:
     cols = r.person(src, pid, ev["referral_date"], keys, counts)
     cols.update(
         referral_ref=s(r.ids.prefixed("RF", ev["referral"], 7, "referral")),
-        referral_date=d(ev["referral_date"]), referrer_agency=s(ev["referrer_agency"]),
-        referrer_name=s(ev["referrer_name"]), family_role=s(ev["family_role"]),
+        referral_date=d(ev["referral_date"]),
+        referrer_agency=s(ev["referrer_agency"]),
+        referrer_name=s(ev["referrer_name"]),
+        family_role=s(ev["family_role"]),
         family_ref=s(r.ids.prefixed("FAM", ev["referral"], 6, "family-ref")),
-        needs=s(ev["needs"]), consent=s(ev["consent"]),
+        needs=s(ev["needs"]),
+        consent=s(ev["consent"]),
     )
     uk = r.uk_dates(src, len(pid), (ev["referral"],), counts)
     return _finish(r, src, pid, cols, uk, counts)
@@ -272,9 +307,13 @@ def referrals(r: Renderer, ev: dict[str, Any]) -> Table:
 def gazetteer(r: Renderer) -> Table:
     g = r.c.gaz
     cols = {
-        "uprn": s(g.uprn.astype(str).astype(object)), "address_line1": s(g.line1),
-        "address_line2": s(g.line2), "town": s(g.town), "postcode": s(g.postcode),
-        "district": s(g.district), "lsoa": s(g.lsoa),
+        "uprn": s(g.uprn.astype(str).astype(object)),
+        "address_line1": s(g.line1),
+        "address_line2": s(g.line2),
+        "town": s(g.town),
+        "postcode": s(g.postcode),
+        "district": s(g.district),
+        "lsoa": s(g.lsoa),
     }
     return _finish(r, "gazetteer", None, cols, np.zeros(len(g.uprn), bool), {})
 
@@ -332,6 +371,3 @@ def plan(r: Renderer) -> list[tuple[str, Callable[[], Table]]]:
         ("housing", lambda: housing(r, E.housing(c))),
         ("referrals", lambda: referrals(r, E.referrals(c))),
     ]
-
-
-__all__ = ["OPEN", "plan"]

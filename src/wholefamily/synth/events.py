@@ -10,6 +10,7 @@ when the family improves.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,6 @@ from wholefamily.synth import population as P
 from wholefamily.synth.population import County
 from wholefamily.synth.rand import stream
 from wholefamily.synth.timeline import day, years_days
-from datetime import date
 
 I64 = npt.NDArray[np.int64]
 Cols = dict[str, Any]
@@ -82,8 +82,12 @@ def offences(c: County) -> Cols:
     lo, hi = _age_window(c, pid, 10, 70)
     base = np.where(p.female, 0.004, 0.014) * _level_mult(c, pid)
     young_lo, young_hi = _age_window(c, pid, 14, 26)
-    tw, ta, tb = _trouble_span(c, pid[~p.female | (p.kind == P.CHILD)], P.CRIME,
-                               *_age_window(c, pid[~p.female | (p.kind == P.CHILD)], 10, 45))
+    tw, ta, tb = _trouble_span(
+        c,
+        pid[~p.female | (p.kind == P.CHILD)],
+        P.CRIME,
+        *_age_window(c, pid[~p.female | (p.kind == P.CHILD)], 10, 45),
+    )
     who, d = _cat(
         poisson_in(rng, pid, base, lo, hi),
         poisson_in(rng, pid, np.where(p.female, 0.004, 0.02), young_lo, young_hi),
@@ -95,18 +99,32 @@ def offences(c: County) -> Cols:
     u = rng.random(n)
     outcome = np.where(
         youth,
-        np.select([u < 0.30, u < 0.55, u < 0.78, u < 0.9],
-                  ["YOUTH_CAUTION", "YOUTH_CONDITIONAL_CAUTION", "CONVICTION",
-                   "COMMUNITY_RESOLUTION"], "NO_FURTHER_ACTION"),
-        np.select([u < 0.45, u < 0.62, u < 0.74, u < 0.88],
-                  ["CONVICTION", "CAUTION", "CONDITIONAL_CAUTION", "COMMUNITY_RESOLUTION"],
-                  "NO_FURTHER_ACTION"),
+        np.select(
+            [u < 0.30, u < 0.55, u < 0.78, u < 0.9],
+            ["YOUTH_CAUTION", "YOUTH_CONDITIONAL_CAUTION", "CONVICTION", "COMMUNITY_RESOLUTION"],
+            "NO_FURTHER_ACTION",
+        ),
+        np.select(
+            [u < 0.45, u < 0.62, u < 0.74, u < 0.88],
+            ["CONVICTION", "CAUTION", "CONDITIONAL_CAUTION", "COMMUNITY_RESOLUTION"],
+            "NO_FURTHER_ACTION",
+        ),
     ).astype(object)
     outcome_day = d + 1 + np.floor(rng.gamma(1.6, 30.0, n)).astype(np.int64)
-    group = _pick(rng, ["VIOLENCE", "THEFT", "DRUGS", "CRIMINAL_DAMAGE", "PUBLIC_ORDER", "OTHER"],
-                  [0.3, 0.25, 0.12, 0.13, 0.12, 0.08], n)
-    return {"pid": who, "offence_date": d, "outcome_date": outcome_day, "outcome": outcome,
-            "offence_group": group, "key": np.arange(n)}
+    group = _pick(
+        rng,
+        ["VIOLENCE", "THEFT", "DRUGS", "CRIMINAL_DAMAGE", "PUBLIC_ORDER", "OTHER"],
+        [0.3, 0.25, 0.12, 0.13, 0.12, 0.08],
+        n,
+    )
+    return {
+        "pid": who,
+        "offence_date": d,
+        "outcome_date": outcome_day,
+        "outcome": outcome,
+        "offence_group": group,
+        "key": np.arange(n),
+    }
 
 
 def asb(c: County) -> Cols:
@@ -122,13 +140,26 @@ def asb(c: County) -> Cols:
     )
     n = len(who)
     social = c.hh.tenure[p.hh[who]] == P.TENURE_SOCIAL
-    agency = np.where(social & (rng.random(n) < 0.4), "HOUSING",
-                      np.where(rng.random(n) < 0.6, "POLICE", "COUNCIL")).astype(object)
-    intervention = _pick(rng, ["NONE", "WARNING", "ABC", "INJUNCTION", "CBO", "ASBO",
-                               "CLOSURE_ORDER"], [0.42, 0.28, 0.15, 0.06, 0.04, 0.01, 0.04], n)
+    agency = np.where(
+        social & (rng.random(n) < 0.4),
+        "HOUSING",
+        np.where(rng.random(n) < 0.6, "POLICE", "COUNCIL"),
+    ).astype(object)
+    intervention = _pick(
+        rng,
+        ["NONE", "WARNING", "ABC", "INJUNCTION", "CBO", "ASBO", "CLOSURE_ORDER"],
+        [0.42, 0.28, 0.15, 0.06, 0.04, 0.01, 0.04],
+        n,
+    )
     housing_related = np.where((agency == "HOUSING") | (rng.random(n) < 0.15), "Y", "N")
-    return {"pid": who, "incident_date": d, "agency": agency, "intervention": intervention,
-            "housing_related": housing_related.astype(object), "key": np.arange(n)}
+    return {
+        "pid": who,
+        "incident_date": d,
+        "agency": agency,
+        "intervention": intervention,
+        "housing_related": housing_related.astype(object),
+        "key": np.arange(n),
+    }
 
 
 def _members(c: County, hh: I64) -> tuple[I64, I64]:
@@ -161,7 +192,8 @@ def domestic_abuse(c: County) -> Cols:
     n_inc = len(inc_hh)
     lead = first[inc_hh]
     has_partner = (p.kind[np.minimum(lead + 1, c.n_people - 1)] == P.PARTNER) & (
-        p.hh[np.minimum(lead + 1, c.n_people - 1)] == inc_hh)
+        p.hh[np.minimum(lead + 1, c.n_people - 1)] == inc_hh
+    )
     partner = np.where(has_partner, lead + 1, -1)
     lead_f = p.female[lead]
     victim = np.where(lead_f | (partner < 0), lead, partner)
@@ -176,14 +208,26 @@ def domestic_abuse(c: County) -> Cols:
     ci, cp = ci[kid], cp[kid]
     inc = np.concatenate([np.arange(n_inc), np.arange(n_inc), ci])
     who = np.concatenate([victim, perp, cp])
-    role = np.concatenate([np.full(n_inc, "VICTIM", object), np.full(n_inc, "PERPETRATOR", object),
-                           np.full(len(cp), "CHILD_PRESENT", object)])
+    role = np.concatenate(
+        [
+            np.full(n_inc, "VICTIM", object),
+            np.full(n_inc, "PERPETRATOR", object),
+            np.full(len(cp), "CHILD_PRESENT", object),
+        ]
+    )
     risk_i = _pick(rng, ["STANDARD", "MEDIUM", "HIGH"], [0.55, 0.3, 0.15], n_inc)
     marac_i = np.where((risk_i == "HIGH") & (rng.random(n_inc) < 0.9), "Y", "N").astype(object)
     order = np.lexsort((np.arange(len(inc)), inc))
     inc, who, role = inc[order], who[order], role[order]
-    return {"pid": who, "incident": inc, "incident_date": d[inc], "role": role,
-            "risk": risk_i[inc], "marac": marac_i[inc], "key": inc}
+    return {
+        "pid": who,
+        "incident": inc,
+        "incident_date": d[inc],
+        "role": role,
+        "risk": risk_i[inc],
+        "marac": marac_i[inc],
+        "key": inc,
+    }
 
 
 def _spells_alternating(
@@ -249,7 +293,8 @@ def careers(c: County) -> tuple[Cols, Cols]:
     n_changes = rng.poisson(_years(hi[st] - s0) / 5.0)
     idx = np.repeat(np.arange(len(who)), n_changes)
     chg = s0[idx] + np.floor(rng.random(len(idx)) * np.maximum(hi[st] - s0, 1)[idx]).astype(
-        np.int64)
+        np.int64
+    )
     order = np.lexsort((chg, idx))
     idx, chg = idx[order], chg[order]
     gap = rng.integers(-3, 22, len(idx))
@@ -269,21 +314,32 @@ def careers(c: County) -> tuple[Cols, Cols]:
     # Churning careers: short jobs, spells out of work often on a benefit.
     ch = working & (p.career == P.CHURN)
     on_w, on_s, on_e, off_w, off_s, off_e = _spells_alternating(
-        rng, pid[ch], lo[ch], hi[ch], 420.0, 150.0)
+        rng, pid[ch], lo[ch], hi[ch], 420.0, 150.0
+    )
     add_emp(on_w, on_s, on_e)
     claims = rng.random(len(off_w)) < 0.5
     code = np.where(rng.random(len(off_w)) < 0.8, "UC_SEARCHING", "JSA")
-    add_ben(off_w[claims], off_s[claims] + rng.integers(0, 14, int(claims.sum())),
-            off_e[claims], code[claims])
+    add_ben(
+        off_w[claims],
+        off_s[claims] + rng.integers(0, 14, int(claims.sum())),
+        off_e[claims],
+        code[claims],
+    )
 
     # Long-term workless: one out-of-work claim, legacy ones migrated to UC.
     wk = working & (p.career == P.WORKLESS_CAREER) & ~wl
     who = pid[wk]
     lone_lead = np.isin(h.type[p.hh[who]], [P.T["LONE_PARENT"]]) & (p.kind[who] == P.LEAD)
     code = np.where(
-        lone_lead & (rng.random(len(who)) < 0.4), "IS",
-        _pick(rng, ["ESA", "UC_SEARCHING", "JSA", "IB", "SDA", "CA"],
-              [0.33, 0.42, 0.05, 0.04, 0.02, 0.14], len(who)))
+        lone_lead & (rng.random(len(who)) < 0.4),
+        "IS",
+        _pick(
+            rng,
+            ["ESA", "UC_SEARCHING", "JSA", "IB", "SDA", "CA"],
+            [0.33, 0.42, 0.05, 0.04, 0.02, 0.14],
+            len(who),
+        ),
+    )
     start = lo[wk] + rng.integers(0, 400, len(who))
     end = np.where(hi[wk] < tl.t1, hi[wk], OPEN)
     legacy = np.isin(code, ["IS", "ESA", "JSA", "IB", "SDA"])
@@ -297,27 +353,36 @@ def careers(c: County) -> tuple[Cols, Cols]:
     # couple), and after an improvement the lead adult (or the partner) finds work.
     who = pid[wl]
     before = (p.career[who] != P.WORKLESS_CAREER) & (w_on[wl] - lo[wl] > 90)
-    add_emp(who[before], lo[wl][before] + rng.integers(0, 60, int(before.sum())),
-            w_on[wl][before] - rng.integers(1, 60, int(before.sum())))
+    add_emp(
+        who[before],
+        lo[wl][before] + rng.integers(0, 60, int(before.sum())),
+        w_on[wl][before] - rng.integers(1, 60, int(before.sum())),
+    )
     hh_of = p.hh[who]
     hh_start = rng.integers(0, 30, len(h.type))
     hh_end = rng.integers(0, 14, len(h.type))
     claim_start = np.maximum(h.onset[hh_of], lo[wl]) + hh_start[hh_of]
     improves = h.improver[hh_of] & (w_off[wl] < hi[wl])
-    claim_end = np.where(improves, w_off[wl] + hh_end[hh_of],
-                         np.where(hi[wl] < tl.t1, hi[wl], OPEN))
+    claim_end = np.where(
+        improves, w_off[wl] + hh_end[hh_of], np.where(hi[wl] < tl.t1, hi[wl], OPEN)
+    )
     couple = np.isin(hh_of, hh_of[p.kind[who] == P.PARTNER])
     # A couple's claim is joint: the partner's row carries the lead's claim reference.
     joint_offset = sum(len(w) for w in ben_who)
     lead_pos = np.searchsorted(who, np.searchsorted(p.hh, hh_of))
     lead_pos = np.minimum(lead_pos, len(who) - 1)
     joint_with = np.where(
-        (p.kind[who] == P.PARTNER) & (who[lead_pos] == np.searchsorted(p.hh, hh_of))
-        & (claim_start == claim_start[lead_pos]) & (claim_end == claim_end[lead_pos]),
-        joint_offset + lead_pos, -1)
+        (p.kind[who] == P.PARTNER)
+        & (who[lead_pos] == np.searchsorted(p.hh, hh_of))
+        & (claim_start == claim_start[lead_pos])
+        & (claim_end == claim_end[lead_pos]),
+        joint_offset + lead_pos,
+        -1,
+    )
     add_ben(who, claim_start, claim_end, "UC_SEARCHING")
-    finder = improves & (p.kind[who] == np.where(couple & (rng.random(len(who)) < 0.3),
-                                                 P.PARTNER, P.LEAD))
+    finder = improves & (
+        p.kind[who] == np.where(couple & (rng.random(len(who)) < 0.3), P.PARTNER, P.LEAD)
+    )
     add_emp(who[finder], w_off[wl][finder], np.full(int(finder.sum()), OPEN))
 
     emp = {
@@ -326,8 +391,7 @@ def careers(c: County) -> tuple[Cols, Cols]:
         "end_date": np.concatenate(emp_e),
     }
     n = len(emp["pid"])
-    emp["weekly_hours"] = np.where(rng.random(n) < 0.7, 37,
-                                   rng.integers(8, 36, n)).astype(np.int64)
+    emp["weekly_hours"] = np.where(rng.random(n) < 0.7, 37, rng.integers(8, 36, n)).astype(np.int64)
     emp["key"] = np.arange(n)
 
     # Child Benefit: the mother (or lone parent) from the first birth to the youngest's 16th.
@@ -338,8 +402,12 @@ def careers(c: County) -> tuple[Cols, Cols]:
     youngest = np.maximum.reduceat(p.dob[kids], first_i)
     claimant = np.searchsorted(p.hh, fam_u)  # the lead
     chb_end = youngest + years_days(16)
-    add_ben(claimant, oldest + rng.integers(7, 60, len(fam_u)),
-            np.where(chb_end < tl.t1, chb_end, OPEN), "CHB")
+    add_ben(
+        claimant,
+        oldest + rng.integers(7, 60, len(fam_u)),
+        np.where(chb_end < tl.t1, chb_end, OPEN),
+        "CHB",
+    )
     # PIP for some adults.
     adults = pid[working | (p.career == P.RETIRED)]
     pip = adults[rng.random(len(adults)) < 0.06]
@@ -413,11 +481,15 @@ def health(c: County) -> Cols:
     who = np.concatenate([x[0] for x in parts])
     start = np.concatenate([x[1] for x in parts])
     end = np.concatenate([x[3] for x in parts])
-    service_col = np.concatenate(
-        [np.full(len(x[0]), x[2], dtype=object) for x in parts])
+    service_col = np.concatenate([np.full(len(x[0]), x[2], dtype=object) for x in parts])
     end = np.where(end >= tl.t1, OPEN, end)
-    return {"pid": who, "start_date": start, "end_date": end, "service": service_col,
-            "key": np.arange(len(who))}
+    return {
+        "pid": who,
+        "start_date": start,
+        "end_date": end,
+        "service": service_col,
+        "key": np.arange(len(who)),
+    }
 
 
 def social_care(c: County) -> Cols:
@@ -430,8 +502,12 @@ def social_care(c: County) -> Cols:
     start_l: list[I64] = []
     end_l: list[I64] = []
     ep_l: list[Any] = []
-    for episode, rate, mean_len in (("EARLY_HELP", 0.005, 200), ("CIN", 0.003, 300),
-                                    ("CP", 0.0015, 330), ("CLA", 0.0006, 500)):
+    for episode, rate, mean_len in (
+        ("EARLY_HELP", 0.005, 200),
+        ("CIN", 0.003, 300),
+        ("CP", 0.0015, 330),
+        ("CLA", 0.0006, 500),
+    ):
         w, d = poisson_in(rng, kids, rate * mult, lo, hi)
         who_l.append(w)
         start_l.append(d)
@@ -447,8 +523,11 @@ def social_care(c: County) -> Cols:
     cp = esc & (rng.random(len(tw)) < 0.35)
     s3 = e2 + 1
     e3 = s3 + rng.integers(180, 480, len(tw))
-    for sel, s, e, episode in ((np.ones(len(tw), bool), s1, e1, "EARLY_HELP"),
-                               (esc, s2, e2, "CIN"), (cp, s3, e3, "CP")):
+    for sel, s, e, episode in (
+        (np.ones(len(tw), bool), s1, e1, "EARLY_HELP"),
+        (esc, s2, e2, "CIN"),
+        (cp, s3, e3, "CP"),
+    ):
         # An improving family's episodes close at the improvement.
         keep = sel & (s < tb)
         who_l.append(tw[keep])
@@ -463,21 +542,44 @@ def social_care(c: County) -> Cols:
     n = len(who)
     category = np.where(
         episode_col == "EARLY_HELP",
-        _pick(rng, ["FAMILY_DYSFUNCTION", "ABSENT_PARENTING", "OTHER", "EMOTIONAL", "NEGLECT"],
-              [0.35, 0.15, 0.25, 0.15, 0.1], n),
-        _pick(rng, ["NEGLECT", "EMOTIONAL", "PHYSICAL", "SEXUAL", "MULTIPLE",
-                    "FAMILY_DYSFUNCTION", "ABSENT_PARENTING", "OTHER"],
-              [0.4, 0.2, 0.1, 0.04, 0.08, 0.1, 0.04, 0.04], n),
+        _pick(
+            rng,
+            ["FAMILY_DYSFUNCTION", "ABSENT_PARENTING", "OTHER", "EMOTIONAL", "NEGLECT"],
+            [0.35, 0.15, 0.25, 0.15, 0.1],
+            n,
+        ),
+        _pick(
+            rng,
+            [
+                "NEGLECT",
+                "EMOTIONAL",
+                "PHYSICAL",
+                "SEXUAL",
+                "MULTIPLE",
+                "FAMILY_DYSFUNCTION",
+                "ABSENT_PARENTING",
+                "OTHER",
+            ],
+            [0.4, 0.2, 0.1, 0.04, 0.08, 0.1, 0.04, 0.04],
+            n,
+        ),
     ).astype(object)
     age = (start - p.dob[who]) / 365.25
     troubled = c.hh.level[p.hh[who]] == 2
-    missing = np.where((age >= 11) & (rng.random(n) < np.where(troubled, 0.35, 0.08)),
-                       1 + rng.poisson(1.2, n), 0)
+    missing = np.where(
+        (age >= 11) & (rng.random(n) < np.where(troubled, 0.35, 0.08)), 1 + rng.poisson(1.2, n), 0
+    )
     # missing_episodes is left empty on some episodes with none (recorded as -1).
     missing = np.where((missing == 0) & (rng.random(n) < 0.3), -1, missing)
-    return {"pid": who, "episode": episode_col, "start_date": start, "end_date": end,
-            "category": category, "missing_episodes": missing.astype(np.int64),
-            "key": np.arange(n)}
+    return {
+        "pid": who,
+        "episode": episode_col,
+        "start_date": start,
+        "end_date": end,
+        "category": category,
+        "missing_episodes": missing.astype(np.int64),
+        "key": np.arange(n),
+    }
 
 
 def housing(c: County) -> Cols:
@@ -512,17 +614,36 @@ def housing(c: County) -> Cols:
     troubled = h.level[hh_col] == 2
     arrears = np.where(
         event_col == "RENT_ARREARS",
-        np.round(rng.lognormal(np.where(troubled, 6.7, 5.6), 0.6, n), 2), np.nan)
-    tenancy = np.where(np.isin(event_col, ["HOMELESS_PRESENTATION", "TEMPORARY_ACCOMMODATION"]),
-                       -1, h.tenancy_no[hh_col])
-    return {"pid": lead[hh_col], "hh": hh_col, "event": event_col, "event_date": d,
-            "arrears_amount": arrears, "tenancy": tenancy.astype(np.int64), "key": np.arange(n)}
+        np.round(rng.lognormal(np.where(troubled, 6.7, 5.6), 0.6, n), 2),
+        np.nan,
+    )
+    tenancy = np.where(
+        np.isin(event_col, ["HOMELESS_PRESENTATION", "TEMPORARY_ACCOMMODATION"]),
+        -1,
+        h.tenancy_no[hh_col],
+    )
+    return {
+        "pid": lead[hh_col],
+        "hh": hh_col,
+        "event": event_col,
+        "event_date": d,
+        "arrears_amount": arrears,
+        "tenancy": tenancy.astype(np.int64),
+        "key": np.arange(n),
+    }
 
 
 REFERRAL_CODES = {
-    P.CRIME: "CRIME", P.ASB: "CRIME", P.EDUCATION: "EDUCATION", P.SOCIAL_CARE: "CHILD_SAFETY",
-    P.WORKLESS: "FINANCE", P.HOUSING: "HOUSING", P.DOMESTIC_ABUSE: "DOMESTIC_ABUSE",
-    P.MENTAL_HEALTH: "HEALTH", P.SUBSTANCE: "SUBSTANCE_USE", P.EARLY_YEARS: "EARLY_YEARS",
+    P.CRIME: "CRIME",
+    P.ASB: "CRIME",
+    P.EDUCATION: "EDUCATION",
+    P.SOCIAL_CARE: "CHILD_SAFETY",
+    P.WORKLESS: "FINANCE",
+    P.HOUSING: "HOUSING",
+    P.DOMESTIC_ABUSE: "DOMESTIC_ABUSE",
+    P.MENTAL_HEALTH: "HEALTH",
+    P.SUBSTANCE: "SUBSTANCE_USE",
+    P.EARLY_YEARS: "EARLY_YEARS",
 }
 
 
@@ -538,9 +659,13 @@ def referrals(c: County) -> Cols:
     a, b = np.maximum(h.onset, tl.t0), np.minimum(h.until, tl.t1)
     t &= b > a + 60
     rd_t = a + 60 + np.floor(rng.random(n_hh) * np.maximum(b - a - 60, 1)).astype(np.int64)
-    other_hh, other_d = poisson_in(rng, hh_ids[fam & (h.level < 2)], 0.004,
-                                   np.full(int((fam & (h.level < 2)).sum()), tl.t0),
-                                   np.full(int((fam & (h.level < 2)).sum()), tl.t1))
+    other_hh, other_d = poisson_in(
+        rng,
+        hh_ids[fam & (h.level < 2)],
+        0.004,
+        np.full(int((fam & (h.level < 2)).sum()), tl.t0),
+        np.full(int((fam & (h.level < 2)).sum()), tl.t1),
+    )
     ref_hh = np.concatenate([hh_ids[t], other_hh])
     ref_d = np.concatenate([rd_t[t], other_d])
     n_ref = len(ref_hh)
@@ -558,22 +683,48 @@ def referrals(c: County) -> Cols:
             seen = [("EDUCATION", "HEALTH", "RELATIONSHIPS", "FINANCE")[int(extra[i] * 40) % 4]]
         codes.append(";".join(sorted(set(seen))))
     needs_i = np.array(codes, dtype=object)
-    agency_i = _pick(rng, ["SCHOOL", "POLICE", "HEALTH_VISITOR", "GP", "HOUSING", "SOCIAL_CARE",
-                           "VOLUNTARY", "YOUTH_OFFENDING", "JOBCENTRE"],
-                     [0.3, 0.1, 0.1, 0.08, 0.08, 0.14, 0.1, 0.05, 0.05], n_ref)
+    agency_i = _pick(
+        rng,
+        [
+            "SCHOOL",
+            "POLICE",
+            "HEALTH_VISITOR",
+            "GP",
+            "HOUSING",
+            "SOCIAL_CARE",
+            "VOLUNTARY",
+            "YOUTH_OFFENDING",
+            "JOBCENTRE",
+        ],
+        [0.3, 0.1, 0.1, 0.08, 0.08, 0.14, 0.1, 0.05, 0.05],
+        n_ref,
+    )
     consent_i = _pick(rng, ["Y", "N", "U"], [0.62, 0.08, 0.3], n_ref)
     # The referrer: a professional, named from the same word lists.
     from wholefamily.synth.population import FORENAMES
+
     fnames = np.array(FORENAMES, dtype=object)
     snames = np.array(c.surnames, dtype=object)
-    referrer_i = (fnames[rng.integers(0, len(fnames), n_ref)] + " "
-                  + snames[rng.integers(0, len(snames), n_ref)])
+    referrer_i = (
+        fnames[rng.integers(0, len(fnames), n_ref)]
+        + " "
+        + snames[rng.integers(0, len(snames), n_ref)]
+    )
     # One row per member born by the referral date.
     ri, who = _members(c, ref_hh)
     born = p.dob[who] <= ref_d[ri]
     ri, who = ri[born], who[born]
-    role = np.where(p.kind[who] == P.LEAD, "LEAD_ADULT",
-                    np.where(p.kind[who] == P.CHILD, "CHILD", "ADULT")).astype(object)
-    return {"pid": who, "referral": ri, "referral_date": ref_d[ri], "referrer_agency":
-            agency_i[ri], "referrer_name": referrer_i[ri], "family_role": role,
-            "needs": needs_i[ri], "consent": consent_i[ri], "key": ri}
+    role = np.where(
+        p.kind[who] == P.LEAD, "LEAD_ADULT", np.where(p.kind[who] == P.CHILD, "CHILD", "ADULT")
+    ).astype(object)
+    return {
+        "pid": who,
+        "referral": ri,
+        "referral_date": ref_d[ri],
+        "referrer_agency": agency_i[ri],
+        "referrer_name": referrer_i[ri],
+        "family_role": role,
+        "needs": needs_i[ri],
+        "consent": consent_i[ri],
+        "key": ri,
+    }

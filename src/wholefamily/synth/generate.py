@@ -80,8 +80,9 @@ def household_id(hh: Any) -> Any:
 
 
 def _iso(days: Any) -> Any:
-    return np.datetime_as_string(np.asarray(days, dtype=np.int64).astype("datetime64[D]"),
-                                 unit="D").astype(object)
+    return np.datetime_as_string(
+        np.asarray(days, dtype=np.int64).astype("datetime64[D]"), unit="D"
+    ).astype(object)
 
 
 def validate(cfg: SynthConfig) -> None:
@@ -119,8 +120,11 @@ def source_formats(cfg: SynthConfig) -> dict[str, str]:
     out: dict[str, str] = {}
     for name in names:
         # The big tables of a large county would not fit a worksheet.
-        small = name in ("referrals", "housing", "domestic_abuse", "social_care", "asb",
-                         "school_exclusions") and cfg.people <= 1_000_000
+        small = (
+            name
+            in ("referrals", "housing", "domestic_abuse", "social_care", "asb", "school_exclusions")
+            and cfg.people <= 1_000_000
+        )
         choices = ["csv", "parquet", "xlsx"] if small else ["csv", "parquet"]
         out[name] = str(rng.choice(choices))
     return out
@@ -152,9 +156,13 @@ def _truth_people(c: County, path: Path) -> None:
     p, tl = c.people, c.timeline
     born = np.flatnonzero(p.dob <= tl.cut)
     w = CsvAppender(path, ["person_id", "forename", "surname", "dob", "sex"])
-    w.append(person_id=person_id(born), forename=np.array(FORENAMES, dtype=object)[
-        p.forename[born]], surname=np.array(c.surnames, dtype=object)[p.surname[born]],
-        dob=_iso(p.dob[born]), sex=np.where(p.female[born], "F", "M").astype(object))
+    w.append(
+        person_id=person_id(born),
+        forename=np.array(FORENAMES, dtype=object)[p.forename[born]],
+        surname=np.array(c.surnames, dtype=object)[p.surname[born]],
+        dob=_iso(p.dob[born]),
+        sex=np.where(p.female[born], "F", "M").astype(object),
+    )
     w.close()
 
 
@@ -173,9 +181,12 @@ def _truth_households(c: County, path: Path) -> tuple[int, int]:
     child = dependent_children(c, live, tl.asof)
     addr = c.addr_of(live, np.full(len(live), tl.asof))
     w = CsvAppender(path, ["household_id", "person_id", "role", "uprn"])
-    w.append(household_id=household_id(p.hh[live]), person_id=person_id(live),
-             role=np.where(child, "CHILD", "ADULT").astype(object),
-             uprn=c.gaz.uprn[addr].astype(str).astype(object))
+    w.append(
+        household_id=household_id(p.hh[live]),
+        person_id=person_id(live),
+        role=np.where(child, "CHILD", "ADULT").astype(object),
+        uprn=c.gaz.uprn[addr].astype(str).astype(object),
+    )
     w.close()
     families = len(np.unique(p.hh[live][child]))
     return len(live), families
@@ -185,9 +196,12 @@ def _truth_moves(c: County, path: Path) -> int:
     h, tl = c.hh, c.timeline
     moved = np.flatnonzero((h.old_addr >= 0) & (h.move_day <= tl.cut))
     w = CsvAppender(path, ["household_id", "move_date", "from_uprn", "to_uprn"])
-    w.append(household_id=household_id(moved), move_date=_iso(h.move_day[moved]),
-             from_uprn=c.gaz.uprn[h.old_addr[moved]].astype(str).astype(object),
-             to_uprn=c.gaz.uprn[h.uprn_addr[moved]].astype(str).astype(object))
+    w.append(
+        household_id=household_id(moved),
+        move_date=_iso(h.move_day[moved]),
+        from_uprn=c.gaz.uprn[h.old_addr[moved]].astype(str).astype(object),
+        to_uprn=c.gaz.uprn[h.uprn_addr[moved]].astype(str).astype(object),
+    )
     w.close()
     return len(moved)
 
@@ -195,13 +209,19 @@ def _truth_moves(c: County, path: Path) -> int:
 def _truth_trouble(c: County, path: Path) -> int:
     h, tl = c.hh, c.timeline
     sel = np.flatnonzero((h.level > 0) & (h.onset <= tl.cut) & (h.until >= tl.w0))
-    doms = [";".join(n for bit, n in P.DOMAIN_NAMES.items() if int(m) & bit)
-            for m in h.domains[sel].tolist()]
+    doms = [
+        ";".join(n for bit, n in P.DOMAIN_NAMES.items() if int(m) & bit)
+        for m in h.domains[sel].tolist()
+    ]
     improved = h.improver[sel] & (h.until[sel] <= tl.cut)
     w = CsvAppender(path, ["household_id", "level", "domains", "onset", "improved_on"])
-    w.append(household_id=household_id(sel), level=h.level[sel].astype(str).astype(object),
-             domains=np.array(doms, dtype=object), onset=_iso(h.onset[sel]),
-             improved_on=np.where(improved, _iso(h.until[sel]), ""))
+    w.append(
+        household_id=household_id(sel),
+        level=h.level[sel].astype(str).astype(object),
+        domains=np.array(doms, dtype=object),
+        onset=_iso(h.onset[sel]),
+        improved_on=np.where(improved, _iso(h.until[sel]), ""),
+    )
     w.close()
     fam = np.isin(h.type[sel], P.FAMILY_TYPES)
     window = improved & (h.until[sel] > tl.asof - 365) & (h.until[sel] <= tl.asof)
@@ -223,8 +243,14 @@ def generate(cfg: SynthConfig, progress: Progress | None = None) -> SynthSummary
     county = build_county(cfg.people, cfg.seed, timeline)
     renderer = Renderer(county, rates)
     summary = SynthSummary(
-        people=county.n_people, people_at_as_of=0, households=len(county.hh.type), families=0,
-        moved_households=0, improving_families=0, formats=formats)
+        people=county.n_people,
+        people_at_as_of=0,
+        households=len(county.hh.type),
+        families=0,
+        moved_households=0,
+        improving_families=0,
+        formats=formats,
+    )
     with _staging(cfg.out) as tmp:
         drop = tmp / "drop"
         drop.mkdir()
@@ -239,34 +265,44 @@ def generate(cfg: SynthConfig, progress: Progress | None = None) -> SynthSummary
             summary.rows[name] = table.n_rows
             summary.noise[name] = {kind: list(v) for kind, v in sorted(table.noise.items())}
             if table.pids is not None and table.n_rows:
-                truth.append(source=np.full(table.n_rows, name, dtype=object),
-                             row=np.arange(1, table.n_rows + 1).astype(str).astype(object),
-                             person_id=person_id(table.pids))
+                truth.append(
+                    source=np.full(table.n_rows, name, dtype=object),
+                    row=np.arange(1, table.n_rows + 1).astype(str).astype(object),
+                    person_id=person_id(table.pids),
+                )
             del table
         truth.close()
         tick("writing the truth files", steps - 1, steps)
         cov = CsvAppender(drop / "coverage.csv", ["source", "coverage_start", "coverage_end"])
         names = [n for n in formats if n != "gazetteer"]
-        cov.append(source=np.array(names, dtype=object),
-                   coverage_start=np.full(len(names), timeline.window_start.isoformat(), object),
-                   coverage_end=np.full(len(names), timeline.extract_date.isoformat(), object))
+        cov.append(
+            source=np.array(names, dtype=object),
+            coverage_start=np.full(len(names), timeline.window_start.isoformat(), object),
+            coverage_end=np.full(len(names), timeline.extract_date.isoformat(), object),
+        )
         cov.close()
         _truth_people(county, tmp / "truth_people.csv")
         summary.people_at_as_of, summary.families = _truth_households(
-            county, tmp / "truth_households.csv")
+            county, tmp / "truth_households.csv"
+        )
         summary.moved_households = _truth_moves(county, tmp / "truth_moves.csv")
         summary.improving_families = _truth_trouble(county, tmp / "truth_trouble.csv")
         manifest = {
             "generator": f"wholefamily {__version__}",
-            "people": cfg.people, "seed": cfg.seed, "as_of": cfg.as_of.isoformat(),
-            "epoch": cfg.epoch, "format": cfg.fmt, "formats": formats,
+            "people": cfg.people,
+            "seed": cfg.seed,
+            "as_of": cfg.as_of.isoformat(),
+            "epoch": cfg.epoch,
+            "format": cfg.fmt,
+            "formats": formats,
             "window_start": timeline.window_start.isoformat(),
             "extract_date": timeline.extract_date.isoformat(),
             "noise_rates": rates,
             "summary": {k: v for k, v in summary.__dict__.items() if k not in ("formats", "out")},
         }
-        (tmp / "synth.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",
-                                        encoding="utf-8")
+        (tmp / "synth.json").write_text(
+            json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
         tick("done", steps, steps)
     summary.out = str(cfg.out)
     return summary

@@ -17,7 +17,7 @@ from wholefamily.synth.timeline import Timeline, age_at, years_days
 
 I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
-O = npt.NDArray[np.object_]
+Obj = npt.NDArray[np.object_]
 
 NEVER = np.int64(10**7)  # a day number far beyond any timeline
 
@@ -96,12 +96,12 @@ INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 @dataclass
 class Gazetteer:
     uprn: I64
-    line1: O
-    line2: O
-    town: O
-    postcode: O
-    district: O
-    lsoa: O
+    line1: Obj
+    line2: Obj
+    town: Obj
+    postcode: Obj
+    district: Obj
+    lsoa: Obj
     district_idx: I64
     street: I64
 
@@ -158,15 +158,18 @@ class County:
         """Address index of each person's household on each date."""
         h = self.people.hh[pid]
         moved = when >= self.hh.move_day[h]
-        return np.where(moved | (self.hh.old_addr[h] < 0), self.hh.uprn_addr[h], self.hh.old_addr[h])
+        return np.where(
+            moved | (self.hh.old_addr[h] < 0), self.hh.uprn_addr[h], self.hh.old_addr[h]
+        )
 
     def troubled(self, pid: I64, when: I64, domain: int) -> B:
         """True where the person's household is in trouble in `domain` on `when`."""
         h = self.people.hh[pid]
-        return (
+        return np.asarray(
             ((self.hh.domains[h] & domain) != 0)
             & (when >= self.hh.onset[h])
-            & (when < self.hh.until[h])
+            & (when < self.hh.until[h]),
+            dtype=bool,
         )
 
 
@@ -185,8 +188,8 @@ def build_gazetteer(n_addr: int, seed: int) -> Gazetteer:
     town_names: list[str] = []
     town_district: list[int] = []
     for d, name in enumerate(names):
-        for town in vocab.DISTRICTS[name]:
-            town_names.append(town)
+        for town_name in vocab.DISTRICTS[name]:
+            town_names.append(town_name)
             town_district.append(d)
     town_district_arr = np.array(town_district)
     town = np.empty(n_addr, dtype=np.int64)
@@ -228,8 +231,11 @@ def build_gazetteer(n_addr: int, seed: int) -> Gazetteer:
     flat_no = rng.integers(1, 13, size=n_addr).astype(str).astype(object)
     line1 = np.where(flat, "Flat " + flat_no + ", " + line1, line1)
     houses = np.array(vocab.HOUSE_NAMES, dtype=object)
-    line1 = np.where(named, houses[rng.integers(0, len(houses), size=n_addr)] + ", " +
-                     street_names[street_of], line1)
+    line1 = np.where(
+        named,
+        houses[rng.integers(0, len(houses), size=n_addr)] + ", " + street_names[street_of],
+        line1,
+    )
     localities = np.array(vocab.LOCALITIES, dtype=object)
     has_loc = rng.random(n_addr) < 0.2
     line2 = np.where(has_loc, localities[rng.integers(0, len(localities), size=n_addr)], "")
@@ -246,9 +252,9 @@ def build_gazetteer(n_addr: int, seed: int) -> Gazetteer:
         idx = np.flatnonzero(unit_town == t)
         if len(idx) == 0:
             continue
-        k = np.arange(len(idx))
-        out_code[idx] = next_out + k // 4000
-        unit_in_out[idx] = k % 4000
+        rank = np.arange(len(idx))
+        out_code[idx] = next_out + rank // 4000
+        unit_in_out[idx] = rank % 4000
         next_out += (len(idx) - 1) // 4000 + 1
     areas = np.array(["WX", "WY", "WZ"], dtype=object)
     if next_out > 99 * len(areas):
@@ -257,11 +263,11 @@ def build_gazetteer(n_addr: int, seed: int) -> Gazetteer:
     letters = np.array(list(INWARD_LETTERS), dtype=object)
     # Scatter units over the sector/letters so neighbours do not look sequential.
     code = scatter(unit_in_out, 4000, seed, "postcode-unit")
-    inward = (code // 400).astype(str).astype(object) + letters[(code % 400) // 20] + letters[code % 20]
-    postcode_unit = outward + " " + inward
-    uprn = 100_000_000_000 + np.sort(
-        scatter(np.arange(n_addr), 899_999_999_989, seed, "uprn")
+    inward = (
+        (code // 400).astype(str).astype(object) + letters[(code % 400) // 20] + letters[code % 20]
     )
+    postcode_unit = outward + " " + inward
+    uprn = 100_000_000_000 + np.sort(scatter(np.arange(n_addr), 899_999_999_989, seed, "uprn"))
     # LSOAs: runs of about 650 addresses within a district.
     lsoa_id = np.empty(n_addr, dtype=np.int64)
     base = 0
@@ -269,7 +275,7 @@ def build_gazetteer(n_addr: int, seed: int) -> Gazetteer:
         idx = np.flatnonzero(dist == d)
         lsoa_id[idx] = base + np.arange(len(idx)) // 650
         base = int(lsoa_id[idx].max()) + 1 if len(idx) else base
-    lsoa = np.array(["E0195%04d" % i for i in range(base)], dtype=object)[lsoa_id]
+    lsoa = np.array([f"E0195{i:04d}" for i in range(base)], dtype=object)[lsoa_id]
     district_names = np.array(names, dtype=object)
     town_arr = np.array(town_names, dtype=object)
     return Gazetteer(
@@ -309,23 +315,27 @@ def build_county(n_people: int, seed: int, timeline: Timeline) -> County:
     n_hh_guess = int(n_people / 2.3) + 16
     htype = rng.choice(len(TYPE_NAMES), size=n_hh_guess, p=shares / shares.sum())
     n_kids = np.where(
-        np.isin(htype, FAMILY_TYPES), rng.choice([1, 2, 3, 4], size=n_hh_guess,
-                                                 p=[0.44, 0.38, 0.13, 0.05]), 0
+        np.isin(htype, FAMILY_TYPES),
+        rng.choice([1, 2, 3, 4], size=n_hh_guess, p=[0.44, 0.38, 0.13, 0.05]),
+        0,
     )
-    has_partner = (
-        np.isin(htype, [T["PENSIONER_COUPLE"], T["COUPLE"], T["COUPLE_CHILDREN"],
-                        T["COUPLE_ADULT_CHILDREN"]])
-        | ((htype == T["MULTIGENERATIONAL"]) & (rng.random(n_hh_guess) < 0.6))
-    )
+    has_partner = np.isin(
+        htype,
+        [T["PENSIONER_COUPLE"], T["COUPLE"], T["COUPLE_CHILDREN"], T["COUPLE_ADULT_CHILDREN"]],
+    ) | ((htype == T["MULTIGENERATIONAL"]) & (rng.random(n_hh_guess) < 0.6))
     n_adult_kids = np.where(
         np.isin(htype, [T["COUPLE_ADULT_CHILDREN"], T["LONE_PARENT_ADULT_CHILDREN"]]),
         rng.choice([1, 2], size=n_hh_guess, p=[0.7, 0.3]),
         np.where((htype == T["COUPLE_CHILDREN"]) & (rng.random(n_hh_guess) < 0.08), 1, 0),
     )
-    n_grand = np.where(htype == T["MULTIGENERATIONAL"],
-                       rng.choice([1, 2], size=n_hh_guess, p=[0.55, 0.45]), 0)
-    n_sharers = np.where(htype == T["HOUSE_SHARE"],
-                         rng.choice([1, 2, 3, 4], size=n_hh_guess, p=[0.45, 0.3, 0.18, 0.07]), 0)
+    n_grand = np.where(
+        htype == T["MULTIGENERATIONAL"], rng.choice([1, 2], size=n_hh_guess, p=[0.55, 0.45]), 0
+    )
+    n_sharers = np.where(
+        htype == T["HOUSE_SHARE"],
+        rng.choice([1, 2, 3, 4], size=n_hh_guess, p=[0.45, 0.3, 0.18, 0.07]),
+        0,
+    )
     size = 1 + has_partner + n_kids + n_adult_kids + n_grand + n_sharers
     cum = np.cumsum(size)
     n_hh = int(np.searchsorted(cum, n_people)) + 1
@@ -411,13 +421,24 @@ def build_county(n_people: int, seed: int, timeline: Timeline) -> County:
     # ---- sex ----
     same_sex = rng.random(n_hh) < 0.03
     lead_female = np.where(
-        np.isin(htype, [T["COUPLE_CHILDREN"], T["COUPLE"], T["PENSIONER_COUPLE"],
-                        T["COUPLE_ADULT_CHILDREN"], T["MULTIGENERATIONAL"]]),
+        np.isin(
+            htype,
+            [
+                T["COUPLE_CHILDREN"],
+                T["COUPLE"],
+                T["PENSIONER_COUPLE"],
+                T["COUPLE_ADULT_CHILDREN"],
+                T["MULTIGENERATIONAL"],
+            ],
+        ),
         True,
-        np.where(np.isin(htype, [T["LONE_PARENT"], T["LONE_PARENT_ADULT_CHILDREN"]]),
-                 rng.random(n_hh) < 0.88,
-                 np.where(htype == T["PENSIONER_SINGLE"], rng.random(n_hh) < 0.65,
-                          rng.random(n_hh) < 0.5)),
+        np.where(
+            np.isin(htype, [T["LONE_PARENT"], T["LONE_PARENT_ADULT_CHILDREN"]]),
+            rng.random(n_hh) < 0.88,
+            np.where(
+                htype == T["PENSIONER_SINGLE"], rng.random(n_hh) < 0.65, rng.random(n_hh) < 0.5
+            ),
+        ),
     )
     female = np.where(
         kind == LEAD,
@@ -446,8 +467,16 @@ def build_county(n_people: int, seed: int, timeline: Timeline) -> County:
     married = rng.random(n_hh) < 0.68
     surname = rng.choice(n_surn, size=n, p=sw)  # sharers and singles keep their own
     alt = np.full(n, -1, dtype=np.int64)
-    fam = np.isin(ht, [T["COUPLE_CHILDREN"], T["COUPLE"], T["PENSIONER_COUPLE"],
-                       T["COUPLE_ADULT_CHILDREN"], T["MULTIGENERATIONAL"]])
+    fam = np.isin(
+        ht,
+        [
+            T["COUPLE_CHILDREN"],
+            T["COUPLE"],
+            T["PENSIONER_COUPLE"],
+            T["COUPLE_ADULT_CHILDREN"],
+            T["MULTIGENERATIONAL"],
+        ],
+    )
     lone = np.isin(ht, [T["LONE_PARENT"], T["LONE_PARENT_ADULT_CHILDREN"]])
     # Partners (men) carry the family name.
     surname = np.where(fam & (kind == PARTNER), fam_name[hh], surname)
@@ -468,33 +497,40 @@ def build_county(n_people: int, seed: int, timeline: Timeline) -> County:
     was_married = rng.random(n) < 0.5
     surname = np.where(lone_lead, np.where(was_married, bio_father[hh], maiden[hh]), surname)
     alt = np.where(lone_lead & was_married, maiden[hh], alt)
-    surname = np.where(lone & kid, np.where(kid_choice < 0.7, bio_father[hh], surname[lead_of]),
-                       surname)
+    surname = np.where(
+        lone & kid, np.where(kid_choice < 0.7, bio_father[hh], surname[lead_of]), surname
+    )
     # Children whose surname differs from their mother's are sometimes known by hers.
     mom_name = np.where(mother >= 0, surname[np.maximum(mother, 0)], -1)
-    alt = np.where(kid & (mother >= 0) & (mom_name != surname) & (rng.random(n) < 0.5),
-                   mom_name, alt)
+    alt = np.where(
+        kid & (mother >= 0) & (mom_name != surname) & (rng.random(n) < 0.5), mom_name, alt
+    )
     # Grandparents carry the lead's birth name.
     lead_birth = np.where(alt[lead_of] >= 0, alt[lead_of], surname[lead_of])
     surname = np.where(kind == GRANDPARENT, lead_birth, surname)
     # Older single women are sometimes known by a maiden name too.
-    widow = (np.isin(ht, [T["PENSIONER_SINGLE"], T["SINGLE"]]) & female
-             & (rng.random(n) < 0.35))
+    widow = np.isin(ht, [T["PENSIONER_SINGLE"], T["SINGLE"]]) & female & (rng.random(n) < 0.35)
     alt = np.where(widow, rng.choice(n_surn, size=n, p=sw), alt)
     forename = np.where(
-        female, rng.choice(N_FEMALE, size=n, p=fw),
+        female,
+        rng.choice(N_FEMALE, size=n, p=fw),
         N_FEMALE + rng.choice(len(vocab.MALE_FORENAMES), size=n, p=mw),
     )
     # Grandparents: female first, then male, in a couple.
-    gp_rank = np.where(kind == GRANDPARENT, np.arange(n) - np.searchsorted(
-        hh * 8 + kind, hh * 8 + GRANDPARENT), -1)
+    gp_rank = np.where(
+        kind == GRANDPARENT, np.arange(n) - np.searchsorted(hh * 8 + kind, hh * 8 + GRANDPARENT), -1
+    )
     female = np.where(kind == GRANDPARENT, gp_rank == 0, female)
     forename = np.where(
         (kind == GRANDPARENT) & female & (forename >= N_FEMALE),
-        rng.choice(N_FEMALE, size=n, p=fw), forename)
+        rng.choice(N_FEMALE, size=n, p=fw),
+        forename,
+    )
     forename = np.where(
         (kind == GRANDPARENT) & ~female & (forename < N_FEMALE),
-        N_FEMALE + rng.choice(len(vocab.MALE_FORENAMES), size=n, p=mw), forename)
+        N_FEMALE + rng.choice(len(vocab.MALE_FORENAMES), size=n, p=mw),
+        forename,
+    )
     mother = np.where((kind == LEAD) & (lead_mother[hh] >= 0), lead_mother[hh], mother)
 
     # ---- addresses and moves ----
@@ -521,8 +557,11 @@ def build_county(n_people: int, seed: int, timeline: Timeline) -> County:
         np.where(lvl_u < 0.015, 2, np.where(lvl_u < 0.07, 1, 0)),
     )
     domains = np.zeros(n_hh, dtype=np.int64)
-    n_dom = np.where(level == 2, rng.choice([2, 3, 4], size=n_hh, p=[0.35, 0.4, 0.25]),
-                     np.where(level == 1, 1, 0))
+    n_dom = np.where(
+        level == 2,
+        rng.choice([2, 3, 4], size=n_hh, p=[0.35, 0.4, 0.25]),
+        np.where(level == 1, 1, 0),
+    )
     for weights, sel in ((FAMILY_DOMAIN_WEIGHTS, has_kids), (ADULT_DOMAIN_WEIGHTS, ~has_kids)):
         for _ in range(4):
             need = sel & (n_dom > 0)
@@ -574,19 +613,41 @@ def build_county(n_people: int, seed: int, timeline: Timeline) -> County:
     urns = 100_000 + np.sort(scatter(np.arange(len(phase)), 900_000, seed, "urn"))
 
     hh_rec = Households(
-        type=htype.astype(np.int64), uprn_addr=cur.astype(np.int64), old_addr=old,
-        move_day=move_day, tenure=tenure.astype(np.int64), tenancy_no=tenancy_no,
-        level=level.astype(np.int64), domains=domains, onset=onset.astype(np.int64),
-        until=until.astype(np.int64), improver=improver,
+        type=htype.astype(np.int64),
+        uprn_addr=cur.astype(np.int64),
+        old_addr=old,
+        move_day=move_day,
+        tenure=tenure.astype(np.int64),
+        tenancy_no=tenancy_no,
+        level=level.astype(np.int64),
+        domains=domains,
+        onset=onset.astype(np.int64),
+        until=until.astype(np.int64),
+        improver=improver,
     )
     people = People(
-        hh=hh, kind=kind, female=female.astype(bool), dob=dob.astype(np.int64),
-        forename=forename.astype(np.int64), surname=surname.astype(np.int64),
-        alt_surname=alt.astype(np.int64), mother=mother.astype(np.int64),
-        father=father.astype(np.int64), step=step.astype(bool), career=career.astype(np.int64),
-        school_track=school_track.astype(np.int64), nursery=nursery,
+        hh=hh,
+        kind=kind,
+        female=female.astype(bool),
+        dob=dob.astype(np.int64),
+        forename=forename.astype(np.int64),
+        surname=surname.astype(np.int64),
+        alt_surname=alt.astype(np.int64),
+        mother=mother.astype(np.int64),
+        father=father.astype(np.int64),
+        step=step.astype(bool),
+        career=career.astype(np.int64),
+        school_track=school_track.astype(np.int64),
+        nursery=nursery,
     )
     return County(
-        seed=seed, timeline=timeline, gaz=gaz, hh=hh_rec, people=people, surnames=surnames,
-        school_urns=urns.astype(np.int64), school_district=sdist, school_phase=phase,
+        seed=seed,
+        timeline=timeline,
+        gaz=gaz,
+        hh=hh_rec,
+        people=people,
+        surnames=surnames,
+        school_urns=urns.astype(np.int64),
+        school_district=sdist,
+        school_phase=phase,
     )

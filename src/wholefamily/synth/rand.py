@@ -47,7 +47,11 @@ def _mix(x: U64) -> U64:
 def keyed_bits(seed: int, purpose: str, *keys: npt.ArrayLike) -> U64:
     """64 random bits per element, a pure function of (seed, purpose, keys)."""
     with np.errstate(over="ignore"):
-        h = _mix(np.uint64(seed & 0xFFFFFFFFFFFFFFFF) + _GOLDEN * np.uint64(_name_key(purpose)))
+        h = _mix(
+            np.asarray(
+                np.uint64(seed & 0xFFFFFFFFFFFFFFFF) + _GOLDEN * np.uint64(_name_key(purpose))
+            )
+        )
         out = np.asarray(h, dtype=np.uint64)
         for k in keys:
             arr = np.asarray(k).astype(np.int64).view(np.uint64)

@@ -15,14 +15,13 @@ import numpy.typing as npt
 
 from wholefamily.sources.schema import SOURCES
 from wholefamily.synth import noise as N
-from wholefamily.synth import population as P
 from wholefamily.synth.events import OPEN
 from wholefamily.synth.population import FORENAMES, County
 from wholefamily.synth.rand import keyed_uniform, scatter
 
 I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
-O = npt.NDArray[np.object_]
+Obj = npt.NDArray[np.object_]
 MISSING_DAY = np.int64(np.iinfo(np.int64).min)
 
 
@@ -68,7 +67,7 @@ def num(values: npt.NDArray[np.float64]) -> Column:
     return Column("num", v, np.isnan(v))
 
 
-def zfill(values: npt.ArrayLike, width: int) -> O:
+def zfill(values: npt.ArrayLike, width: int) -> Obj:
     """Whole numbers as zero-padded text (numpy's own zfill fails on empty arrays)."""
     arr = np.asarray(values, dtype=np.int64)
     if arr.size == 0:
@@ -86,7 +85,9 @@ UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
 _NINO_FIRST = "ABCEGHJKLMNOPRSTWXYZ"
 _NINO_SECOND = "ABCEGHJKLMNPRSTWXYZ"
 NINO_PREFIXES = tuple(
-    a + b for a in _NINO_FIRST for b in _NINO_SECOND
+    a + b
+    for a in _NINO_FIRST
+    for b in _NINO_SECOND
     if a + b not in {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"}
 )
 
@@ -96,7 +97,7 @@ class Ids:
         self.c = county
         self.seed = county.seed
 
-    def upn(self, pid: I64) -> O:
+    def upn(self, pid: I64) -> Obj:
         body = 990_000_000_000 + scatter(pid, 1_000_000_000, self.seed, "upn")
         digits = _digits_str(body, 12)
         d_arr = np.stack([(body // 10**k) % 10 for k in range(11, -1, -1)], axis=1)
@@ -104,13 +105,13 @@ class Ids:
         letters = np.array(list(UPN_LETTERS), dtype=object)
         return np.asarray(letters[check] + digits, dtype=object)
 
-    def nino(self, pid: I64) -> O:
+    def nino(self, pid: I64) -> Obj:
         k = scatter(pid, len(NINO_PREFIXES) * 1_000_000, self.seed, "nino")
         pre = np.array(NINO_PREFIXES, dtype=object)[k // 1_000_000]
         suffix = np.array(list("ABCD"), dtype=object)[(k * 7 + 3) % 4]
         return np.asarray(pre + _digits_str(k % 1_000_000, 6) + suffix, dtype=object)
 
-    def nhs(self, pid: I64) -> O:
+    def nhs(self, pid: I64) -> Obj:
         """10-digit NHS numbers with a valid modulus-11 check digit, starting with 9."""
         n = self.c.n_people
         cand = 900_000_000 + scatter(np.arange(int(n * 1.2) + 20), 100_000_000, self.seed, "nhs")
@@ -121,13 +122,16 @@ class Ids:
         numbers = (cand * 10 + check)[valid][:n]
         return _digits_str(numbers[pid], 10)
 
-    def prefixed(self, prefix: str, values: I64, width: int, purpose: str) -> O:
-        return np.asarray(prefix + _digits_str(scatter(values, 10**width, self.seed, purpose),
-                                               width), dtype=object)
+    def prefixed(self, prefix: str, values: I64, width: int, purpose: str) -> Obj:
+        return np.asarray(
+            prefix + _digits_str(scatter(values, 10**width, self.seed, purpose), width),
+            dtype=object,
+        )
 
-    def phone(self, pid: I64) -> O:
-        return np.asarray("07" + _digits_str(scatter(pid, 10**9, self.seed, "phone"), 9),
-                          dtype=object)
+    def phone(self, pid: I64) -> Obj:
+        return np.asarray(
+            "07" + _digits_str(scatter(pid, 10**9, self.seed, "phone"), 9), dtype=object
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -148,8 +152,7 @@ class Renderer:
     def rate(self, source: str, kind: str) -> float:
         return self.rates.get(source, {}).get(kind, 0.0)
 
-    def names(self, source: str, pid: I64, counts: dict[str, tuple[int, int]]
-              ) -> tuple[O, O]:
+    def names(self, source: str, pid: I64, counts: dict[str, tuple[int, int]]) -> tuple[Obj, Obj]:
         """Forename and surname as the source holds them."""
         c, seed = self.c, self.c.seed
         uniq, inv = np.unique(pid, return_inverse=True)
@@ -162,8 +165,9 @@ class Renderer:
         for j in np.flatnonzero(nick).tolist():
             fn[j] = _NICKS[fi[j]][which[j]]
         alt = p.alt_surname[uniq]
-        change = N.draw(seed, source, "surname_change", self.rate(source, "surname_change"),
-                        uniq) & (alt >= 0)
+        change = N.draw(
+            seed, source, "surname_change", self.rate(source, "surname_change"), uniq
+        ) & (alt >= 0)
         sn = np.where(change, self.surnames[np.maximum(alt, 0)], self.surnames[p.surname[uniq]])
         tp = N.draw(seed, source, "typo", self.rate(source, "typo"), uniq)
         field_ = N.pick(seed, source, "typo-field", 2, uniq)
@@ -175,8 +179,14 @@ class Renderer:
         counts["typo"] = (int(tp[inv].sum()), len(pid))
         return fn[inv], np.asarray(sn, dtype=object)[inv]
 
-    def person(self, source: str, pid: I64, when: I64, row_keys: tuple[I64, ...],
-               counts: dict[str, tuple[int, int]]) -> dict[str, Column]:
+    def person(
+        self,
+        source: str,
+        pid: I64,
+        when: I64,
+        row_keys: tuple[I64, ...],
+        counts: dict[str, tuple[int, int]],
+    ) -> dict[str, Column]:
         """The nine PERSON columns for rows about `pid`, dated `when`."""
         c, seed = self.c, self.c.seed
         p = c.people
@@ -200,40 +210,63 @@ class Renderer:
         addr_cols = self.address(source, pid, when, row_keys, counts)
         return {"forename": s(fn), "surname": s(sn), "dob": d(dob), "sex": s(sex), **addr_cols}
 
-    def address_index(self, source: str, pid: I64, when: I64, row_keys: tuple[I64, ...],
-                      counts: dict[str, tuple[int, int]]) -> I64:
+    def address_index(
+        self,
+        source: str,
+        pid: I64,
+        when: I64,
+        row_keys: tuple[I64, ...],
+        counts: dict[str, tuple[int, int]],
+    ) -> I64:
         c = self.c
         h = c.people.hh[pid]
         addr = c.addr_of(pid, when)
         after_move = (c.hh.old_addr[h] >= 0) & (when >= c.hh.move_day[h])
-        stale = N.draw(c.seed, source, "stale_address", self.rate(source, "stale_address"),
-                       *row_keys) & after_move
+        stale = (
+            N.draw(c.seed, source, "stale_address", self.rate(source, "stale_address"), *row_keys)
+            & after_move
+        )
         counts["stale_address"] = (int(stale.sum()), int(after_move.sum()))
         return np.asarray(np.where(stale, c.hh.old_addr[h], addr), dtype=np.int64)
 
-    def postcode(self, source: str, addr: I64, row_keys: tuple[I64, ...],
-                 counts: dict[str, tuple[int, int]]) -> O:
+    def postcode(
+        self, source: str, addr: I64, row_keys: tuple[I64, ...], counts: dict[str, tuple[int, int]]
+    ) -> Obj:
         seed = self.c.seed
-        hit = N.draw(seed, source, "postcode_format", self.rate(source, "postcode_format"),
-                     *row_keys)
+        hit = N.draw(
+            seed, source, "postcode_format", self.rate(source, "postcode_format"), *row_keys
+        )
         counts["postcode_format"] = (int(hit.sum()), len(addr))
         bits = N.pick(seed, source, "postcode-style", 1 << 20, *row_keys)
         return N.postcode_variant(self.c.gaz.postcode[addr], hit, bits)
 
-    def address(self, source: str, pid: I64, when: I64, row_keys: tuple[I64, ...],
-                counts: dict[str, tuple[int, int]]) -> dict[str, Column]:
+    def address(
+        self,
+        source: str,
+        pid: I64,
+        when: I64,
+        row_keys: tuple[I64, ...],
+        counts: dict[str, tuple[int, int]],
+    ) -> dict[str, Column]:
         g = self.c.gaz
         addr = self.address_index(source, pid, when, row_keys, counts)
         pc = self.postcode(source, addr, row_keys, counts)
-        no_uprn = N.draw(self.c.seed, source, "uprn_missing", self.rate(source, "uprn_missing"),
-                         *row_keys)
+        no_uprn = N.draw(
+            self.c.seed, source, "uprn_missing", self.rate(source, "uprn_missing"), *row_keys
+        )
         counts["uprn_missing"] = (int(no_uprn.sum()), len(addr))
         uprn = np.where(no_uprn, "", g.uprn[addr].astype(str).astype(object))
-        return {"address_line1": s(g.line1[addr]), "address_line2": s(g.line2[addr]),
-                "town": s(g.town[addr]), "postcode": s(pc), "uprn": s(uprn)}
+        return {
+            "address_line1": s(g.line1[addr]),
+            "address_line2": s(g.line2[addr]),
+            "town": s(g.town[addr]),
+            "postcode": s(pc),
+            "uprn": s(uprn),
+        }
 
-    def uk_dates(self, source: str, n: int, row_keys: tuple[I64, ...],
-                 counts: dict[str, tuple[int, int]]) -> B:
+    def uk_dates(
+        self, source: str, n: int, row_keys: tuple[I64, ...], counts: dict[str, tuple[int, int]]
+    ) -> B:
         hit = N.draw(self.c.seed, source, "uk_date", self.rate(source, "uk_date"), *row_keys)
         counts["uk_date"] = (int(hit.sum()), n)
         return hit
@@ -273,16 +306,15 @@ def _take(cols: dict[str, Any], order: I64) -> dict[str, Any]:
     return {k: v[order] for k, v in cols.items()}
 
 
-def _finish(r: Renderer, source: str, pid: I64 | None, cols: dict[str, Column],
-            uk: B, counts: dict[str, tuple[int, int]]) -> Table:
+def _finish(
+    r: Renderer,
+    source: str,
+    pid: I64 | None,
+    cols: dict[str, Column],
+    uk: B,
+    counts: dict[str, tuple[int, int]],
+) -> Table:
     spec = SOURCES[source].columns
     missing = [col for col in spec if col not in cols]
     assert not missing, f"{source} lacks {missing}"
     return Table(source, {k: cols[k] for k in spec}, pid, uk, counts)
-
-
-__all__ = [
-    "MISSING_DAY", "B", "Column", "I64", "Ids", "O", "OPEN", "P", "Renderer", "Table",
-    "_finish", "_order", "_take", "address_date", "zfill", "close_at_cut", "d", "i", "in_window",
-    "num", "overlaps_window", "s",
-]

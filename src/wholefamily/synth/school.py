@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from wholefamily.sources.calendar import Term, terms_between
 from wholefamily.synth import population as P
-from wholefamily.synth.events import OPEN, poisson_in
+from wholefamily.synth.events import poisson_in
 from wholefamily.synth.population import County
 from wholefamily.synth.rand import keyed_int, keyed_uniform, stream
 from wholefamily.synth.timeline import day
@@ -55,9 +55,13 @@ def on_roll(c: County, pid: I64, on: date) -> npt.NDArray[np.bool_]:
     nc = ncyear(p.dob[pid], on)
     track = p.school_track[pid]
     return np.asarray(
-        (((nc >= 0) & (nc <= 11)) | ((nc == -1) & p.nursery[pid]) | ((nc >= 12) & (nc <= 13)
-                                                                      & (track == 1)))
-        & (track != 2) & (p.dob[pid] < day(on)),
+        (
+            ((nc >= 0) & (nc <= 11))
+            | ((nc == -1) & p.nursery[pid])
+            | ((nc >= 12) & (nc <= 13) & (track == 1))
+        )
+        & (track != 2)
+        & (p.dob[pid] < day(on)),
         dtype=bool,
     )
 
@@ -84,8 +88,11 @@ def school_of(c: County, pid: I64, nc: I64, when: I64) -> I64:
 def school_terms(c: County) -> list[Term]:
     """Terms whose census falls in the drop's window and before the extract date."""
     tl = c.timeline
-    return [t for t in terms_between(tl.window_start, tl.extract_date)
-            if tl.window_start <= census_date(t) <= tl.extract_date]
+    return [
+        t
+        for t in terms_between(tl.window_start, tl.extract_date)
+        if tl.window_start <= census_date(t) <= tl.extract_date
+    ]
 
 
 def _sessions_possible(term: Term) -> int:
@@ -105,10 +112,22 @@ def census_and_attendance(c: County) -> tuple[Cols, Cols]:
     p = c.people
     candidates = np.flatnonzero(p.school_track != 2)
     cen: dict[str, list[Any]] = {k: [] for k in ("pid", "school", "census_date", "ncyear")}
-    att: dict[str, list[Any]] = {k: [] for k in (
-        "pid", "school", "academic_year", "term", "possible", "authorised", "unauthorised",
-        "term_last_day")}
-    base = 0.027 * np.exp(0.5 * _normal(keyed_uniform(c.seed, "absence-base", np.arange(c.n_people))))
+    att: dict[str, list[Any]] = {
+        k: []
+        for k in (
+            "pid",
+            "school",
+            "academic_year",
+            "term",
+            "possible",
+            "authorised",
+            "unauthorised",
+            "term_last_day",
+        )
+    }
+    base = 0.027 * np.exp(
+        0.5 * _normal(keyed_uniform(c.seed, "absence-base", np.arange(c.n_people)))
+    )
     lvl = c.hh.level[p.hh]
     base = np.where(lvl == 1, base * 1.3, base)
     unauth_share = 0.15 + 0.3 * keyed_uniform(c.seed, "unauth-share", np.arange(c.n_people))
@@ -130,13 +149,15 @@ def census_and_attendance(c: County) -> tuple[Cols, Cols]:
         u = keyed_uniform(c.seed, "absence-term", pid, tid)
         rate = base[pid] * (0.6 + 0.8 * u)
         trouble = c.troubled(pid, np.full(len(pid), mid), P.EDUCATION)
-        rate = np.where(trouble, 0.14 + 0.22 * keyed_uniform(c.seed, "absence-trouble", pid, tid),
-                        rate)
+        rate = np.where(
+            trouble, 0.14 + 0.22 * keyed_uniform(c.seed, "absence-trouble", pid, tid), rate
+        )
         share = np.where(trouble, 0.65, unauth_share[pid])
         # A pupil who joins late in the term has fewer possible sessions.
         late = keyed_uniform(c.seed, "late-join", pid, tid) < 0.02
-        possible = np.where(late, (poss * keyed_uniform(c.seed, "late-part", pid, tid)).astype(
-            np.int64) + 2, poss)
+        possible = np.where(
+            late, (poss * keyed_uniform(c.seed, "late-part", pid, tid)).astype(np.int64) + 2, poss
+        )
         absent = np.minimum(np.round(possible * np.minimum(rate, 0.9)).astype(np.int64), possible)
         unauth = np.round(absent * share).astype(np.int64)
         att["pid"].append(pid)
@@ -148,8 +169,9 @@ def census_and_attendance(c: County) -> tuple[Cols, Cols]:
         att["unauthorised"].append(unauth)
         att["term_last_day"].append(np.full(len(pid), day(term.last_day)))
     census = {k: np.concatenate(v) if v else np.array([], dtype=np.int64) for k, v in cen.items()}
-    attendance = {k: np.concatenate(v) if v else np.array([], dtype=np.int64)
-                  for k, v in att.items()}
+    attendance = {
+        k: np.concatenate(v) if v else np.array([], dtype=np.int64) for k, v in att.items()
+    }
     return census, attendance
 
 
@@ -187,8 +209,9 @@ def exclusions(c: County) -> Cols:
     n = len(who)
     perm = rng.random(n) < np.where(troubled, 0.03, 0.004)
     category = np.where(perm, "PERMANENT", "SUSPENSION").astype(object)
-    sessions = np.where(perm, np.where(rng.random(n) < 0.5, -1, 10),
-                        rng.choice([1, 2, 2, 4, 4, 6, 10, 20], size=n))
+    sessions = np.where(
+        perm, np.where(rng.random(n) < 0.5, -1, 10), rng.choice([1, 2, 2, 4, 4, 6, 10, 20], size=n)
+    )
     # Only pupils on roll on the day are excluded; the school is theirs on that day.
     keep = np.zeros(n, dtype=bool)
     nc = np.zeros(n, dtype=np.int64)
@@ -202,8 +225,14 @@ def exclusions(c: County) -> Cols:
         nc[sel] = ncyear(p.dob[who[sel]], on)
     who, d, category, sessions, nc = who[keep], d[keep], category[keep], sessions[keep], nc[keep]
     school = school_of(c, who, nc, d)
-    return {"pid": who, "start_date": d, "category": category,
-            "sessions": sessions.astype(np.int64), "school": school, "key": np.arange(len(who))}
+    return {
+        "pid": who,
+        "start_date": d,
+        "category": category,
+        "sessions": sessions.astype(np.int64),
+        "school": school,
+        "key": np.arange(len(who)),
+    }
 
 
 def contacts(c: County, census: Cols) -> Cols:
@@ -250,8 +279,10 @@ def contacts(c: County, census: Cols) -> Cols:
     rel = np.where((rel == "GRANDPARENT") & (u < 0.1), "CARER", rel).astype(object)
     order = np.lexsort((rel, pupil))
     when = np.full(len(pupil), int(last))
-    return {"pid": contact[order], "pupil": pupil[order], "rel": rel[order], "pr": pr[order],
-            "when": when}
-
-
-__all__ = ["OPEN", "census_and_attendance", "census_date", "contacts", "exclusions", "ncyear"]
+    return {
+        "pid": contact[order],
+        "pupil": pupil[order],
+        "rel": rel[order],
+        "pr": pr[order],
+        "when": when,
+    }

@@ -22,8 +22,9 @@ class TooManyRowsForXlsx(ValueError):
     pass
 
 
-def _iso(days: npt.NDArray[np.int64], missing: npt.NDArray[np.bool_], uk: npt.NDArray[np.bool_]
-         ) -> npt.NDArray[np.object_]:
+def _iso(
+    days: npt.NDArray[np.int64], missing: npt.NDArray[np.bool_], uk: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.object_]:
     safe = np.where(missing, 0, days).astype("datetime64[D]")
     iso = np.datetime_as_string(safe, unit="D").astype("U10")
     chars = iso.view("U1").reshape(-1, 10)
@@ -56,8 +57,9 @@ def as_text(col: Column, uk: npt.NDArray[np.bool_]) -> npt.NDArray[np.object_]:
 
 
 def write_csv(table: Table, path: Path) -> None:
-    arrays = [pa.array(as_text(col, table.uk_dates), type=pa.string())
-              for col in table.columns.values()]
+    arrays = [
+        pa.array(as_text(col, table.uk_dates), type=pa.string()) for col in table.columns.values()
+    ]
     t = pa.Table.from_arrays(arrays, names=list(table.columns))
     pacsv.write_csv(t, path, write_options=pacsv.WriteOptions(quoting_style="needed"))
 
@@ -69,8 +71,9 @@ def _arrow(col: Column) -> pa.Array:
         vals = np.asarray(col.values, dtype=object)
         return pa.array(vals, type=pa.string(), mask=vals == "")
     if col.kind == "date":
-        return pa.array(np.where(missing, 0, col.values).astype(np.int32), type=pa.date32(),
-                        mask=missing)
+        return pa.array(
+            np.where(missing, 0, col.values).astype(np.int32), type=pa.date32(), mask=missing
+        )
     if col.kind == "int":
         return pa.array(col.values, type=pa.int64(), mask=missing)
     return pa.array(np.where(missing, 0.0, col.values), type=pa.float64(), mask=missing)
@@ -78,8 +81,7 @@ def _arrow(col: Column) -> pa.Array:
 
 def write_parquet(table: Table, path: Path) -> None:
     """Parquet holds native types: dates as dates, missing values as nulls."""
-    t = pa.Table.from_arrays([_arrow(c) for c in table.columns.values()],
-                             names=list(table.columns))
+    t = pa.Table.from_arrays([_arrow(c) for c in table.columns.values()], names=list(table.columns))
     pq.write_table(t, path, compression="zstd")
 
 
@@ -93,8 +95,15 @@ def write_xlsx(table: Table, path: Path) -> None:
             f"{table.source} has {n:,} rows, more than an XLSX sheet holds "
             f"({XLSX_MAX_ROWS:,}); use --format csv or parquet"
         )
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
-                                         "strings_to_formulas": False, "strings_to_urls": False})
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
     # Fixed document dates so the same seed gives the same bytes.
     wb.set_properties({"created": dt.datetime(2000, 1, 1)})
     ws = wb.add_worksheet(table.source[:31])
@@ -121,8 +130,12 @@ def write_xlsx(table: Table, path: Path) -> None:
                 if uk.size and uk[r]:
                     ws.write_string(row, j, text[r])
                 else:
-                    ws.write_datetime(row, j, dt.datetime.combine(
-                        epoch + dt.timedelta(days=int(values[r])), dt.time()), date_fmt)
+                    ws.write_datetime(
+                        row,
+                        j,
+                        dt.datetime.combine(epoch + dt.timedelta(days=int(values[r])), dt.time()),
+                        date_fmt,
+                    )
             else:
                 ws.write_number(row, j, float(values[r]) if kind == "num" else int(values[r]))
     wb.close()
@@ -148,11 +161,13 @@ class CsvAppender:
         self.names = names
         self.schema = pa.schema([(n, pa.string()) for n in names])
         self.writer = pacsv.CSVWriter(
-            str(path), self.schema, write_options=pacsv.WriteOptions(quoting_style="needed"))
+            str(path), self.schema, write_options=pacsv.WriteOptions(quoting_style="needed")
+        )
 
     def append(self, **columns: Any) -> None:
-        arrays = [pa.array(np.asarray(columns[n], dtype=object), type=pa.string())
-                  for n in self.names]
+        arrays = [
+            pa.array(np.asarray(columns[n], dtype=object), type=pa.string()) for n in self.names
+        ]
         self.writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
 
     def close(self) -> None:
