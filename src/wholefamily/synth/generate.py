@@ -203,7 +203,7 @@ def _truth_moves(c: County, path: Path) -> int:
         to_uprn=c.gaz.uprn[h.uprn_addr[moved]].astype(str).astype(object),
     )
     w.close()
-    return len(moved)
+    return int((h.move_day[moved] >= tl.w0).sum())
 
 
 def _truth_trouble(c: County, path: Path) -> int:
