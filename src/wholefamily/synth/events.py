@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from wholefamily.synth import population as P
+from wholefamily.synth import vocab
 from wholefamily.synth.population import County
 from wholefamily.synth.rand import stream
 from wholefamily.synth.timeline import day, years_days
@@ -113,7 +114,7 @@ def offences(c: County) -> Cols:
     outcome_day = d + 1 + np.floor(rng.gamma(1.6, 30.0, n)).astype(np.int64)
     group = _pick(
         rng,
-        ["VIOLENCE", "THEFT", "DRUGS", "CRIMINAL_DAMAGE", "PUBLIC_ORDER", "OTHER"],
+        list(vocab.OFFENCE_GROUPS),
         [0.3, 0.25, 0.12, 0.13, 0.12, 0.08],
         n,
     )
@@ -685,17 +686,7 @@ def referrals(c: County) -> Cols:
     needs_i = np.array(codes, dtype=object)
     agency_i = _pick(
         rng,
-        [
-            "SCHOOL",
-            "POLICE",
-            "HEALTH_VISITOR",
-            "GP",
-            "HOUSING",
-            "SOCIAL_CARE",
-            "VOLUNTARY",
-            "YOUTH_OFFENDING",
-            "JOBCENTRE",
-        ],
+        list(vocab.REFERRER_AGENCIES),
         [0.3, 0.1, 0.1, 0.08, 0.08, 0.14, 0.1, 0.05, 0.05],
         n_ref,
     )
