@@ -215,9 +215,9 @@ def exclusions(c: County) -> Cols:
     # Only pupils on roll on the day are excluded; the school is theirs on that day.
     keep = np.zeros(n, dtype=bool)
     nc = np.zeros(n, dtype=np.int64)
-    dates = d.astype("datetime64[D]").astype(object)
     # on_roll depends on the academic year only; evaluate per distinct year.
-    years = np.array([x.year if x.month >= 8 else x.year - 1 for x in dates], dtype=np.int64)
+    months = d.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    years = months // 12 + 1970 - ((months % 12) < 7)
     for y in np.unique(years):
         sel = years == y
         on = date(int(y), 10, 1)
