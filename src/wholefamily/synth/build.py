@@ -11,6 +11,7 @@ from wholefamily.synth import events as E
 from wholefamily.synth import school as S
 from wholefamily.synth.render import (
     I64,
+    TRUE_UPRN,
     Renderer,
     Table,
     _finish,
@@ -81,6 +82,7 @@ def school_contacts(r: Renderer, ct: dict[str, Any]) -> Table:
         "contact_address_line1": s(r.c.gaz.line1[addr]),
         "contact_postcode": s(pc),
         "contact_phone": s(r.ids.phone(pid)),
+        TRUE_UPRN: s(r.c.gaz.uprn[addr].astype(str).astype(object)),
     }
     return _finish(r, src, pid, cols, np.zeros(len(pid), bool), counts)
 

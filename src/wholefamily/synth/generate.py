@@ -7,6 +7,7 @@ place only when complete, so an interrupted run leaves nothing half-written:
     OUT/truth_records.csv  source,row,person_id for every row naming a person
     OUT/truth_households.csv, OUT/truth_people.csv
     OUT/truth_moves.csv    household moves (extra)
+    OUT/truth_addresses.csv  source,row,uprn: the address each row was written from (extra)
     OUT/truth_trouble.csv  households' problem windows and improvements (extra)
     OUT/synth.json         the parameters and a summary
 """
@@ -255,6 +256,7 @@ def generate(cfg: SynthConfig, progress: Progress | None = None) -> SynthSummary
         drop = tmp / "drop"
         drop.mkdir()
         truth = CsvAppender(tmp / "truth_records.csv", ["source", "row", "person_id"])
+        truth_addr = CsvAppender(tmp / "truth_addresses.csv", ["source", "row", "uprn"])
         for k, (name, make) in enumerate(build.plan(renderer), start=1):
             tick(f"writing {name}", k, steps)
             table: Table = make()
@@ -270,8 +272,15 @@ def generate(cfg: SynthConfig, progress: Progress | None = None) -> SynthSummary
                     row=np.arange(1, table.n_rows + 1).astype(str).astype(object),
                     person_id=person_id(table.pids),
                 )
+            if table.true_uprns is not None and table.n_rows:
+                truth_addr.append(
+                    source=np.full(table.n_rows, name, dtype=object),
+                    row=np.arange(1, table.n_rows + 1).astype(str).astype(object),
+                    uprn=table.true_uprns,
+                )
             del table
         truth.close()
+        truth_addr.close()
         tick("writing the truth files", steps - 1, steps)
         cov = CsvAppender(drop / "coverage.csv", ["source", "coverage_start", "coverage_end"])
         names = [n for n in formats if n != "gazetteer"]

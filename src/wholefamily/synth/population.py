@@ -236,6 +236,12 @@ def build_gazetteer(n_addr: int, seed: int) -> Gazetteer:
         houses[rng.integers(0, len(houses), size=n_addr)] + ", " + street_names[street_of],
         line1,
     )
+    # Two houses of one street may not share a name: the later one keeps its number.
+    named_key = line1 + "|" + street_of.astype(str).astype(object)
+    _, first_seen = np.unique(named_key, return_index=True)
+    repeat = np.ones(n_addr, dtype=bool)
+    repeat[first_seen] = False
+    line1 = np.where(named & repeat, num_str + " " + street_names[street_of], line1)
     localities = np.array(vocab.LOCALITIES, dtype=object)
     has_loc = rng.random(n_addr) < 0.2
     line2 = np.where(has_loc, localities[rng.integers(0, len(localities), size=n_addr)], "")

@@ -23,6 +23,8 @@ I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
 Obj = npt.NDArray[np.object_]
 MISSING_DAY = np.int64(np.iinfo(np.int64).min)
+# Not a column of the extract: the UPRN of the address a row was written from.
+TRUE_UPRN = "__true_uprn"
 
 
 @dataclass
@@ -42,6 +44,8 @@ class Table:
     uk_dates: B = field(default_factory=lambda: np.zeros(0, dtype=bool))
     noise: dict[str, tuple[int, int]] = field(default_factory=dict)
     """kind -> (rows with that noise, rows where it could apply): measured, for the summary."""
+    true_uprns: Any = None
+    """The UPRN of the address each row carries (None for sources without one)."""
 
     @property
     def n_rows(self) -> int:
@@ -262,6 +266,7 @@ class Renderer:
             "town": s(g.town[addr]),
             "postcode": s(pc),
             "uprn": s(uprn),
+            TRUE_UPRN: s(g.uprn[addr].astype(str).astype(object)),
         }
 
     def uk_dates(
@@ -317,4 +322,5 @@ def _finish(
     spec = SOURCES[source].columns
     missing = [col for col in spec if col not in cols]
     assert not missing, f"{source} lacks {missing}"
-    return Table(source, {k: cols[k] for k in spec}, pid, uk, counts)
+    true = cols[TRUE_UPRN].values if TRUE_UPRN in cols else None
+    return Table(source, {k: cols[k] for k in spec}, pid, uk, counts, true)

@@ -1,0 +1,623 @@
+"""`wholefamily load DROP`: a drop of extracts into the warehouse, as one unit of work.
+
+Tables (all in the workspace's warehouse):
+
+    src_<source>          loaded rows: lineage (drop_id, file_id, source, row),
+                          raw_<column> as given, <column> typed and normalised,
+                          name keys, postcode validity, resolved address
+    quarantine_<source>   rows that broke a rule: lineage, raw_<column>, raw_line
+    quarantine_reasons    one row per broken rule: column, value, rule, message
+    extra_values          values of columns the spec does not name (kept, ignored)
+    load_files            one row per distinct file content (sha256): counts, status
+    drop_manifest         per drop, what each file in the folder was and became
+
+A file is identified by its content hash: the same content is read once,
+whichever drop it arrives in; a drop's manifest then points at it. Every
+write of one load happens in one transaction, so an error, Ctrl-C or a
+killed process leaves the warehouse exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from wholefamily import __version__
+from wholefamily import warehouse as W
+from wholefamily.ingest import address as A
+from wholefamily.ingest import normalise as N
+from wholefamily.ingest import rules as R
+from wholefamily.ingest.read import FORMATS, LINE, ROW, SHAPE, FileUnreadable, RawFile, read_file
+from wholefamily.sources.calendar import term_bounds
+from wholefamily.sources.schema import SOURCES
+
+Tick = Callable[[str, int, int], None]
+COVERAGE_FILE = "coverage.csv"
+LINEAGE = ("drop_id", "file_id", "source", "row")
+
+# Where each source carries its address, if it does: (line1, postcode, town, uprn).
+ADDRESS_COLUMNS: dict[str, tuple[str, str, str | None, str | None]] = {
+    name: ("address_line1", "postcode", "town", "uprn")
+    for name, s in SOURCES.items()
+    if s.has_person
+}
+ADDRESS_COLUMNS["school_contacts"] = ("contact_address_line1", "contact_postcode", None, None)
+
+
+class LoadError(Exception):
+    """The drop as a whole cannot be loaded (not a folder, warehouse busy...)."""
+
+
+@dataclass
+class FileResult:
+    file_name: str
+    source: str | None
+    status: str
+    """loaded, rejected, unchanged, already_loaded, unknown, duplicate_source, coverage"""
+    message: str = ""
+    file_id: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    encoding: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    coverage_start: date | None = None
+    coverage_end: date | None = None
+    coverage_from: str | None = None
+
+
+@dataclass
+class LoadReport:
+    drop_id: str
+    drop_path: str
+    files: list[FileResult]
+    manifest_path: str = ""
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 22):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def default_drop_id(drop: Path) -> str:
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", drop.resolve().name).strip("-")
+    return name or "drop"
+
+
+def classify(drop: Path) -> tuple[dict[str, tuple[Path, str]], list[FileResult], Path | None]:
+    """Source files by source name, problems (unknown, duplicate), and coverage.csv."""
+    by_source: dict[str, list[tuple[Path, str]]] = {}
+    problems: list[FileResult] = []
+    coverage: Path | None = None
+    for path in sorted(drop.iterdir()):
+        if path.name.startswith(".") or not path.is_file():
+            if not path.name.startswith("."):
+                problems.append(FileResult(path.name, None, "unknown", "not a file; not loaded"))
+            continue
+        if path.name.lower() == COVERAGE_FILE:
+            coverage = path
+            continue
+        stem, ext = path.stem.lower(), path.suffix.lower()
+        if stem in SOURCES and ext in FORMATS:
+            by_source.setdefault(stem, []).append((path, FORMATS[ext]))
+        elif stem in SOURCES:
+            problems.append(
+                FileResult(
+                    path.name,
+                    stem,
+                    "unknown",
+                    f"unsupported format {ext or '(none)'}: send CSV, XLSX or Parquet",
+                )
+            )
+        else:
+            problems.append(
+                FileResult(path.name, None, "unknown", "not a source named in the spec; not loaded")
+            )
+    chosen: dict[str, tuple[Path, str]] = {}
+    for source, found in by_source.items():
+        if len(found) > 1:
+            names = ", ".join(p.name for p, _ in found)
+            for p, _ in found:
+                problems.append(
+                    FileResult(
+                        p.name,
+                        source,
+                        "duplicate_source",
+                        f"{source} arrived as more than one file ({names}); none loaded",
+                    )
+                )
+        else:
+            chosen[source] = found[0]
+    order = ["gazetteer", *(s for s in SOURCES if s != "gazetteer")]
+    return {s: chosen[s] for s in order if s in chosen}, problems, coverage
+
+
+# ------------------------------------------------------------------ schema
+
+
+def _ensure_bookkeeping(con: Any) -> None:
+    raw = con.con
+    raw.execute(
+        """CREATE TABLE IF NOT EXISTS load_files (
+            file_id VARCHAR PRIMARY KEY, source VARCHAR, format VARCHAR, file_name VARCHAR,
+            first_drop_id VARCHAR, status VARCHAR, message VARCHAR, rows_read BIGINT,
+            rows_loaded BIGINT, rows_quarantined BIGINT, encoding VARCHAR, warnings VARCHAR,
+            loaded_at TIMESTAMP)"""
+    )
+    raw.execute(
+        """CREATE TABLE IF NOT EXISTS drop_manifest (
+            drop_id VARCHAR, file_name VARCHAR, source VARCHAR, file_id VARCHAR,
+            status VARCHAR, message VARCHAR, coverage_start DATE, coverage_end DATE,
+            coverage_from VARCHAR, loaded_at TIMESTAMP)"""
+    )
+    raw.execute(
+        """CREATE TABLE IF NOT EXISTS drops (
+            drop_id VARCHAR PRIMARY KEY, drop_path VARCHAR, loaded_at TIMESTAMP,
+            version VARCHAR)"""
+    )
+    raw.execute(
+        """CREATE TABLE IF NOT EXISTS quarantine_reasons (
+            drop_id VARCHAR, file_id VARCHAR, source VARCHAR, "row" BIGINT,
+            "column" VARCHAR, value VARCHAR, rule VARCHAR, message VARCHAR)"""
+    )
+    raw.execute(
+        """CREATE TABLE IF NOT EXISTS extra_values (
+            drop_id VARCHAR, file_id VARCHAR, source VARCHAR, "row" BIGINT,
+            "column" VARCHAR, value VARCHAR)"""
+    )
+
+
+def _append(con: Any, name: str, expr: ir.Table) -> None:
+    if W.has_table(con, name):
+        con.insert(name, expr)
+    else:
+        con.create_table(name, expr)
+
+
+# ---------------------------------------------------------------- staging
+
+
+def _stage(con: Any, source: str, raw: RawFile, drop_id: str, file_id: str) -> tuple[ir.Table, str]:
+    """The raw rows as a temp table with `raw_<col>` named columns; (table, missing col)."""
+    spec = SOURCES[source].columns
+    positions: dict[str, int] = {}
+    duplicated: str | None = None
+    for i, name in enumerate(raw.header):
+        if name in positions and name in spec:
+            duplicated = name
+        positions.setdefault(name, i)
+    t = raw.table
+    cols: dict[str, Any] = {
+        "drop_id": pa.array([drop_id] * t.num_rows, pa.string()),
+        "file_id": pa.array([file_id] * t.num_rows, pa.string()),
+        "source": pa.array([source] * t.num_rows, pa.string()),
+        "row": t.column(ROW),
+    }
+    missing = ""
+    for col in spec:
+        if col in positions:
+            cols[f"raw_{col}"] = t.column(f"c{positions[col]}")
+        else:
+            missing = missing or col
+            cols[f"raw_{col}"] = pa.nulls(t.num_rows, pa.string())
+    cols["raw_line"] = t.column(LINE)
+    cols["shape"] = t.column(SHAPE)
+    extra = [(name, i) for i, name in enumerate(raw.header) if name not in spec]
+    for k, (_, i) in enumerate(extra):
+        cols[f"extra_{k}"] = t.column(f"c{i}")
+    staged = con.create_table(f"stage_{source}", pa.table(cols), temp=True, overwrite=True)
+    if duplicated:
+        missing = f"!{duplicated}"
+    if extra:
+        names = {f"extra_{k}": name for k, (name, _) in enumerate(extra)}
+        long = staged.select(*LINEAGE, *names).pivot_longer(
+            list(names), names_to="column", values_to="value"
+        )
+        long = long.filter(long.value != "").mutate(column=long.column.substitute(names))
+        con.insert("extra_values", long.select(*LINEAGE, "column", "value"))
+    return staged, missing
+
+
+def _load_source(
+    con: Any, source: str, raw: RawFile, drop_id: str, file_id: str, gaz: ir.Table | None
+) -> tuple[int, int, str]:
+    """Stage, validate and store one file; (loaded, quarantined, rejection message)."""
+    staged, missing = _stage(con, source, raw, drop_id, file_id)
+    spec = SOURCES[source].columns
+    raw_cols = [f"raw_{c}" for c in spec]
+    rejection = ""
+    if missing.startswith("!"):
+        rejection = f"column {missing[1:]!r} appears more than once in the header"
+    elif missing:
+        rejection = f"required column {missing!r} is missing"
+    if rejection:
+        # Rejected: every row is quarantined with the file's reason, so none is lost.
+        bad = staged.select(
+            *LINEAGE,
+            column=ibis.literal(missing.lstrip("!")),
+            value=ibis.null("string"),
+            rule=ibis.literal("file_rejected"),
+            message=ibis.literal(rejection),
+        )
+        con.insert("quarantine_reasons", bad)
+        _append(con, f"quarantine_{source}", staged.select(*LINEAGE, *raw_cols, "raw_line"))
+        return 0, raw.rows, rejection
+
+    typed = staged.mutate(**R.typed(source, staged))
+    typed = con.create_table(f"typed_{source}", typed, temp=True, overwrite=True)
+    found = [
+        typed.filter(typed.shape.notnull()).select(
+            *LINEAGE,
+            column=ibis.null("string"),
+            value=typed.raw_line,
+            rule=ibis.literal("shape"),
+            message=typed.shape,
+        )
+    ]
+    today = date.today()
+    for reason in R.reasons(source, typed, today):
+        hit = typed.filter(reason.broken.fill_null(False) & typed.shape.isnull())
+        found.append(
+            hit.select(
+                *LINEAGE,
+                column=ibis.literal(reason.column),
+                value=hit[f"raw_{reason.column}"],
+                rule=ibis.literal(reason.rule),
+                message=ibis.literal(reason.message),
+            )
+        )
+    if source == "gazetteer":
+        first = typed.uprn.isnull() | (
+            ibis.row_number().over(ibis.window(group_by=typed.uprn, order_by=typed.row)) == 0
+        )
+        dup = typed.mutate(first=first)
+        dup = dup.filter(~dup.first)
+        found.append(
+            dup.select(
+                *LINEAGE,
+                column=ibis.literal("uprn"),
+                value=dup.raw_uprn,
+                rule=ibis.literal("duplicate"),
+                message=ibis.literal("the same UPRN appears on an earlier row"),
+            )
+        )
+    reasons = con.create_table(
+        "stage_reasons", ibis.union(*found, distinct=False), temp=True, overwrite=True
+    )
+    con.insert("quarantine_reasons", reasons)
+    bad_rows = reasons.select("row").distinct()
+    quarantined = typed.semi_join(bad_rows, "row")
+    _append(con, f"quarantine_{source}", quarantined.select(*LINEAGE, *raw_cols, "raw_line"))
+    good = typed.anti_join(bad_rows, "row").drop("raw_line", "shape")
+    good = good.drop(*[c for c in good.columns if c.startswith("extra_")])
+    if source == "gazetteer":
+        key = N.address_key(good.address_line1)
+        good = good.mutate(
+            address_key=key, number_key=N.number_key(key), town_key=N.name_key(good.town)
+        )
+    elif source in ADDRESS_COLUMNS:
+        line1, pc, town, uprn = ADDRESS_COLUMNS[source]
+        if gaz is None:
+            good = good.mutate(
+                address_uprn=ibis.null("string"),
+                address_method=ibis.literal("no_gazetteer"),
+                address_confidence=ibis.literal(0.0),
+            )
+        else:
+            good = con.create_table(f"good_{source}", good, temp=True, overwrite=True)
+            resolved = A.resolve(good, gaz, line1, pc, town, uprn)
+            good = good.left_join(resolved, "row").drop("row_right")
+    _append(con, f"src_{source}", good)
+    n_bad = int(bad_rows.count().execute())
+    return raw.rows - n_bad, n_bad, ""
+
+
+# ---------------------------------------------------------------- coverage
+
+
+def _read_coverage(path: Path) -> tuple[dict[str, tuple[date, date]], list[str]]:
+    out: dict[str, tuple[date, date]] = {}
+    problems: list[str] = []
+    try:
+        raw = read_file(path, "csv")
+    except (FileUnreadable, OSError) as exc:
+        return out, [f"{COVERAGE_FILE} unreadable: {exc}"]
+    pos = {name: i for i, name in enumerate(raw.header)}
+    need = ("source", "coverage_start", "coverage_end")
+    if any(n not in pos for n in need):
+        return out, [f"{COVERAGE_FILE} lacks one of the columns {', '.join(need)}"]
+    rows = raw.table.to_pylist()
+    for r in rows:
+        source = (r[f"c{pos['source']}"] or "").strip().lower()
+        try:
+            start = _parse_day(r[f"c{pos['coverage_start']}"])
+            end = _parse_day(r[f"c{pos['coverage_end']}"])
+        except ValueError:
+            problems.append(f"{COVERAGE_FILE} row {r[ROW]}: dates not readable")
+            continue
+        if source not in SOURCES:
+            problems.append(f"{COVERAGE_FILE} row {r[ROW]}: unknown source {source!r}")
+        elif end < start:
+            problems.append(f"{COVERAGE_FILE} row {r[ROW]}: coverage ends before it starts")
+        else:
+            out[source] = (start, end)
+    return out, problems
+
+
+def _parse_day(text: str | None) -> date:
+    t = (text or "").strip()
+    if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", t):
+        d, m, y = t.split("/")
+        return date(int(y), int(m), int(d))
+    return date.fromisoformat(t)
+
+
+def _inferred_coverage(con: Any, source: str, file_id: str) -> tuple[date | None, date | None]:
+    name = f"src_{source}"
+    if not W.has_table(con, name):
+        return None, None
+    t = con.table(name)
+    t = t.filter(t.file_id == file_id)
+    if source == "school_attendance":
+        terms = t.select("academic_year", "term").distinct().execute()
+        spans = [
+            term_bounds(int(str(y)[:4]), str(k))
+            for y, k in zip(terms["academic_year"], terms["term"], strict=True)
+        ]
+        if not spans:
+            return None, None
+        return min(s for s, _ in spans), max(e for _, e in spans)
+    cols = R.event_dates(source)
+    if not cols:
+        return None, None
+    lo = ibis.least(*[t[c] for c in cols]) if len(cols) > 1 else t[cols[0]]
+    hi = ibis.greatest(*[t[c] for c in cols]) if len(cols) > 1 else t[cols[0]]
+    res = t.aggregate(lo=lo.min(), hi=hi.max()).execute()
+    first, last = res["lo"][0], res["hi"][0]
+    return (_as_date(first), _as_date(last))
+
+
+def _as_date(v: Any) -> date | None:
+    if v is None or v != v:  # None or NaT/NaN
+        return None
+    if isinstance(v, datetime):
+        return v.date()
+    if hasattr(v, "date"):
+        return v.date()  # type: ignore[no-any-return]
+    return v if isinstance(v, date) else None
+
+
+# ---------------------------------------------------------------- the load
+
+
+def load_drop(
+    drop: Path,
+    workspace: Path,
+    drop_id: str | None = None,
+    progress: Tick | None = None,
+) -> LoadReport:
+    """Load every source file of `drop`; all or nothing. See the module docstring."""
+    if not drop.exists():
+        raise LoadError(f"drop folder {drop} does not exist")
+    if not drop.is_dir():
+        raise LoadError(f"{drop} is not a folder: a drop is a folder of extract files")
+    drop_id = drop_id or default_drop_id(drop)
+    if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", drop_id):
+        raise LoadError(f"drop id {drop_id!r}: use letters, digits, '.', '_' or '-'")
+    tick = progress or (lambda _m, _d, _t: None)
+    sources, problems, coverage_file = classify(drop)
+    steps = len(sources) + 2
+    tick("hashing files", 0, steps)
+    hashes = {s: sha256(p) for s, (p, _) in sources.items()}
+    try:
+        con = W.connect(workspace)
+    except W.WarehouseError as exc:
+        raise LoadError(str(exc)) from None
+    results: list[FileResult] = []
+    now = datetime.now(UTC).replace(tzinfo=None)
+    try:
+        con.con.execute("SET memory_limit = '2GB'")
+        with W.transaction(con):
+            _ensure_bookkeeping(con)
+            known = {
+                r["file_id"]: r
+                for r in con.table("load_files")
+                .select(
+                    "file_id",
+                    "first_drop_id",
+                    "rows_read",
+                    "rows_loaded",
+                    "rows_quarantined",
+                    "status",
+                    "message",
+                    "encoding",
+                )
+                .to_pyarrow()
+                .to_pylist()
+            }
+            gaz: ir.Table | None = None
+            for k, (source, (path, fmt)) in enumerate(sources.items(), start=1):
+                tick(f"loading {source}", k, steps)
+                fid = hashes[source]
+                res = FileResult(path.name, source, "loaded", file_id=fid)
+                if fid in known:
+                    prev = known[fid]
+                    res.status = (
+                        "unchanged" if prev["first_drop_id"] == drop_id else "already_loaded"
+                    )
+                    res.message = (
+                        "same content as already loaded"
+                        if res.status == "unchanged"
+                        else f"same content already loaded with drop {prev['first_drop_id']}"
+                    )
+                    res.rows_read = prev["rows_read"]
+                    res.rows_loaded = prev["rows_loaded"]
+                    res.rows_quarantined = prev["rows_quarantined"]
+                    res.encoding = prev["encoding"]
+                else:
+                    _load_file(con, res, path, fmt, drop_id, gaz, now)
+                if source == "gazetteer" and res.rows_loaded:
+                    g = con.table("src_gazetteer")
+                    gaz = g.filter(g.file_id == fid)
+                results.append(res)
+                if source != "gazetteer" and gaz is None:
+                    gaz = _latest_gazetteer(con)
+            tick("coverage and manifest", steps - 1, steps)
+            declared, cov_problems = _read_coverage(coverage_file) if coverage_file else ({}, [])
+            for res in results:
+                if res.source is None or res.source == "gazetteer":
+                    continue
+                if res.source in declared:
+                    res.coverage_start, res.coverage_end = declared[res.source]
+                    res.coverage_from = COVERAGE_FILE
+                elif res.file_id and res.rows_loaded:
+                    res.coverage_start, res.coverage_end = _inferred_coverage(
+                        con, res.source, res.file_id
+                    )
+                    res.coverage_from = "inferred" if res.coverage_start else None
+            if coverage_file:
+                results.append(
+                    FileResult(
+                        coverage_file.name,
+                        None,
+                        "coverage",
+                        "; ".join(cov_problems) or f"coverage for {len(declared)} sources",
+                    )
+                )
+            results.extend(problems)
+            _write_manifest(con, drop_id, drop, results, now)
+        tick("done", steps, steps)
+    finally:
+        con.disconnect()
+    report = LoadReport(drop_id, str(drop), results)
+    report.manifest_path = str(_manifest_json(workspace, report, now))
+    return report
+
+
+def _latest_gazetteer(con: Any) -> ir.Table | None:
+    if not W.has_table(con, "src_gazetteer"):
+        return None
+    files = con.table("load_files")
+    latest = (
+        files.filter((files.source == "gazetteer") & (files.rows_loaded > 0))
+        .order_by(ibis.desc(files.loaded_at))
+        .limit(1)
+        .execute()
+    )
+    if latest.empty:
+        return None
+    g = con.table("src_gazetteer")
+    return g.filter(g.file_id == str(latest["file_id"][0]))
+
+
+def _load_file(
+    con: Any,
+    res: FileResult,
+    path: Path,
+    fmt: str,
+    drop_id: str,
+    gaz: ir.Table | None,
+    now: datetime,
+) -> None:
+    assert res.source and res.file_id
+    try:
+        raw = read_file(path, fmt)
+        res.encoding = raw.encoding if fmt == "csv" else None
+        res.warnings = raw.warnings
+        res.rows_read = raw.rows
+        res.rows_loaded, res.rows_quarantined, rejection = _load_source(
+            con, res.source, raw, drop_id, res.file_id, gaz
+        )
+        if rejection:
+            res.status, res.message = "rejected", rejection
+            hint = [w for w in raw.warnings if "comma-separated" in w]
+            if hint:
+                res.message += f" ({hint[0]})"
+    except FileUnreadable as exc:
+        res.status, res.message = "rejected", str(exc)
+    except OSError as exc:
+        res.status, res.message = "rejected", f"cannot read the file: {exc.strerror or exc}"
+    if res.rows_loaded + res.rows_quarantined != res.rows_read:
+        raise AssertionError(f"{res.file_name}: loaded + quarantined != read")  # a bug
+    con.con.execute(
+        "INSERT INTO load_files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [
+            res.file_id,
+            res.source,
+            fmt,
+            res.file_name,
+            drop_id,
+            res.status,
+            res.message,
+            res.rows_read,
+            res.rows_loaded,
+            res.rows_quarantined,
+            res.encoding,
+            "\n".join(res.warnings),
+            now,
+        ],
+    )
+
+
+def _write_manifest(
+    con: Any, drop_id: str, drop: Path, results: list[FileResult], now: datetime
+) -> None:
+    raw = con.con
+    raw.execute("DELETE FROM drop_manifest WHERE drop_id = ?", [drop_id])
+    raw.execute("DELETE FROM drops WHERE drop_id = ?", [drop_id])
+    raw.execute(
+        "INSERT INTO drops VALUES (?,?,?,?)", [drop_id, str(drop.resolve()), now, __version__]
+    )
+    for r in results:
+        raw.execute(
+            "INSERT INTO drop_manifest VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [
+                drop_id,
+                r.file_name,
+                r.source,
+                r.file_id,
+                r.status,
+                r.message,
+                r.coverage_start,
+                r.coverage_end,
+                r.coverage_from,
+                now,
+            ],
+        )
+
+
+def _manifest_json(workspace: Path, report: LoadReport, now: datetime) -> Path:
+    folder = workspace / "drops" / report.drop_id
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "manifest.json"
+    body = {
+        "drop_id": report.drop_id,
+        "drop_path": report.drop_path,
+        "loaded_at": now.isoformat(timespec="seconds"),
+        "wholefamily": __version__,
+        "files": [
+            {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(f).items()}
+            for f in report.files
+        ],
+    }
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path

@@ -1,0 +1,138 @@
+"""Normalisation for matching, as Ibis expressions (set-based, backend-neutral).
+
+Each function takes a text column and returns an expression; none loops
+over rows. `strip_accents` and `jaro_winkler_similarity` are backend
+built-ins declared here once, so a port to another backend changes one file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+# A UK postcode without its space: outward code (area, district) + inward code.
+POSTCODE_RE = r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$"
+_ISO_RE = r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[ T]00:00(?::00)?)?$"
+_UK_RE = r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$"
+
+# Street-type abbreviations agencies use, and the word the gazetteer spells out.
+STREET_WORDS = {
+    "RD": "ROAD",
+    "ST": "STREET",
+    "AVE": "AVENUE",
+    "AV": "AVENUE",
+    "CL": "CLOSE",
+    "CRES": "CRESCENT",
+    "CRS": "CRESCENT",
+    "DR": "DRIVE",
+    "GDNS": "GARDENS",
+    "GRN": "GREEN",
+    "GR": "GROVE",
+    "LN": "LANE",
+    "PL": "PLACE",
+    "SQ": "SQUARE",
+    "TER": "TERRACE",
+    "TERR": "TERRACE",
+    "CT": "COURT",
+    "WY": "WAY",
+}
+
+
+@ibis.udf.scalar.builtin
+def strip_accents(s: str) -> str:  # type: ignore[empty-body]
+    """DuckDB built-in: remove diacritics (é -> e)."""
+
+
+@ibis.udf.scalar.builtin
+def jaro_winkler_similarity(a: str, b: str) -> float:  # type: ignore[empty-body]
+    """DuckDB built-in: Jaro-Winkler similarity in [0, 1]."""
+
+
+def blank_to_null(s: ir.StringValue) -> ir.StringValue:
+    """Surrounding spaces removed; an empty string is a missing value."""
+    t = s.strip()
+    return ibis.ifelse(t == "", ibis.null("string"), t)
+
+
+def name_key(s: ir.StringValue) -> ir.StringValue:
+    """`  O'Brien-Smyth ` -> `OBRIEN SMYTH`; `Zoë` -> `ZOE`; missing stays missing."""
+    t = strip_accents(s.upper())
+    t = t.re_replace(r"['`\x{2019}\x{2018}]", "")
+    t = t.re_replace(r"[^A-Z]+", " ").strip()
+    return ibis.ifelse(t == "", ibis.null("string"), t)
+
+
+def address_key(s: ir.StringValue) -> ir.StringValue:
+    """Upper case, punctuation as spaces, street-type abbreviations spelled out."""
+    t = strip_accents(s.upper()).replace("&", " AND ")
+    t = t.re_replace(r"['`\x{2019}]", "").re_replace(r"[^A-Z0-9]+", " ").strip()
+    for short, long in STREET_WORDS.items():
+        t = t.re_replace(rf"\b{short}\b", long)
+    return ibis.ifelse(t == "", ibis.null("string"), t)
+
+
+def number_key(address: ir.StringValue) -> ir.StringValue:
+    """The numbers in an address key (`FLAT 12 34 LARK LANE` -> `12 34`), or missing."""
+    t = address.re_replace(r"[^0-9]+", " ").strip()
+    return ibis.ifelse(t == "", ibis.null("string"), t)
+
+
+def postcode_compact(s: ir.StringValue) -> ir.StringValue:
+    return s.upper().re_replace(r"[^A-Z0-9]", "")
+
+
+def postcode_valid(s: ir.StringValue) -> ir.BooleanValue:
+    return postcode_compact(s).re_search(POSTCODE_RE)
+
+
+def postcode(s: ir.StringValue) -> ir.StringValue:
+    """Canonical form (`so171bj` -> `SO17 1BJ`) when valid; else the cleaned text."""
+    c = postcode_compact(s)
+    canon = c.left(c.length() - 3).concat(" ", c.right(3))
+    out = ibis.ifelse(c.re_search(POSTCODE_RE), canon, c)
+    return ibis.ifelse(c == "", ibis.null("string"), out)
+
+
+def _ymd(y: ir.StringValue, m: ir.StringValue, d: ir.StringValue) -> ir.DateValue:
+    text = y.concat("-", m.lpad(2, "0"), "-", d.lpad(2, "0"))
+    return text.try_cast("date")
+
+
+def date(s: ir.StringValue) -> ir.DateValue:
+    """`YYYY-MM-DD` or UK `DD/MM/YYYY`; impossible dates (2024-02-30) are missing."""
+    iso = _ymd(s.re_extract(_ISO_RE, 1), s.re_extract(_ISO_RE, 2), s.re_extract(_ISO_RE, 3))
+    uk = _ymd(s.re_extract(_UK_RE, 3), s.re_extract(_UK_RE, 2), s.re_extract(_UK_RE, 1))
+    return ibis.ifelse(s.re_search(_ISO_RE), iso, ibis.ifelse(s.re_search(_UK_RE), uk, None))
+
+
+SEX_WORDS = {
+    "M": "M",
+    "MALE": "M",
+    "F": "F",
+    "FEMALE": "F",
+    "U": "U",
+    "UNKNOWN": "U",
+    "NOT KNOWN": "U",
+    "X": "U",
+}
+
+
+def sex(s: ir.StringValue) -> ir.StringValue:
+    """M, F or U from the usual spellings (`male`, `Female`, `u`); anything else missing."""
+    return s.upper().strip().substitute(SEX_WORDS, else_=ibis.null("string"))
+
+
+def integer(s: ir.StringValue) -> ir.IntegerValue:
+    """Whole numbers, `12` or `12.0`; anything else missing."""
+    f: Any = s.try_cast("float64")
+    whole = f.notnull() & (f.floor() == f) & (f.abs() < 1e15)
+    return ibis.ifelse(whole, f.cast("int64"), ibis.null("int64"))
+
+
+def decimal(s: ir.StringValue) -> ir.FloatingValue:
+    """Amounts and hours: `£1,250.50` -> 1250.5; anything else missing."""
+    t = s.re_replace(r"^\x{00A3}", "").replace(",", "")
+    f: Any = t.try_cast("float64")
+    return ibis.ifelse(f.isnan() | f.isinf(), ibis.null("float64"), f)
