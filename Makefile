@@ -29,6 +29,7 @@ lint: setup
 
 bench: setup
 	$(BIN)/wholefamily bench synth --people 1000000
+	$(BIN)/wholefamily bench load --people 1000000
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache demo-workspace

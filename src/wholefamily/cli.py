@@ -343,6 +343,53 @@ def bench_synth(
     )
 
 
+@bench_app.command("load")
+def bench_load(
+    people: Annotated[int, typer.Option("--people")] = 1_000_000,
+    seed: Annotated[int, typer.Option("--seed")] = 1,
+    drop: Annotated[
+        Path | None,
+        typer.Option("--drop", help="Time the load of this drop instead of a generated one."),
+    ] = None,
+) -> None:
+    """Time `load` of a drop (generated with --people unless --drop) in a child process."""
+    import platform
+    import resource
+    import subprocess
+    import tempfile
+    import time
+
+    with tempfile.TemporaryDirectory(prefix="wholefamily-bench-") as tmp:
+        if drop is None:
+            # Generated in this process, so the child's peak memory is the load's alone.
+            from wholefamily.synth import SynthConfig, generate
+
+            county = Path(tmp) / "county"
+            console.print(f"generating a county of {people:,} people…")
+            generate(SynthConfig(people=people, seed=seed, as_of=date(2026, 9, 30), out=county))
+            drop = county / "drop"
+        elif not drop.is_dir():
+            fail(f"--drop {drop} is not a folder")
+        cmd = [sys.executable, "-m", "wholefamily", "load", str(drop)]
+        cmd += ["--workspace", str(Path(tmp) / "ws")]
+        start = time.perf_counter()
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        wall = time.perf_counter() - start
+        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        if done.returncode != 0:
+            fail(f"load failed: {done.stderr.strip().splitlines()[-1:]}")
+        size = sum(f.stat().st_size for f in drop.iterdir() if f.is_file())
+        rows = done.stdout
+    total = [ln for ln in rows.splitlines() if ln.strip("│ ").startswith("total")]
+    peak = f"{peak_kb / 1024:.0f} MiB peak RSS"
+    out.print(
+        f"load of {size / 2**20:.0f} MiB ({people:,} people): {wall:.1f} s wall, {peak} "
+        f"({platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()})"
+    )
+    if total:
+        out.print(" ".join(total[0].replace("│", " ").split()))
+
+
 def main() -> None:
     """Entry point: usage errors and ours become one line and exit status 2."""
     try:

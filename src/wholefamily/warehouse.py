@@ -36,6 +36,7 @@ def connect(workspace: Path, *, read_only: bool = False) -> Any:
         workspace.mkdir(parents=True, exist_ok=True)
         con = ibis.duckdb.connect(str(path), read_only=read_only)
         con.con.execute("SET preserve_insertion_order = false")
+        con.con.execute("SET enable_progress_bar = false")
     except duckdb.IOException as exc:
         first = str(exc).splitlines()[0]
         if "lock" in first.lower():

@@ -29,7 +29,19 @@ FUZZY_MIN = 0.85
 
 
 def gazetteer_keys(g: ir.Table) -> ir.Table:
-    """The gazetteer with the keys used to match: address, numbers, town."""
+    """The gazetteer with the keys used to match: address, numbers, town.
+
+    The loaded gazetteer stores its keys (computed once at load); a bare
+    gazetteer table gets them computed here.
+    """
+    if "address_key" in g.columns:
+        return g.select(
+            g_uprn=g.uprn,
+            g_key=g.address_key,
+            g_num=g.number_key,
+            g_postcode=g.postcode,
+            g_town=g.town_key,
+        )
     key = N.address_key(g.address_line1)
     return g.select(
         g_uprn=g.uprn,

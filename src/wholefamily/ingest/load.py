@@ -28,6 +28,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
@@ -44,6 +45,8 @@ from wholefamily.sources.schema import SOURCES
 Tick = Callable[[str, int, int], None]
 COVERAGE_FILE = "coverage.csv"
 LINEAGE = ("drop_id", "file_id", "source", "row")
+CHUNK_ROWS = 250_000
+MEMORY_LIMIT = "1GB"  # DuckDB's share; Arrow holds one file besides
 
 # Where each source carries its address, if it does: (line1, postcode, town, uprn).
 ADDRESS_COLUMNS: dict[str, tuple[str, str, str | None, str | None]] = {
@@ -222,7 +225,8 @@ def _stage(con: Any, source: str, raw: RawFile, drop_id: str, file_id: str) -> t
     extra = [(name, i) for i, name in enumerate(raw.header) if name not in spec]
     for k, (_, i) in enumerate(extra):
         cols[f"extra_{k}"] = t.column(f"c{i}")
-    staged = con.create_table(f"stage_{source}", pa.table(cols), temp=True, overwrite=True)
+    # A view over the Arrow table, not a copy: the next step reads it once.
+    staged = ibis.memtable(pa.table(cols))
     if duplicated:
         missing = f"!{duplicated}"
     if extra:
@@ -271,17 +275,34 @@ def _load_source(
             message=typed.shape,
         )
     ]
-    today = date.today()
-    for reason in R.reasons(source, typed, today):
-        hit = typed.filter(reason.broken.fill_null(False) & typed.shape.isnull())
+    # One pass over the rows: each row gets the list of the rules it breaks.
+    rules = R.reasons(source, typed, date.today())
+    if rules:
+        broken = ibis.array(
+            [
+                ibis.ifelse(r.broken.fill_null(False), ibis.literal(i, "int16"), None)
+                for i, r in enumerate(rules)
+            ]
+        ).filter(lambda x: x.notnull())
+        flagged = typed.filter(typed.shape.isnull()).mutate(broken=broken)
+        flagged = flagged.filter(flagged.broken.length() > 0)
+        hit = flagged.mutate(k=flagged.broken.unnest())
+        by_k = ibis.memtable(
+            {
+                "k": list(range(len(rules))),
+                "column": [r.column for r in rules],
+                "rule": [r.rule for r in rules],
+                "message": [r.message for r in rules],
+            },
+            schema={"k": "int16", "column": "string", "rule": "string", "message": "string"},
+        )
+        hit = hit.inner_join(by_k, "k")
+        value = ibis.cases(
+            *[(hit.k == i, hit[f"raw_{r.column}"]) for i, r in enumerate(rules)],
+            else_=ibis.null("string"),
+        )
         found.append(
-            hit.select(
-                *LINEAGE,
-                column=ibis.literal(reason.column),
-                value=hit[f"raw_{reason.column}"],
-                rule=ibis.literal(reason.rule),
-                message=ibis.literal(reason.message),
-            )
+            hit.select(*LINEAGE, column=hit.column, value=value, rule=hit.rule, message=hit.message)
         )
     if source == "gazetteer":
         first = typed.uprn.isnull() | (
@@ -424,16 +445,19 @@ def load_drop(
     tick = progress or (lambda _m, _d, _t: None)
     sources, problems, coverage_file = classify(drop)
     steps = len(sources) + 2
-    tick("hashing files", 0, steps)
-    hashes = {s: sha256(p) for s, (p, _) in sources.items()}
     try:
-        con = W.connect(workspace)
+        con = W.connect(workspace)  # first: a busy warehouse is reported before any work
     except W.WarehouseError as exc:
         raise LoadError(str(exc)) from None
     results: list[FileResult] = []
     now = datetime.now(UTC).replace(tzinfo=None)
     try:
-        con.con.execute("SET memory_limit = '2GB'")
+        tick("hashing files", 0, steps)
+        try:
+            hashes = {s: sha256(p) for s, (p, _) in sources.items()}
+        except OSError as exc:
+            raise LoadError(f"cannot read {exc.filename}: {exc.strerror}") from None
+        con.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         with W.transaction(con):
             _ensure_bookkeeping(con)
             known = {
@@ -504,6 +528,11 @@ def load_drop(
             results.extend(problems)
             _write_manifest(con, drop_id, drop, results, now)
         tick("done", steps, steps)
+    except duckdb.InterruptException:
+        raise KeyboardInterrupt from None  # Ctrl-C inside a query: rolled back
+    except duckdb.Error as exc:
+        first = str(exc).splitlines()[0]
+        raise LoadError(f"the load stopped and the warehouse is unchanged: {first}") from None
     finally:
         con.disconnect()
     report = LoadReport(drop_id, str(drop), results)
@@ -542,12 +571,21 @@ def _load_file(
         res.encoding = raw.encoding if fmt == "csv" else None
         res.warnings = raw.warnings
         res.rows_read = raw.rows
-        res.rows_loaded, res.rows_quarantined, rejection = _load_source(
-            con, res.source, raw, drop_id, res.file_id, gaz
-        )
+        rejection = ""
+        # Every rule looks at one row (the gazetteer's duplicate check at the whole
+        # file, which is small), so a large file is validated in slices of bounded memory.
+        size = raw.rows if res.source == "gazetteer" else CHUNK_ROWS
+        for start in range(0, max(raw.rows, 1), max(size, 1)):
+            part = RawFile(raw.header, raw.table.slice(start, size), raw.encoding)
+            n_loaded, n_bad, rejection = _load_source(
+                con, res.source, part, drop_id, res.file_id, gaz
+            )
+            res.rows_loaded += n_loaded
+            res.rows_quarantined += n_bad
+        del raw
         if rejection:
             res.status, res.message = "rejected", rejection
-            hint = [w for w in raw.warnings if "comma-separated" in w]
+            hint = [w for w in res.warnings if "comma-separated" in w]
             if hint:
                 res.message += f" ({hint[0]})"
     except FileUnreadable as exc:

@@ -7,6 +7,7 @@ built-ins declared here once, so a port to another backend changes one file.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import ibis
@@ -40,9 +41,17 @@ STREET_WORDS = {
 }
 
 
+_ABBREVIATION = r"\b(" + "|".join(STREET_WORDS) + r")\b"
+
+
 @ibis.udf.scalar.builtin
 def strip_accents(s: str) -> str:  # type: ignore[empty-body]
     """DuckDB built-in: remove diacritics (é -> e)."""
+
+
+@ibis.udf.scalar.builtin
+def try_strptime(s: str, fmt: str) -> datetime:  # type: ignore[empty-body]
+    """DuckDB built-in: parse with a strftime format; NULL when the text does not fit."""
 
 
 @ibis.udf.scalar.builtin
@@ -68,8 +77,11 @@ def address_key(s: ir.StringValue) -> ir.StringValue:
     """Upper case, punctuation as spaces, street-type abbreviations spelled out."""
     t = strip_accents(s.upper()).replace("&", " AND ")
     t = t.re_replace(r"['`\x{2019}]", "").re_replace(r"[^A-Z0-9]+", " ").strip()
+    spelled = t
     for short, long in STREET_WORDS.items():
-        t = t.re_replace(rf"\b{short}\b", long)
+        spelled = spelled.re_replace(rf"\b{short}\b", long)
+    # Only the (few) addresses holding an abbreviation pay for the replacements.
+    t = ibis.ifelse(t.re_search(_ABBREVIATION), spelled, t)
     return ibis.ifelse(t == "", ibis.null("string"), t)
 
 
@@ -95,16 +107,12 @@ def postcode(s: ir.StringValue) -> ir.StringValue:
     return ibis.ifelse(c == "", ibis.null("string"), out)
 
 
-def _ymd(y: ir.StringValue, m: ir.StringValue, d: ir.StringValue) -> ir.DateValue:
-    text = y.concat("-", m.lpad(2, "0"), "-", d.lpad(2, "0"))
-    return text.try_cast("date")
-
-
 def date(s: ir.StringValue) -> ir.DateValue:
     """`YYYY-MM-DD` or UK `DD/MM/YYYY`; impossible dates (2024-02-30) are missing."""
-    iso = _ymd(s.re_extract(_ISO_RE, 1), s.re_extract(_ISO_RE, 2), s.re_extract(_ISO_RE, 3))
-    uk = _ymd(s.re_extract(_UK_RE, 3), s.re_extract(_UK_RE, 2), s.re_extract(_UK_RE, 1))
-    return ibis.ifelse(s.re_search(_ISO_RE), iso, ibis.ifelse(s.re_search(_UK_RE), uk, None))
+    iso = try_strptime(s.re_replace(r"[ T]00:00(:00)?$", ""), "%Y-%m-%d")
+    uk = try_strptime(s, "%d/%m/%Y")
+    ok = s.re_search(_ISO_RE) | s.re_search(_UK_RE)
+    return ibis.ifelse(ok, iso.fill_null(uk), None).cast("date")
 
 
 SEX_WORDS = {

@@ -18,6 +18,7 @@ import codecs
 import csv
 import io
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -62,8 +63,13 @@ def _c1_as_latin1(err: UnicodeError) -> tuple[str, int]:
 codecs.register_error("wholefamily-c1", _c1_as_latin1)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _header_names(cells: list[Any]) -> list[str]:
-    return ["" if c is None else str(c).replace("\ufeff", "").strip().lower() for c in cells]
+    """Lower case, surrounding spaces and a BOM removed, control characters as `?`."""
+    names = ["" if c is None else str(c).replace("\ufeff", "").strip().lower() for c in cells]
+    return [_CONTROL.sub("?", n) for n in names]
 
 
 def _columns_table(
@@ -131,16 +137,17 @@ def read_csv(path: Path) -> RawFile:
     if not data.strip():
         raise FileUnreadable("the file is empty: no header row")
     text_head = data[: 1 << 16].decode("utf-8", errors="replace")
-    first = next(csv.reader(io.StringIO(text_head)), None)
+    first = next(csv.reader(io.StringIO(text_head, newline="")), None)
     if not first or not any(c.strip() for c in first):
         raise FileUnreadable("the first row is empty: no header row")
     header = _header_names(first)
+    hint = _delimiter_hint(first)
     try:
         table = _read_csv_arrow(data, len(header))
     except (pa.ArrowInvalid, pa.ArrowException, OverflowError):
         table = _read_csv_python(data.decode("utf-8"), len(header))
     raw = RawFile(header, table, encoding, warnings)
-    if hint := _delimiter_hint(header):
+    if hint:
         raw.warnings.append(hint)
     return raw
 
@@ -201,8 +208,8 @@ def _read_csv_python(text: str, width: int) -> pa.Table:
     lines: list[str | None] = []
     number = 0
     for fields in reader:
-        if not fields or (len(fields) == 1 and fields[0] == ""):
-            continue  # a blank line is not a data row
+        if not fields:
+            continue  # a blank line is not a data row (a quoted "" is: one empty field)
         number += 1
         rows.append(number)
         ok = len(fields) == width

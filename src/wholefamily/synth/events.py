@@ -276,12 +276,16 @@ def careers(c: County) -> tuple[Cols, Cols]:
     ben_e: list[I64] = []
     ben_code: list[Any] = []
 
+    # A spell never ends before it starts (a person leaving the county early, say):
+    # such a spell lasts its first day only.
     def add_emp(w: I64, s: I64, e: I64) -> None:
+        e = np.where((e != OPEN) & (e < s), s, e)
         emp_who.append(w)
         emp_s.append(s)
         emp_e.append(e)
 
     def add_ben(w: I64, s: I64, e: I64, code: Any) -> None:
+        e = np.where((e != OPEN) & (e < s), s, e)
         ben_who.append(w)
         ben_s.append(s)
         ben_e.append(e)
