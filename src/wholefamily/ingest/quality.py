@@ -149,8 +149,10 @@ def _measure(con: Any, q: SourceQuality, fid: str) -> None:
     s = SOURCES[q.source]
     aggs: dict[str, Any] = {"n": t.count()}
     for col in PERSON_FIELDS:
-        if col in s.columns:
-            raw = t[f"raw_{col}"]
+        # school_contacts names its person fields contact_forename, contact_postcode...
+        actual = col if col in s.columns else f"contact_{col}"
+        if actual in s.columns:
+            raw = t[f"raw_{actual}"]
             aggs[f"miss_{col}"] = (raw.isnull() | (raw.strip() == "")).sum()
     if q.source in ADDRESS_COLUMNS:
         _, pc, _, _ = ADDRESS_COLUMNS[q.source]
