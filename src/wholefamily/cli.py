@@ -301,6 +301,21 @@ def quality(
     run_quality(workspace, drop_id)
 
 
+def _timed_child(cmd: list[str], what: str) -> tuple[float, int, str]:
+    """Run `cmd`; (wall seconds, peak RSS of children in KiB, stdout); fail if it fails."""
+    import resource
+    import subprocess
+    import time
+
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - start
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if done.returncode != 0:
+        fail(f"{what} failed: {done.stderr.strip().splitlines()[-1:]}")
+    return wall, peak_kb, done.stdout
+
+
 @bench_app.command("synth")
 def bench_synth(
     people: Annotated[int, typer.Option("--people")] = 1_000_000,
@@ -309,10 +324,7 @@ def bench_synth(
 ) -> None:
     """Time `synth` in a child process and report wall time and peak memory."""
     import platform
-    import resource
-    import subprocess
     import tempfile
-    import time
 
     with tempfile.TemporaryDirectory(prefix="wholefamily-bench-") as tmp:
         cmd = [
@@ -329,12 +341,7 @@ def bench_synth(
             "--out",
             str(Path(tmp) / "county"),
         ]
-        start = time.perf_counter()
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        wall = time.perf_counter() - start
-        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        if done.returncode != 0:
-            fail(f"synth failed: {done.stderr.strip().splitlines()[-1:]}")
+        wall, peak_kb, _ = _timed_child(cmd, "synth")
         size = sum(f.stat().st_size for f in Path(tmp).rglob("*") if f.is_file())
     out.print(
         f"synth --people {people:,} --format {fmt}: {wall:.1f} s wall, "
@@ -354,10 +361,7 @@ def bench_load(
 ) -> None:
     """Time `load` of a drop (generated with --people unless --drop) in a child process."""
     import platform
-    import resource
-    import subprocess
     import tempfile
-    import time
 
     with tempfile.TemporaryDirectory(prefix="wholefamily-bench-") as tmp:
         if drop is None:
@@ -372,14 +376,8 @@ def bench_load(
             fail(f"--drop {drop} is not a folder")
         cmd = [sys.executable, "-m", "wholefamily", "load", str(drop)]
         cmd += ["--workspace", str(Path(tmp) / "ws")]
-        start = time.perf_counter()
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        wall = time.perf_counter() - start
-        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        if done.returncode != 0:
-            fail(f"load failed: {done.stderr.strip().splitlines()[-1:]}")
+        wall, peak_kb, rows = _timed_child(cmd, "load")
         size = sum(f.stat().st_size for f in drop.iterdir() if f.is_file())
-        rows = done.stdout
     total = [ln for ln in rows.splitlines() if ln.strip("│ ").startswith("total")]
     peak = f"{peak_kb / 1024:.0f} MiB peak RSS"
     out.print(
