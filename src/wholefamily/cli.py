@@ -171,6 +171,7 @@ def demo(
     out.print(f"Drop: {workspace / 'county' / 'drop'}; ground truth beside it.")
     run_load(workspace / "county" / "drop", workspace, "demo-2026-09-30")
     run_quality(workspace, "demo-2026-09-30")
+    run_link(workspace, "demo-2026-09-30", "2026-09-30", None, False)
 
 
 def _ticker(bar: Progress | None, task: object) -> Callable[[str, int, int], None]:
@@ -314,6 +315,91 @@ def _timed_child(cmd: list[str], what: str) -> tuple[float, int, str]:
     if done.returncode != 0:
         fail(f"{what} failed: {done.stderr.strip().splitlines()[-1:]}")
     return wall, peak_kb, done.stdout
+
+
+def run_link(
+    workspace: Path, drop_id: str | None, as_of: str | None, out_dir: Path | None, retrain: bool
+) -> None:
+    from wholefamily.linkage import LinkError, link
+
+    day = parse_date(as_of, "--as-of") if as_of else None
+    try:
+        if console.is_terminal:
+            with _progress() as bar:
+                task = bar.add_task("link", total=1)
+                report = link(workspace, drop_id, day, out_dir, retrain, _ticker(bar, task))
+        else:
+            report = link(workspace, drop_id, day, out_dir, retrain, _ticker(None, None))
+    except LinkError as exc:
+        fail(str(exc))
+    t = Table(title=f"Drop {report.drop_id} linked (as of {report.as_of})")
+    t.add_column("")
+    t.add_column("count", justify="right")
+    for label, value in (
+        ("records naming a person", report.records),
+        ("identities after the deterministic step", report.identities),
+        ("persons", report.persons),
+        ("  new in this run", report.new_persons),
+        ("  merged into another person", report.merged),
+        ("  split from another person", report.split),
+        ("households (people at one UPRN)", report.households),
+        ("families (households with a dependent child)", report.families),
+        ("pairs waiting for review", report.review_pairs),
+    ):
+        t.add_row(label, f"{value:,}")
+    out.print(t)
+    out.print(f"Model: {report.model}. Outputs: {report.out}/person_records.csv, people.csv")
+
+
+@app.command("link")
+def link_command(
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    drop_id: Annotated[
+        str | None, typer.Option("--drop", help="Drop id (default: the latest loaded).")
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Households and roles at this date (default today)."),
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder for the CSV outputs (default W/runs/DROP).")
+    ] = None,
+    retrain: Annotated[bool, typer.Option("--retrain", help="Train the model afresh.")] = False,
+) -> None:
+    """Link people across sources, then form households and families."""
+    run_link(workspace, drop_id, as_of, out_dir, retrain)
+
+
+evaluate_app = typer.Typer(help="Measure a stage against ground truth.", no_args_is_help=True)
+app.add_typer(evaluate_app, name="evaluate")
+
+
+@evaluate_app.command("linkage")
+def evaluate_linkage_command(
+    truth: Annotated[Path, typer.Option("--truth", help="Folder holding truth_*.csv.")],
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Pairwise precision, recall and F1, and households placed right, against the truth."""
+    from wholefamily import warehouse as W
+    from wholefamily.linkage.evaluate import EvaluationError, evaluate_linkage
+
+    try:
+        con = W.connect(workspace, read_only=True)
+    except W.WarehouseError as exc:
+        fail(str(exc))
+    try:
+        s = evaluate_linkage(con, truth)
+    except EvaluationError as exc:
+        fail(str(exc))
+    finally:
+        con.disconnect()
+    out.print(
+        f"records {s.records:,}; pairs: true {s.true_pairs:,}, linked {s.linked_pairs:,}, "
+        f"correct {s.correct_pairs:,}"
+    )
+    out.print(f"precision {s.precision:.4f}  recall {s.recall:.4f}  F1 {s.f1:.4f}")
+    if s.households_right is not None:
+        out.print(f"persons {s.persons:,}; placed in their true household {s.households_right:.4f}")
 
 
 @bench_app.command("synth")

@@ -1,0 +1,418 @@
+"""`wholefamily link`: people across sources, then households and families.
+
+1. records of the drop (`records.py`) → identities (`identities.py`);
+2. a Splink model over identities (`model.py`), trained once and saved in
+   the workspace (`models/linkage.json`), reused by later runs;
+3. pairs at or above the threshold are clustered into persons; pairs in the
+   review band go to the review queue; clerical decisions override the model;
+4. stable `person_id`s from the master person index (`mpi.py`);
+5. each person's current address (the latest dated evidence with a UPRN),
+   households (people at one UPRN), roles at the as-of date and families
+   (households with a dependent child), with stable `family_id`s;
+6. `person_records.csv` and `people.csv` of the output contract.
+
+Warehouse tables written (replaced by each run, except those marked kept):
+`link_records`, `link_identities`, `link_pairs`, `link_people`,
+`mpi_keys` (kept: identity key → person_id), `mpi_families` (kept:
+person_id → family_id), `mpi_events` (kept: merges and splits, with reasons),
+`review_decisions` (kept), `review_queue`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from wholefamily import safecsv
+from wholefamily import warehouse as W
+from wholefamily.linkage import model as M
+from wholefamily.linkage.identities import identities, identity_keys, most_frequent
+from wholefamily.linkage.mpi import assign
+from wholefamily.linkage.records import current_files, records
+
+Tick = Callable[[str, int, int], None]
+MATCH_THRESHOLD = 0.9
+REVIEW_LOW = 0.5
+MODEL_FILE = Path("models") / "linkage.json"
+# Which source wins when two records date an address on the same day.
+SOURCE_PRECEDENCE = (
+    "housing",
+    "social_care",
+    "school_census",
+    "dwp_benefits",
+    "health",
+    "referrals",
+    "police_offences",
+    "asb",
+    "domestic_abuse",
+    "employment",
+    "school_contacts",
+)
+
+
+class LinkError(Exception):
+    """Nothing to link, or the workspace cannot be used."""
+
+
+@dataclass
+class LinkReport:
+    drop_id: str
+    as_of: date
+    records: int
+    identities: int
+    persons: int
+    new_persons: int
+    households: int
+    families: int
+    review_pairs: int
+    merged: int
+    split: int
+    model: str
+    out: str
+
+
+def _latest_drop(con: Any) -> str:
+    if not W.has_table(con, "drops"):
+        raise LinkError("nothing has been loaded into this workspace: run `wholefamily load`")
+    d = con.table("drops")
+    res = d.order_by(ibis.desc(d.loaded_at)).limit(1).execute()
+    return str(res["drop_id"][0])
+
+
+def _replace(con: Any, name: str, obj: Any) -> ir.Table:
+    return con.create_table(name, obj, overwrite=True)
+
+
+def _next_number(con: Any, table: str, column: str) -> int:
+    if not W.has_table(con, table):
+        return 1
+    t = con.table(table)
+    top = t.aggregate(m=t[column].substr(2).cast("int64").max()).execute()["m"][0]
+    return 1 if top is None or top != top else int(top) + 1
+
+
+def _ensure_kept(con: Any) -> None:
+    raw = con.con
+    raw.execute(
+        "CREATE TABLE IF NOT EXISTS mpi_keys (key VARCHAR PRIMARY KEY, person_id VARCHAR, "
+        "drop_id VARCHAR)"
+    )
+    raw.execute(
+        "CREATE TABLE IF NOT EXISTS mpi_families (person_id VARCHAR PRIMARY KEY, "
+        "family_id VARCHAR, drop_id VARCHAR)"
+    )
+    raw.execute(
+        "CREATE TABLE IF NOT EXISTS mpi_events (drop_id VARCHAR, kind VARCHAR, id VARCHAR, "
+        "other VARCHAR, reason VARCHAR, recorded_at TIMESTAMP)"
+    )
+    raw.execute(
+        "CREATE TABLE IF NOT EXISTS review_decisions (identity_id_l VARCHAR, "
+        "identity_id_r VARCHAR, decision VARCHAR, note VARCHAR, decided_by VARCHAR, "
+        "decided_at TIMESTAMP, PRIMARY KEY (identity_id_l, identity_id_r))"
+    )
+
+
+def link(
+    workspace: Path,
+    drop_id: str | None = None,
+    as_of: date | None = None,
+    out: Path | None = None,
+    retrain: bool = False,
+    progress: Tick | None = None,
+) -> LinkReport:
+    tick = progress or (lambda _m, _d, _t: None)
+    if not W.warehouse_path(workspace).exists():
+        raise LinkError(f"no warehouse in {workspace}: run `wholefamily load` first")
+    try:
+        con = W.connect(workspace)
+    except W.WarehouseError as exc:
+        raise LinkError(str(exc)) from None
+    try:
+        drop_id = drop_id or _latest_drop(con)
+        if not current_files(con, drop_id):
+            raise LinkError(f"drop {drop_id!r} has no loaded files in this workspace")
+        as_of = as_of or date.today()
+        with W.transaction(con):
+            _ensure_kept(con)
+            report = _run(con, workspace, drop_id, as_of, retrain, tick)
+        out = out or workspace / "runs" / drop_id
+        _write_outputs(con, out)
+        report.out = str(out)
+    finally:
+        con.disconnect()
+    return report
+
+
+def _run(
+    con: Any, workspace: Path, drop_id: str, as_of: date, retrain: bool, tick: Tick
+) -> LinkReport:
+    steps = 6
+    tick("records and identities", 1, steps)
+    keyed = _replace(con, "link_records", identity_keys(records(con, drop_id)))
+    idents = _replace(con, "link_identities", identities(keyed))
+    ident_arrow = idents.to_pyarrow()
+    n_records = int(keyed.count().execute())
+
+    tick("matching (Splink)", 2, steps)
+    model_path = workspace / MODEL_FILE
+    if ident_arrow.num_rows >= 2:
+        if retrain or not model_path.exists():
+            linker = M.train(ident_arrow, model_path)
+            model = "trained"
+        else:
+            linker = M.load(ident_arrow, model_path)
+            model = "reused"
+        pred = linker.inference.predict(threshold_match_probability=REVIEW_LOW)
+        pairs = pred.as_pandas_dataframe()[
+            ["identity_id_l", "identity_id_r", "match_probability", "match_weight"]
+        ]
+        pairs_arrow = pa.Table.from_pandas(pairs, preserve_index=False)
+    else:
+        model = "none (fewer than two identities)"
+        pairs_arrow = pa.table(
+            {
+                "identity_id_l": pa.array([], pa.string()),
+                "identity_id_r": pa.array([], pa.string()),
+                "match_probability": pa.array([], pa.float64()),
+                "match_weight": pa.array([], pa.float64()),
+            }
+        )
+    pairs_t = _replace(con, "link_pairs", pairs_arrow)
+
+    tick("clusters and the review queue", 3, steps)
+    decisions = con.table("review_decisions")
+    p = pairs_t.left_join(decisions, ["identity_id_l", "identity_id_r"])
+    linked = p.filter(
+        (p.decision == "match") | (p.decision.isnull() & (p.match_probability >= MATCH_THRESHOLD))
+    ).select("identity_id_l", "identity_id_r")
+    # Decisions for pairs the model no longer proposes still count.
+    forced = decisions.filter(decisions.decision == "match").select(
+        "identity_id_l", "identity_id_r"
+    )
+    known = idents.identity_id
+    forced = forced.filter(forced.identity_id_l.isin(known) & forced.identity_id_r.isin(known))
+
+    def ids(t: ir.Table) -> ir.Table:
+        return t.select(
+            identity_id_l=t.identity_id_l.cast("!string"),
+            identity_id_r=t.identity_id_r.cast("!string"),
+        )
+
+    edges = ibis.union(ids(linked), ids(forced), distinct=True).to_pyarrow()
+    clusters = _components(idents.select("identity_id").to_pyarrow(), edges)
+    clusters_t = _replace(con, "link_clusters", clusters)
+    review = p.filter(
+        p.decision.isnull()
+        & (p.match_probability >= REVIEW_LOW)
+        & (p.match_probability < MATCH_THRESHOLD)
+    ).select("identity_id_l", "identity_id_r", "match_probability", "match_weight")
+    review = _replace(con, "review_queue", review)
+
+    tick("person ids", 4, steps)
+    prev = con.create_table(
+        "link_previous_keys",
+        con.table("mpi_keys").select(identity_id=ibis._.key, person_id=ibis._.person_id),
+        temp=True,
+        overwrite=True,
+    )
+    assigned, events = assign(
+        clusters_t,
+        prev,
+        group="cluster_id",
+        member="identity_id",
+        ident="person_id",
+        prefix="P",
+        next_number=_next_number(con, "mpi_keys", "person_id"),
+    )
+    assigned = _replace(con, "link_person_ids", assigned)
+    _record_events(con, events, drop_id, "linked by the model or a review decision")
+    persons = clusters_t.join(assigned, "cluster_id").select("identity_id", "person_id")
+    con.con.execute("DELETE FROM mpi_keys WHERE key IN (SELECT identity_id FROM link_clusters)")
+    con.insert(
+        "mpi_keys",
+        persons.select(
+            key=persons.identity_id, person_id=persons.person_id, drop_id=ibis.literal(drop_id)
+        ),
+    )
+
+    tick("households and families", 5, steps)
+    people = _people(con, keyed, persons, as_of, drop_id)
+    people = _replace(con, "link_people_stage", people)
+    fam_members = people.filter(people.household_uprn.notnull() & people.in_family).select(
+        group=people.household_uprn, person_id=people.person_id
+    )
+    prev_fam = con.table("mpi_families").select("person_id", "family_id")
+    fam_assigned, fam_events = assign(
+        fam_members,
+        prev_fam,
+        group="group",
+        member="person_id",
+        ident="family_id",
+        prefix="F",
+        next_number=_next_number(con, "mpi_families", "family_id"),
+    )
+    fam_assigned = _replace(con, "link_family_ids", fam_assigned)
+    _record_events(con, fam_events, drop_id, "family membership changed")
+    final = people.left_join(fam_assigned, people.household_uprn == fam_assigned.group)
+    final = final.select(
+        person_id=final.person_id,
+        forename=final.forename,
+        surname=final.surname,
+        dob=final.dob,
+        sex=final.sex,
+        uprn=final.household_uprn,
+        family_id=ibis.ifelse(final.in_family, final.family_id, ibis.null("string")),
+        role=final.role,
+    )
+    final = _replace(con, "link_people", final)
+    members = final.filter(final.family_id.notnull())
+    con.con.execute(
+        "DELETE FROM mpi_families WHERE person_id IN (SELECT person_id FROM link_people)"
+    )
+    con.insert(
+        "mpi_families",
+        members.select("person_id", "family_id", drop_id=ibis.literal(drop_id)),
+    )
+    tick("writing outputs", 6, steps)
+    counts = final.aggregate(
+        persons=final.count(),
+        households=final.uprn.nunique(),
+        families=final.family_id.nunique(),
+    ).execute()
+    ev = con.table("mpi_events")
+    ev = ev.filter(ev.drop_id == drop_id).group_by("kind").aggregate(n=ibis._.count()).execute()
+    ev_n = dict(zip(ev["kind"], ev["n"], strict=True))
+    prev_people = prev.person_id.nunique().execute()
+    return LinkReport(
+        drop_id=drop_id,
+        as_of=as_of,
+        records=n_records,
+        identities=ident_arrow.num_rows,
+        persons=int(counts["persons"][0]),
+        new_persons=int(assigned.anti_join(prev, "person_id").count().execute()),
+        households=int(counts["households"][0]),
+        families=int(counts["families"][0]),
+        review_pairs=int(review.count().execute()),
+        merged=int(ev_n.get("merged", 0)),
+        split=int(ev_n.get("split", 0)),
+        model=model + (f" ({prev_people:,} persons known before)" if prev_people else ""),
+        out="",
+    )
+
+
+def _components(nodes: pa.Table, edges: pa.Table) -> pa.Table:
+    """Connected components (Splink's clustering) of identities joined by edges."""
+    import duckdb
+    from splink import DuckDBAPI
+    from splink.clustering import cluster_pairwise_predictions_at_threshold
+
+    db = DuckDBAPI(connection=duckdb.connect())
+    result = cluster_pairwise_predictions_at_threshold(
+        nodes, edges, db_api=db, node_id_column_name="identity_id"
+    )
+    df = result.as_pandas_dataframe()[["identity_id", "cluster_id"]]  # type: ignore[no-untyped-call]
+    return pa.Table.from_pandas(df.astype({"cluster_id": str}), preserve_index=False)
+
+
+def _record_events(con: Any, events: ir.Table, drop_id: str, reason: str) -> None:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    con.insert(
+        "mpi_events",
+        events.select(
+            drop_id=ibis.literal(drop_id),
+            kind=events.kind,
+            id=events.ident,
+            other=events.other,
+            reason=ibis.literal(reason),
+            recorded_at=ibis.literal(now),
+        ).distinct(),
+    )
+
+
+def _people(con: Any, keyed: ir.Table, persons: ir.Table, as_of: date, drop_id: str) -> ir.Table:
+    """One row per person: identity, current address, role, whether in a family."""
+    rec = keyed.join(persons, keyed.identity_id == persons.identity_id)
+    ident = most_frequent(rec, "person_id", ["forename", "surname", "dob", "sex"])
+    # Current address: the latest dated evidence on or before the as-of date
+    # (open spells count as current), ties broken by source precedence.
+    order = {s: i for i, s in enumerate(SOURCE_PRECEDENCE)}
+    dated = rec.filter(rec.uprn.notnull())
+    dated = dated.mutate(
+        when=ibis.ifelse(
+            dated.address_date > as_of, ibis.literal(as_of), dated.address_date
+        ).fill_null(ibis.date(1900, 1, 1)),
+        rank=dated.source.substitute(order, else_=99),
+    )
+    best = dated.mutate(
+        k=ibis.row_number().over(
+            ibis.window(
+                group_by=dated.person_id,
+                order_by=[ibis.desc(dated.when), dated.rank, dated.record_id],
+            )
+        )
+    )
+    address = best.filter(best.k == 0).select("person_id", household_uprn=best.uprn)
+    people = ident.left_join(address, "person_id")
+    # Who is on a school roll at the latest census on or before the as-of date.
+    files = current_files(con, drop_id)
+    on_roll = _on_roll(con, files.get("school_census"), as_of)
+    roll_people = keyed.filter(keyed.source == "school_census").semi_join(
+        on_roll, keyed.row == on_roll.row
+    )
+    roll_people = roll_people.join(persons, roll_people.identity_id == persons.identity_id)
+    roll = roll_people.select(rp=roll_people.person_id).distinct()
+    people = people.left_join(roll, people.person_id == roll.rp)
+    age = _age(people.dob, as_of)
+    dependent = (age >= 0) & ((age <= 15) | ((age <= 18) & people.rp.notnull()))
+    people = people.mutate(role=ibis.ifelse(dependent.fill_null(False), "CHILD", "ADULT"))
+    has_child = (
+        people.filter(people.role == "CHILD")
+        .select(u=people.household_uprn)
+        .filter(ibis._.u.notnull())
+        .distinct()
+    )
+    people = people.left_join(has_child, people.household_uprn == has_child.u)
+    return people.select(
+        "person_id",
+        "forename",
+        "surname",
+        "dob",
+        "sex",
+        "household_uprn",
+        "role",
+        in_family=people.u.notnull(),
+    )
+
+
+def _on_roll(con: Any, census_file: str | None, as_of: date) -> ir.Table:
+    if census_file is None:
+        return ibis.memtable({"row": []}, schema={"row": "int64"})
+    c = con.table("src_school_census")
+    c = c.filter((c.file_id == census_file) & (c.census_date <= as_of))
+    latest = c.census_date.max().as_scalar()
+    return c.filter(c.census_date == latest).select("row")
+
+
+def _age(dob: ir.DateValue, when: date) -> ir.IntegerValue:
+    years = when.year - dob.year()
+    before_birthday = (dob.month() > when.month) | (
+        (dob.month() == when.month) & (dob.day() > when.day)
+    )
+    return years - ibis.ifelse(before_birthday, 1, 0)
+
+
+def _write_outputs(con: Any, out: Path) -> None:
+    rec = con.table("link_records")
+    ids = con.table("mpi_keys")
+    pr = rec.join(ids, rec.identity_id == ids.key).select("source", "row", "person_id")
+    safecsv.write_table(pr.order_by(["source", "row"]).to_pyarrow(), out / "person_records.csv")
+    people = con.table("link_people")
+    cols = ["person_id", "forename", "surname", "dob", "sex", "uprn", "family_id", "role"]
+    safecsv.write_table(people.select(cols).order_by("person_id").to_pyarrow(), out / "people.csv")

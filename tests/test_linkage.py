@@ -1,0 +1,150 @@
+"""Linking people and forming families: accuracy against truth, stable ids across drops."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ingestkit import query
+from test_cli import assert_one_line_error, run
+from wholefamily import warehouse as W
+from wholefamily.ingest import load_drop
+from wholefamily.linkage import link
+from wholefamily.linkage.evaluate import evaluate_linkage
+from wholefamily.synth import SynthConfig, generate
+
+AS_OF = date(2025, 3, 31)
+NEXT = date(2025, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def two_drops(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One county seen at two as-of dates a quarter apart, loaded and linked in turn."""
+    root = tmp_path_factory.mktemp("quarters")
+    ws = root / "ws"
+    out: dict[str, Path] = {"ws": ws}
+    for name, day in (("q1", AS_OF), ("q2", NEXT)):
+        generate(SynthConfig(people=5000, seed=21, as_of=day, out=root / name))
+        load_drop(root / name / "drop", ws, name)
+        link(ws, name, day, out=root / name / "run")
+        out[name] = root / name
+    return out
+
+
+def _truth_people(county: Path) -> dict[tuple[str, int], str]:
+    with (county / "truth_records.csv").open() as fh:
+        return {(r["source"], int(r["row"])): r["person_id"] for r in csv.DictReader(fh)}
+
+
+def _ids_by_truth(county: Path) -> dict[str, str]:
+    """True person -> the person_id most of their records were given."""
+    truth = _truth_people(county)
+    votes: dict[str, Counter[str]] = {}
+    with (county / "run" / "person_records.csv").open() as fh:
+        for r in csv.DictReader(fh):
+            who = truth[(r["source"], int(r["row"]))]
+            votes.setdefault(who, Counter())[r["person_id"]] += 1
+    return {who: c.most_common(1)[0][0] for who, c in votes.items()}
+
+
+def test_accuracy_against_truth(two_drops: dict[str, Path]) -> None:
+    con = W.connect(two_drops["ws"], read_only=True)
+    try:
+        s = evaluate_linkage(con, two_drops["q2"])
+    finally:
+        con.disconnect()
+    assert s.records == len(_truth_people(two_drops["q2"]))
+    assert s.precision >= 0.98 and s.recall >= 0.99, s
+    assert s.f1 >= 0.985, s
+    assert s.households_right is not None and s.households_right >= 0.97, s
+
+
+def test_every_record_has_one_person_and_identifiers_hold(two_drops: dict[str, Path]) -> None:
+    rows = list(csv.DictReader((two_drops["q2"] / "run" / "person_records.csv").open()))
+    assert len(rows) == len({(r["source"], r["row"]) for r in rows})
+    assert len(rows) == len(_truth_people(two_drops["q2"]))
+    # Records sharing a source identifier are always one person.
+    split = query(
+        two_drops["ws"],
+        "SELECT count(*) FROM (SELECT r.id_key FROM link_records r JOIN mpi_keys k "
+        "ON k.key = r.identity_id WHERE r.id_key IS NOT NULL GROUP BY r.id_key "
+        "HAVING count(DISTINCT k.person_id) > 1)",
+    )
+    assert split == [(0,)]
+
+
+def test_people_csv_contract(two_drops: dict[str, Path]) -> None:
+    with (two_drops["q2"] / "run" / "people.csv").open() as fh:
+        reader = csv.DictReader(fh)
+        assert reader.fieldnames == [
+            "person_id",
+            "forename",
+            "surname",
+            "dob",
+            "sex",
+            "uprn",
+            "family_id",
+            "role",
+        ]
+        people = list(reader)
+    assert {p["role"] for p in people} == {"ADULT", "CHILD"}
+    # A family is a household (one UPRN) with a dependent child.
+    by_family: dict[str, list[dict[str, str]]] = {}
+    for p in people:
+        if p["family_id"]:
+            by_family.setdefault(p["family_id"], []).append(p)
+    assert by_family
+    for members in by_family.values():
+        assert len({m["uprn"] for m in members}) == 1
+        assert any(m["role"] == "CHILD" for m in members)
+    ids = {p["person_id"] for p in people}
+    linked = {
+        r["person_id"]
+        for r in csv.DictReader((two_drops["q2"] / "run" / "person_records.csv").open())
+    }
+    assert linked == ids
+
+
+def test_person_ids_stable_across_quarters(two_drops: dict[str, Path]) -> None:
+    first = _ids_by_truth(two_drops["q1"])
+    second = _ids_by_truth(two_drops["q2"])
+    both = set(first) & set(second)
+    assert len(both) > 3000
+    same = sum(first[p] == second[p] for p in both)
+    assert same / len(both) >= 0.99
+
+
+def test_family_ids_stable_across_quarters(two_drops: dict[str, Path]) -> None:
+    def families(county: Path) -> dict[str, str]:
+        pid_of = _ids_by_truth(county)
+        rows = csv.DictReader((county / "run" / "people.csv").open())
+        fam = {r["person_id"]: r["family_id"] for r in rows if r["family_id"]}
+        return {truth: fam[pid] for truth, pid in pid_of.items() if pid in fam}
+
+    first, second = families(two_drops["q1"]), families(two_drops["q2"])
+    both = set(first) & set(second)
+    assert len(both) > 500
+    same = sum(first[p] == second[p] for p in both)
+    assert same / len(both) >= 0.97
+
+
+def test_relinking_a_drop_changes_no_id(two_drops: dict[str, Path], tmp_path: Path) -> None:
+    before = (two_drops["q2"] / "run" / "people.csv").read_text()
+    report = link(two_drops["ws"], "q2", NEXT, out=tmp_path / "again")
+    assert report.new_persons == 0 and report.model.startswith("reused")
+    assert (tmp_path / "again" / "people.csv").read_text() == before
+
+
+def test_link_and_evaluate_errors(tmp_path: Path) -> None:
+    assert_one_line_error(run("link", "--workspace", str(tmp_path / "none")), "no warehouse")
+    assert_one_line_error(
+        run("link", "--workspace", str(tmp_path), "--as-of", "30/09/2026"), "--as-of"
+    )
+    assert_one_line_error(
+        run("evaluate", "linkage", "--truth", str(tmp_path), "--workspace", str(tmp_path / "x")),
+        "no warehouse",
+    )
