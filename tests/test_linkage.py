@@ -148,3 +148,73 @@ def test_link_and_evaluate_errors(tmp_path: Path) -> None:
         run("evaluate", "linkage", "--truth", str(tmp_path), "--workspace", str(tmp_path / "x")),
         "no warehouse",
     )
+
+
+@pytest.fixture(scope="module")
+def linked(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("review")
+    generate(SynthConfig(people=3000, seed=4, as_of=AS_OF, out=root / "c"))
+    load_drop(root / "c" / "drop", root / "ws", "d1")
+    link(root / "ws", "d1", AS_OF)
+    return root / "ws"
+
+
+def _person_of(ws: Path, identity: str) -> str:
+    return str(query(ws, "SELECT person_id FROM mpi_keys WHERE key = ?", [identity])[0][0])
+
+
+def test_review_decisions_override_the_model(linked: Path) -> None:
+    # A pair the model was unsure of, decided as a match, is one person next run.
+    pending = query(
+        linked, "SELECT identity_id_l, identity_id_r FROM review_queue ORDER BY 1, 2 LIMIT 1"
+    )
+    assert pending, "the review band is empty"
+    a, b = pending[0]
+    if _person_of(linked, a) == _person_of(linked, b):
+        pytest.skip("already one person through other links")
+    res = run(
+        "review", "decide", a, b, "match", "--note", "same school", "--workspace", str(linked)
+    )
+    assert res.returncode == 0, res.stderr
+    link(linked, "d1", AS_OF)
+    assert _person_of(linked, a) == _person_of(linked, b)
+    # A confident pair of a two-identity person, decided as no match, comes apart.
+    pair = query(
+        linked,
+        "SELECT p.identity_id_l, p.identity_id_r FROM link_pairs p "
+        "JOIN mpi_keys a ON a.key = p.identity_id_l JOIN mpi_keys b ON b.key = p.identity_id_r "
+        "WHERE a.person_id = b.person_id AND p.match_probability >= 0.99 AND a.person_id IN "
+        "(SELECT person_id FROM mpi_keys GROUP BY person_id HAVING count(*) = 2) "
+        "ORDER BY 1, 2 LIMIT 1",
+    )
+    assert pair
+    c, d = pair[0]
+    res = run("review", "decide", c, d, "no_match", "--workspace", str(linked))
+    assert res.returncode == 0, res.stderr
+    report = link(linked, "d1", AS_OF)
+    assert _person_of(linked, c) != _person_of(linked, d)
+    assert report.split >= 1
+    events = query(linked, "SELECT kind FROM mpi_events WHERE kind = 'split'")
+    assert events
+
+
+def test_review_list_and_explain(linked: Path) -> None:
+    res = run("review", "--workspace", str(linked), "--limit", "2")
+    assert res.returncode == 0, res.stderr
+    assert "match probability" in res.stdout and "forename" in res.stdout
+    pid = query(linked, "SELECT person_id FROM mpi_keys GROUP BY 1 HAVING count(*) >= 3 LIMIT 1")
+    res = run("explain-person", str(pid[0][0]), "--workspace", str(linked))
+    assert res.returncode == 0, res.stderr
+    assert "prior" in res.stdout and "address" in res.stdout and "records" in res.stdout
+
+
+def test_review_and_explain_errors(linked: Path) -> None:
+    ws = str(linked)
+    assert_one_line_error(
+        run("review", "decide", "upn:X", "upn:Y", "maybe", "--workspace", ws), "decision must be"
+    )
+    assert_one_line_error(
+        run("review", "decide", "upn:X", "upn:Y", "match", "--workspace", ws), "no identity"
+    )
+    assert_one_line_error(run("explain-person", "P99999999", "--workspace", ws), "no person")
+    assert_one_line_error(run("review", "--limit", "0", "--workspace", ws), "--limit")

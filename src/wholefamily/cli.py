@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -368,6 +368,123 @@ def link_command(
 ) -> None:
     """Link people across sources, then form households and families."""
     run_link(workspace, drop_id, as_of, out_dir, retrain)
+
+
+review_app = typer.Typer(
+    help="The clerical review queue: pairs the model is unsure about.",
+    invoke_without_command=True,
+)
+app.add_typer(review_app, name="review")
+
+
+def _open(workspace: Path, read_only: bool) -> Any:
+    from wholefamily import warehouse as W
+
+    try:
+        return W.connect(workspace, read_only=read_only)
+    except W.WarehouseError as exc:
+        fail(str(exc))
+
+
+@review_app.callback()
+def review_list(
+    ctx: typer.Context,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    limit: Annotated[int, typer.Option("--limit", help="Pairs to show.")] = 20,
+) -> None:
+    """List the pairs waiting for a decision, side by side (most uncertain first)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from wholefamily.linkage.review import SHOWN, ReviewError, queue
+
+    if limit < 1:
+        fail("--limit must be 1 or more")
+    con = _open(workspace, True)
+    try:
+        pairs = queue(con, limit)
+    except ReviewError as exc:
+        fail(str(exc))
+    finally:
+        con.disconnect()
+    if not pairs:
+        out.print("No pairs are waiting for review.")
+        return
+    for n, p in enumerate(pairs, start=1):
+        t = Table(title=f"{n}. match probability {p['match_probability']:.3f}")
+        t.add_column("")
+        t.add_column(str(p["identity_id_l"]))
+        t.add_column(str(p["identity_id_r"]))
+        for col in SHOWN:
+            left, right = p[f"{col}_l"], p[f"{col}_r"]
+            mark = "" if left == right else " ≠"
+            t.add_row(col + mark, str(left or ""), str(right or ""))
+        out.print(t)
+    out.print("Decide with: wholefamily review decide LEFT RIGHT match|no_match [--note TEXT]")
+
+
+@review_app.command("decide")
+def review_decide(
+    left: Annotated[str, typer.Argument(help="One identity of the pair.")],
+    right: Annotated[str, typer.Argument(help="The other identity.")],
+    decision: Annotated[str, typer.Argument(help="match or no_match")],
+    note: Annotated[str, typer.Option("--note", help="Why (kept with the decision).")] = "",
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Record a decision on a pair; it overrides the model from the next `link` on."""
+    from wholefamily import warehouse as W
+    from wholefamily.linkage.review import ReviewError, decide
+
+    con = _open(workspace, False)
+    try:
+        with W.transaction(con):
+            decide(con, left, right, decision, note, os.environ.get("USER", "unknown"))
+    except ReviewError as exc:
+        fail(str(exc))
+    finally:
+        con.disconnect()
+    verdict = decision.replace("_", " ")
+    out.print(f"Recorded: {left} and {right} are {verdict}. `wholefamily link` applies it.")
+
+
+@app.command("explain-person")
+def explain_person(
+    person_id: Annotated[str, typer.Argument(help="A person_id from people.csv.")],
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """A person's records and the match weights that joined them (the waterfall)."""
+    import json
+
+    from wholefamily.linkage.link import MODEL_FILE
+    from wholefamily.linkage.review import ReviewError, explain
+
+    model_path = workspace / MODEL_FILE
+    model = json.loads(model_path.read_text()) if model_path.is_file() else None
+    con = _open(workspace, True)
+    try:
+        e = explain(con, person_id, model)
+    except ReviewError as exc:
+        fail(str(exc))
+    finally:
+        con.disconnect()
+    p = e.person
+    out.print(
+        f"{p['person_id']}: {p['forename']} {p['surname']}, born {p['dob'] or 'unknown'}, "
+        f"{p['role']}, UPRN {p['uprn'] or 'unknown'}, family {p['family_id'] or 'none'}"
+    )
+    t = Table(title=f"{len(e.records)} records")
+    cols = ("source", "row", "identity_id", "forename", "surname", "dob", "postcode", "uprn")
+    for c in cols:
+        t.add_column(c)
+    for r in e.records:
+        t.add_row(*[str(r[c] or "") for c in cols])
+    out.print(t)
+    for pair in e.pairs:
+        kind = "both this person" if pair["within"] else "against another person"
+        steps = "  ".join(f"{name} {w:+.1f}" for name, w in pair["weights"])
+        out.print(
+            f"{pair['identity_id_l']} ~ {pair['identity_id_r']} ({kind}): {steps} "
+            f"= {pair['match_weight']:+.1f} (probability {pair['match_probability']:.3f})"
+        )
 
 
 evaluate_app = typer.Typer(help="Measure a stage against ground truth.", no_args_is_help=True)

@@ -170,9 +170,10 @@ def _run(
             linker = M.load(ident_arrow, model_path)
             model = "reused"
         pred = linker.inference.predict(threshold_match_probability=REVIEW_LOW)
-        pairs = pred.as_pandas_dataframe()[
-            ["identity_id_l", "identity_id_r", "match_probability", "match_weight"]
-        ]
+        df = pred.as_pandas_dataframe()
+        # Keep each comparison's level and Bayes factor: the waterfall of `explain-person`.
+        detail = [c for c in df.columns if c.startswith(("gamma_", "bf_"))]
+        pairs = df[["identity_id_l", "identity_id_r", "match_probability", "match_weight", *detail]]
         pairs_arrow = pa.Table.from_pandas(pairs, preserve_index=False)
     else:
         model = "none (fewer than two identities)"

@@ -82,7 +82,7 @@ def comparisons() -> list[dict[str, Any]]:
                     "(born_by_l IS NOT NULL AND dob_r > born_by_l) OR "
                     "(born_by_r IS NOT NULL AND dob_l > born_by_r)",
                     "a parent against a child's date of birth",
-                    m_probability=0.0005,
+                    m_probability=1e-7,
                     fix_m_probability=True,
                 ),
                 _null("dob"),
