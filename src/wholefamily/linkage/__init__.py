@@ -10,6 +10,12 @@ deterministic step), `model` (the Splink model: training and inference),
 `mpi` (stable ids), `link` (the run), `evaluate` (against ground truth).
 """
 
+import logging
+
 from wholefamily.linkage.link import LinkError, LinkReport, link
+
+# Splink reports training progress and warnings through logging; our commands
+# show their own progress, so only its errors get through.
+logging.getLogger("splink").setLevel(logging.ERROR)
 
 __all__ = ["LinkError", "LinkReport", "link"]
