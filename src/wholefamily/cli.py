@@ -302,18 +302,39 @@ def quality(
     run_quality(workspace, drop_id)
 
 
+_PEAK_WRAPPER = (
+    "import resource, subprocess, sys\n"
+    "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+    "sys.stdout.write(done.stdout)\n"
+    "sys.stderr.write(done.stderr)\n"
+    "print(f'@@peak {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}', file=sys.stderr)\n"
+    "sys.exit(done.returncode)\n"
+)
+
+
 def _timed_child(cmd: list[str], what: str) -> tuple[float, int, str]:
-    """Run `cmd`; (wall seconds, peak RSS of children in KiB, stdout); fail if it fails."""
-    import resource
+    """Run `cmd`; (wall seconds, its own peak RSS in KiB, stdout); fail if it fails.
+
+    A small wrapper process runs the command, so the peak is this command's
+    alone, not the largest of every child this process has had.
+    """
     import subprocess
     import time
 
     start = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK_WRAPPER, *cmd], capture_output=True, text=True, check=False
+    )
     wall = time.perf_counter() - start
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    peak_kb = 0
+    lines = []
+    for line in done.stderr.splitlines():
+        if line.startswith("@@peak "):
+            peak_kb = int(line.split()[1])
+        else:
+            lines.append(line)
     if done.returncode != 0:
-        fail(f"{what} failed: {done.stderr.strip().splitlines()[-1:]}")
+        fail(f"{what} failed: {lines[-1:] or done.returncode}")
     return wall, peak_kb, done.stdout
 
 
@@ -607,6 +628,67 @@ def bench_load(
     )
     if total:
         out.print(" ".join(total[0].replace("│", " ").split()))
+
+
+@bench_app.command("link")
+def bench_link(
+    people: Annotated[int, typer.Option("--people")] = 1_000_000,
+    seed: Annotated[int, typer.Option("--seed")] = 1,
+    plain: Annotated[
+        bool, typer.Option("--plain/--no-plain", help="Also run the plain Splink baseline.")
+    ] = True,
+) -> None:
+    """Time `link` against a plain Splink pipeline on one generated county, side by side."""
+    import json
+    import platform
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="wholefamily-bench-") as tmp:
+        from wholefamily.synth import SynthConfig, generate
+
+        county, ws = Path(tmp) / "county", Path(tmp) / "ws"
+        console.print(f"generating a county of {people:,} people…")
+        generate(SynthConfig(people=people, seed=seed, as_of=date(2026, 9, 30), out=county))
+        wf = [sys.executable, "-m", "wholefamily"]
+        console.print("loading it…")
+        load_s, load_kb, _ = _timed_child(
+            [*wf, "load", str(county / "drop"), "--workspace", str(ws)], "load"
+        )
+        console.print("linking (ours)…")
+        ours_s, ours_kb, _ = _timed_child(
+            [*wf, "link", "--workspace", str(ws), "--as-of", "2026-09-30"], "link"
+        )
+        _, _, ev = _timed_child(
+            [*wf, "evaluate", "linkage", "--truth", str(county), "--workspace", str(ws)],
+            "evaluate",
+        )
+        machine = (
+            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        )
+        out.print(f"county of {people:,} people ({machine})")
+        out.print(f"load: {load_s:.1f} s, {load_kb / 1024:.0f} MiB peak RSS")
+        out.print(
+            f"ours: {ours_s:.1f} s, {ours_kb / 1024:.0f} MiB peak RSS; {' '.join(ev.split())}"
+        )
+        if plain:
+            console.print("linking (plain Splink, no deterministic step)…")
+            code = (
+                "import json, sys, dataclasses\n"
+                "from pathlib import Path\n"
+                "import wholefamily.linkage\n"
+                "from wholefamily.linkage.plain import run_plain\n"
+                "s = run_plain(Path(sys.argv[1]), Path(sys.argv[2]))\n"
+                "print(json.dumps(dataclasses.asdict(s)))\n"
+            )
+            plain_s, plain_kb, res = _timed_child(
+                [sys.executable, "-c", code, str(ws), str(county)], "plain Splink"
+            )
+            p = json.loads(res.strip().splitlines()[-1])
+            out.print(
+                f"plain Splink: {plain_s:.1f} s, {plain_kb / 1024:.0f} MiB peak RSS; "
+                f"{p['records']:,} named records: precision {p['precision']:.4f} "
+                f"recall {p['recall']:.4f} F1 {p['f1']:.4f}"
+            )
 
 
 def main() -> None:
