@@ -231,3 +231,70 @@ def test_febrl(dataset: str) -> None:
 
 def test_febrl_unknown_dataset() -> None:
     assert_one_line_error(run("evaluate", "febrl", "--dataset", "febrl9"), "unknown data set")
+
+
+def test_a_tiny_drop_is_a_clear_error_or_links(tmp_path: Path) -> None:
+    """Too few people to train on: one line, exit 2, the warehouse untouched."""
+    from ingestkit import header, row_of, write_csv
+
+    drop = tmp_path / "drop"
+    rows = [
+        row_of("asb", incident_ref=f"I{k}", incident_date="2024-01-05", forename=n, surname="Ng")
+        for k, n in enumerate(["Ann", "Bo", "Cy"])
+    ]
+    write_csv(drop / "asb.csv", header("asb"), rows)
+    ws = tmp_path / "ws"
+    assert run("load", str(drop), "--workspace", str(ws)).returncode == 0
+    res = run("link", "--workspace", str(ws))
+    if res.returncode != 0:
+        # Progress lines come first (stderr is not a terminal); the error is one line.
+        assert res.returncode == 2 and "Traceback" not in res.stderr
+        last = res.stderr.strip().splitlines()[-1]
+        assert last.startswith("wholefamily: error:") and "cannot be trained" in last
+        assert "link_people" not in [
+            t for (t,) in query(ws, "SELECT table_name FROM information_schema.tables")
+        ]
+    else:
+        assert "persons" in res.stdout
+
+
+def test_parents_without_an_address_live_with_their_children(tmp_path: Path) -> None:
+    """School contacts with no usable address take the pupil's household."""
+    root = tmp_path / "c"
+    generate(SynthConfig(people=3000, seed=8, as_of=AS_OF, out=root))
+    path = root / "drop" / "school_contacts.csv"
+    with path.open(newline="") as fh:
+        reader = csv.DictReader(fh)
+        fields, rows = reader.fieldnames, list(reader)
+    assert fields
+    for r in rows:
+        r["contact_address_line1"], r["contact_postcode"] = "", ""
+    with path.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields)
+        w.writeheader()
+        w.writerows(rows)
+    ws = tmp_path / "ws"
+    load_drop(root / "drop", ws, "d")
+    link(ws, "d", AS_OF)
+    # People known only from school contacts (with parental responsibility).
+    only_contacts = query(
+        ws,
+        "SELECT k.person_id FROM link_records r JOIN mpi_keys k ON k.key = r.identity_id "
+        "GROUP BY k.person_id HAVING bool_and(r.source = 'school_contacts')",
+    )
+    assert len(only_contacts) > 10
+    placed = query(
+        ws,
+        "SELECT count(*), count(uprn) FROM link_people WHERE person_id IN ("
+        "SELECT k.person_id FROM link_records r JOIN mpi_keys k ON k.key = r.identity_id "
+        "GROUP BY k.person_id HAVING bool_and(r.source = 'school_contacts'))",
+    )
+    n, with_uprn = placed[0]
+    assert n == len(only_contacts)
+    assert with_uprn / n >= 0.9  # those with parental responsibility for a linked pupil
+
+
+def test_people_csv_names_as_written(two_drops: dict[str, Path]) -> None:
+    with (two_drops["q2"] / "run" / "people.csv").open() as fh:
+        names = [r["forename"] for r in csv.DictReader(fh)]
+    assert any(n and n != n.upper() for n in names)  # "Olivia", not "OLIVIA"

@@ -538,6 +538,8 @@ def evaluate_linkage_command(
     out.print(f"precision {s.precision:.4f}  recall {s.recall:.4f}  F1 {s.f1:.4f}")
     if s.households_right is not None:
         out.print(f"persons {s.persons:,}; placed in their true household {s.households_right:.4f}")
+    if s.blocking_recall is not None:
+        out.print(f"blocking rules propose {s.blocking_recall:.4f} of the true pairs of identities")
 
 
 @evaluate_app.command("febrl")

@@ -35,6 +35,8 @@ class LinkageScores:
     f1: float
     persons: int
     households_right: float | None
+    blocking_recall: float | None = None
+    """Share of true pairs of identities that at least one blocking rule proposes."""
 
 
 def _pairs(t: ir.Table, by: list[str]) -> int:
@@ -95,6 +97,7 @@ def evaluate_linkage(con: Any, truth: Path) -> LinkageScores:
     share = None
     if res is not None and int(res["n"][0]):
         share = float(res["right"][0]) / int(res["n"][0])
+    blocking = _blocking_recall(con, j)
     return LinkageScores(
         records=int(j.count().execute()),
         true_pairs=true_pairs,
@@ -105,4 +108,26 @@ def evaluate_linkage(con: Any, truth: Path) -> LinkageScores:
         f1=f1,
         persons=int(who.count().execute()),
         households_right=share,
+        blocking_recall=blocking,
     )
+
+
+def _blocking_recall(con: Any, j: ir.Table) -> float | None:
+    """Of the pairs of identities that are truly one person, the share the blocking
+    rules put side by side (a pair no rule proposes can never be linked by the model)."""
+    from wholefamily.linkage.model import BLOCKING_RULES
+
+    rec = con.table("link_records")
+    tr = j.select("source", "row", "truth")
+    it = rec.join(tr, ["source", "row"]).select("identity_id", "truth").distinct()
+    con.create_table("eval_identity_truth", it, temp=True, overwrite=True)
+    rules = " OR ".join(f"({r})" for r in BLOCKING_RULES)
+    sql = (
+        "SELECT count(*) AS n, count(*) FILTER (WHERE " + rules + ") AS covered "
+        "FROM eval_identity_truth a JOIN eval_identity_truth b "
+        "ON a.truth = b.truth AND a.identity_id < b.identity_id "
+        "JOIN link_identities l ON l.identity_id = a.identity_id "
+        "JOIN link_identities r ON r.identity_id = b.identity_id"
+    )
+    n, covered = con.con.execute(sql).fetchone()
+    return None if not n else float(covered) / float(n)

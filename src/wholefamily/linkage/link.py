@@ -6,7 +6,9 @@
 3. pairs at or above the threshold are clustered into persons; pairs in the
    review band go to the review queue; clerical decisions override the model;
 4. stable `person_id`s from the master person index (`mpi.py`);
-5. each person's current address (the latest dated evidence with a UPRN),
+5. each person's current address (the latest dated evidence with a UPRN;
+   with none, the address of the person they are tied to: a pupil and a
+   parent with parental responsibility, the partners of a joint claim),
    households (people at one UPRN), roles at the as-of date and families
    (households with a dependent child), with stable `family_id`s;
 6. `person_records.csv` and `people.csv` of the output contract.
@@ -139,6 +141,7 @@ def link(
         if not current_files(con, drop_id):
             raise LinkError(f"drop {drop_id!r} has no loaded files in this workspace")
         as_of = as_of or date.today()
+        con.con.execute("SET memory_limit = '2GB'")
         with W.transaction(con):
             _ensure_kept(con)
             report = _run(con, workspace, drop_id, as_of, retrain, tick)
@@ -163,18 +166,25 @@ def _run(
     tick("matching (Splink)", 2, steps)
     model_path = workspace / MODEL_FILE
     if ident_arrow.num_rows >= 2:
-        if retrain or not model_path.exists():
-            linker = M.train(ident_arrow, model_path)
-            model = "trained"
-        else:
-            linker = M.load(ident_arrow, model_path)
-            model = "reused"
+        try:
+            if retrain or not model_path.exists():
+                linker = M.train(ident_arrow, model_path)
+                model = "trained"
+            else:
+                linker = M.load(ident_arrow, model_path)
+                model = "reused"
+        except Exception as exc:  # Splink's training errors have no common base class
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise LinkError(
+                f"the linkage model cannot be trained on this drop ({first}); "
+                "a drop needs enough people for the model to learn from"
+            ) from None
         pred = linker.inference.predict(threshold_match_probability=REVIEW_LOW)
-        df = pred.as_pandas_dataframe()
-        # Keep each comparison's level and Bayes factor: the waterfall of `explain-person`.
-        detail = [c for c in df.columns if c.startswith(("gamma_", "bf_"))]
-        pairs = df[["identity_id_l", "identity_id_r", "match_probability", "match_weight", *detail]]
-        pairs_arrow = pa.Table.from_pandas(pairs, preserve_index=False)
+        rel = pred.as_duckdbpyrelation()
+        # Keep each comparison's level: the waterfall of `explain-person`.
+        detail = [c for c in rel.columns if c.startswith("gamma_")]
+        keep = ["identity_id_l", "identity_id_r", "match_probability", "match_weight", *detail]
+        pairs_arrow = rel.select(*keep).arrow().read_all()
     else:
         model = "none (fewer than two identities)"
         pairs_arrow = pa.table(
@@ -340,7 +350,9 @@ def _record_events(con: Any, events: ir.Table, drop_id: str, reason: str) -> Non
 def _people(con: Any, keyed: ir.Table, persons: ir.Table, as_of: date, drop_id: str) -> ir.Table:
     """One row per person: identity, current address, role, whether in a family."""
     rec = keyed.join(persons, keyed.identity_id == persons.identity_id)
-    ident = most_frequent(rec, "person_id", ["forename", "surname", "dob", "sex"])
+    # Names as the agencies wrote them (the most frequent spelling), not the match keys.
+    ident = most_frequent(rec, "person_id", ["given_forename", "given_surname", "dob", "sex"])
+    ident = ident.rename(forename="given_forename", surname="given_surname")
     # Current address: the latest dated evidence on or before the as-of date
     # (open spells count as current), ties broken by source precedence.
     order = {s: i for i, s in enumerate(SOURCE_PRECEDENCE)}
@@ -360,9 +372,10 @@ def _people(con: Any, keyed: ir.Table, persons: ir.Table, as_of: date, drop_id: 
         )
     )
     address = best.filter(best.k == 0).select("person_id", household_uprn=best.uprn)
+    files = current_files(con, drop_id)
+    address = _with_ties(con, rec, address, files)
     people = ident.left_join(address, "person_id")
     # Who is on a school roll at the latest census on or before the as-of date.
-    files = current_files(con, drop_id)
     on_roll = _on_roll(con, files.get("school_census"), as_of)
     roll_people = keyed.filter(keyed.source == "school_census").semi_join(
         on_roll, keyed.row == on_roll.row
@@ -390,6 +403,61 @@ def _people(con: Any, keyed: ir.Table, persons: ir.Table, as_of: date, drop_id: 
         "role",
         in_family=people.u.notnull(),
     )
+
+
+def ties(con: Any, rec: ir.Table, files: dict[str, str]) -> ir.Table:
+    """(person_id, tied_to): a parent with parental responsibility recorded by a
+    school and the pupil; the partners of a joint benefit claim."""
+    parts: list[ir.Table] = []
+    # Materialised: both sides of the joins below come from the same records.
+    who = con.create_table(
+        "link_ties_who",
+        rec.select("source", "row", "person_id", "id_key"),
+        temp=True,
+        overwrite=True,
+    )
+    if "school_contacts" in files:
+        c = con.table("src_school_contacts")
+        c = c.filter((c.file_id == files["school_contacts"]) & (c.parental_responsibility == "Y"))
+        w = who.filter(who.source == "school_contacts")
+        # .view(): a join's result joined again needs its own relation in Ibis
+        parent = (
+            c.join(w, c.row == w.row).select(upn=c.upn.strip().upper(), parent=w.person_id).view()
+        )
+        pupil = (
+            who.filter(who.id_key.startswith("upn:"))
+            .select(upn=who.id_key.substr(4), child=who.person_id)
+            .distinct()
+            .view()
+        )
+        pc = parent.join(pupil, "upn")
+        parts.append(pc.select(person_id=pc.parent, tied_to=pc.child))
+        parts.append(pc.select(person_id=pc.child, tied_to=pc.parent))
+    if "dwp_benefits" in files:
+        b = con.table("src_dwp_benefits")
+        b = b.filter(b.file_id == files["dwp_benefits"])
+        w = who.filter(who.source == "dwp_benefits")
+        claim = b.join(w, b.row == w.row).select(claim=b.claim_ref, person_id=w.person_id)
+        claim = claim.distinct().view()
+        other = claim.select(claim="claim", tied_to="person_id").view()
+        pairs = claim.join(other, "claim")
+        pairs = pairs.filter(pairs.person_id != pairs.tied_to)
+        parts.append(pairs.select("person_id", "tied_to"))
+    if not parts:
+        return ibis.memtable(
+            {"person_id": [], "tied_to": []}, schema={"person_id": "string", "tied_to": "string"}
+        )
+    return ibis.union(*parts, distinct=True)
+
+
+def _with_ties(con: Any, rec: ir.Table, address: ir.Table, files: dict[str, str]) -> ir.Table:
+    """A person with no address evidence lives where the person they are tied to lives."""
+    t = ties(con, rec, files)
+    known = address.select(tied_to="person_id", u="household_uprn")
+    borrowed = t.join(known, "tied_to").group_by("person_id").aggregate(u=ibis._.u.min())
+    everyone = rec.select("person_id").distinct()
+    out = everyone.left_join(address, "person_id").left_join(borrowed, "person_id")
+    return out.select("person_id", household_uprn=ibis.coalesce(out.household_uprn, out.u))
 
 
 def _on_roll(con: Any, census_file: str | None, as_of: date) -> ir.Table:

@@ -154,12 +154,26 @@ def settings() -> dict[str, Any]:
     }
 
 
+SPLINK_MEMORY = "3GB"  # Splink's own DuckDB; it spills to disk beyond this
+
+
+def _db(spill: Path) -> Any:
+    import duckdb
+    from splink import DuckDBAPI
+
+    spill.mkdir(parents=True, exist_ok=True)
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "memory_limit": SPLINK_MEMORY,
+        "temp_directory": str(spill),
+    }
+    return DuckDBAPI(connection=duckdb.connect(config=config))
+
+
 def train(identities: Any, model_path: Path, seed: int = 1) -> Any:
     """Train a model on `identities` (an Arrow table), save it, return the linker."""
-    import duckdb
-    from splink import DuckDBAPI, Linker
+    from splink import Linker
 
-    db = DuckDBAPI(connection=duckdb.connect())
+    db = _db(model_path.parent / "spill")
     df = db.register(identities, table_name="identities")
     linker = Linker(df, settings(), log_level=None)
     linker.training.estimate_probability_two_random_records_match(
@@ -176,9 +190,8 @@ def train(identities: Any, model_path: Path, seed: int = 1) -> Any:
 
 
 def load(identities: Any, model_path: Path) -> Any:
-    import duckdb
-    from splink import DuckDBAPI, Linker
+    from splink import Linker
 
-    db = DuckDBAPI(connection=duckdb.connect())
+    db = _db(model_path.parent / "spill")
     df = db.register(identities, table_name="identities")
     return Linker(df, str(model_path), log_level=None)

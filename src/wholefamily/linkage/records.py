@@ -60,6 +60,8 @@ RECORD_SCHEMA = {
     "uprn": "string",
     "address_date": "date",
     "born_by": "date",
+    "given_forename": "string",
+    "given_surname": "string",
 }
 PARENT_MIN_AGE_YEARS = 13  # a school contact with parental role is at least this old
 
@@ -105,8 +107,13 @@ def source_records(con: Any, source: str, file_id: str, today: date) -> ir.Table
         )
     sex: ir.Value = t.sex if "sex" in cols else _null("string")
     born_by: ir.Value = _null("date")
+    given = {
+        "forename": t.forename if "forename" in cols else _null("string"),
+        "surname": t.surname if "surname" in cols else _null("string"),
+    }
     if source == "school_contacts":
         names = {"forename": t.contact_forename_key, "surname": t.contact_surname_key}
+        given = {"forename": t.contact_forename, "surname": t.contact_surname}
         postcode = t.contact_postcode
         sex = t.relationship.substitute(
             {"MOTHER": "F", "STEPMOTHER": "F", "FATHER": "M", "STEPFATHER": "M"},
@@ -141,6 +148,8 @@ def source_records(con: Any, source: str, file_id: str, today: date) -> ir.Table
         uprn=t.address_uprn if "address_uprn" in cols else _null("string"),
         address_date=when.cast("date"),
         born_by=born_by.cast("date"),
+        given_forename=given["forename"],
+        given_surname=given["surname"],
     )
 
 
