@@ -217,7 +217,9 @@ def _run(
         )
 
     edges = ibis.union(ids(linked), ids(forced), distinct=True).to_pyarrow()
-    clusters = _components(idents.select("identity_id").to_pyarrow(), edges)
+    clusters = _components(
+        idents.select("identity_id").to_pyarrow(), edges, (workspace / MODEL_FILE).parent / "spill"
+    )
     clusters_t = _replace(con, "link_clusters", clusters)
     review = p.filter(
         p.decision.isnull()
@@ -318,13 +320,11 @@ def _run(
     )
 
 
-def _components(nodes: pa.Table, edges: pa.Table) -> pa.Table:
+def _components(nodes: pa.Table, edges: pa.Table, spill: Path) -> pa.Table:
     """Connected components (Splink's clustering) of identities joined by edges."""
-    import duckdb
-    from splink import DuckDBAPI
     from splink.clustering import cluster_pairwise_predictions_at_threshold
 
-    db = DuckDBAPI(connection=duckdb.connect())
+    db = M.splink_db(spill)
     result = cluster_pairwise_predictions_at_threshold(
         nodes, edges, db_api=db, node_id_column_name="identity_id"
     )

@@ -23,8 +23,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+# Each rule keeps its blocks small (a date of birth alone puts ~60 people of a
+# million-person county side by side, 25 times the pairs of 200,000), and
+# together they propose at least 99.5% of the true pairs (measured by
+# `wholefamily evaluate linkage`).
 BLOCKING_RULES = (
-    "l.dob = r.dob",
+    "l.dob = r.dob AND substr(l.surname, 1, 1) = substr(r.surname, 1, 1)",
+    "l.dob = r.dob AND substr(l.forename, 1, 1) = substr(r.forename, 1, 1)",
+    "l.dob = r.dob AND l.postcode = r.postcode",
     "l.surname = r.surname AND l.forename_canon = r.forename_canon",
     "l.postcode = r.postcode AND l.forename_canon = r.forename_canon",
     "l.uprn = r.uprn AND substr(l.forename, 1, 1) = substr(r.forename, 1, 1)",
@@ -33,8 +39,10 @@ BLOCKING_RULES = (
 )
 
 
+# Each comparison is estimated by at least one pass whose block does not use it.
 EM_RULES = (
-    "l.dob = r.dob",
+    "l.dob = r.dob AND l.postcode = r.postcode",
+    "l.dob = r.dob AND substr(l.forename, 1, 1) = substr(r.forename, 1, 1)",
     "l.forename_canon = r.forename_canon AND l.surname = r.surname",
 )
 
@@ -157,7 +165,8 @@ def settings() -> dict[str, Any]:
 SPLINK_MEMORY = "3GB"  # Splink's own DuckDB; it spills to disk beyond this
 
 
-def _db(spill: Path) -> Any:
+def splink_db(spill: Path) -> Any:
+    """A DuckDB for Splink, capped in memory, spilling to `spill`."""
     import duckdb
     from splink import DuckDBAPI
 
@@ -173,15 +182,15 @@ def train(identities: Any, model_path: Path, seed: int = 1) -> Any:
     """Train a model on `identities` (an Arrow table), save it, return the linker."""
     from splink import Linker
 
-    db = _db(model_path.parent / "spill")
+    db = splink_db(model_path.parent / "spill")
     df = db.register(identities, table_name="identities")
     linker = Linker(df, settings(), log_level=None)
     linker.training.estimate_probability_two_random_records_match(
         ["l.forename = r.forename AND l.surname = r.surname AND l.dob = r.dob"], recall=0.7
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
-    # Two EM passes whose blocks hold the same person, not the same household: one
-    # on date of birth, one on the whole name; each estimates the other's columns.
+    # EM passes whose blocks hold the same person, not the same household (a date
+    # of birth or a whole name in every block); each estimates the others' columns.
     for rule in EM_RULES:
         linker.training.estimate_parameters_using_expectation_maximisation(rule)
     model_path.parent.mkdir(parents=True, exist_ok=True)
@@ -192,6 +201,6 @@ def train(identities: Any, model_path: Path, seed: int = 1) -> Any:
 def load(identities: Any, model_path: Path) -> Any:
     from splink import Linker
 
-    db = _db(model_path.parent / "spill")
+    db = splink_db(model_path.parent / "spill")
     df = db.register(identities, table_name="identities")
     return Linker(df, str(model_path), log_level=None)
