@@ -93,10 +93,16 @@ def _replace(con: Any, name: str, obj: Any) -> ir.Table:
 
 
 def _next_number(con: Any, table: str, column: str) -> int:
-    if not W.has_table(con, table):
-        return 1
-    t = con.table(table)
-    top = t.aggregate(m=t[column].substr(2).cast("int64").max()).execute()["m"][0]
+    """The next free number for ids of `table.column`; ids that were merged or
+    split away (kept in `mpi_events`) are never given out again."""
+    prefix = "P" if column == "person_id" else "F"
+    ids = [con.table(table).select(i=con.table(table)[column])]
+    if W.has_table(con, "mpi_events"):
+        ev = con.table("mpi_events")
+        ids += [ev.select(i=ev.id), ev.select(i=ev.other)]
+    every = ibis.union(*ids, distinct=False)
+    mine = every.filter(every.i.startswith(prefix))
+    top = mine.aggregate(m=mine.i.substr(1).cast("int64").max()).execute()["m"][0]
     return 1 if top is None or top != top else int(top) + 1
 
 
@@ -146,7 +152,12 @@ def link(
             _ensure_kept(con)
             report = _run(con, workspace, drop_id, as_of, retrain, tick)
         out = out or workspace / "runs" / drop_id
-        _write_outputs(con, out)
+        try:
+            _write_outputs(con, out)
+        except OSError as exc:
+            raise LinkError(
+                f"linked, but cannot write the outputs to {out}: {exc.strerror or exc}"
+            ) from None
         report.out = str(out)
     finally:
         con.disconnect()

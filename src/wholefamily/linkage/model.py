@@ -170,12 +170,19 @@ def splink_db(spill: Path) -> Any:
     import duckdb
     from splink import DuckDBAPI
 
+    import shutil
+
     spill.mkdir(parents=True, exist_ok=True)
+    # Spill to disk rather than fail, but never fill the disk: half its free space.
+    free_gb = max(1, shutil.disk_usage(spill).free // 2**30 // 2)
     config: dict[str, str | bool | int | float | list[str]] = {
         "memory_limit": SPLINK_MEMORY,
         "temp_directory": str(spill),
+        "max_temp_directory_size": f"{free_gb}GB",
     }
-    return DuckDBAPI(connection=duckdb.connect(config=config))
+    connection = duckdb.connect(config=config)
+    connection.execute("SET enable_progress_bar = false")
+    return DuckDBAPI(connection=connection)
 
 
 def train(identities: Any, model_path: Path, seed: int = 1) -> Any:
