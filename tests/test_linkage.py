@@ -139,6 +139,14 @@ def test_relinking_a_drop_changes_no_id(two_drops: dict[str, Path], tmp_path: Pa
     assert (tmp_path / "again" / "people.csv").read_text() == before
 
 
+def test_link_settings_errors(tmp_path: Path) -> None:
+    ws = str(tmp_path)
+    assert_one_line_error(run("link", "--workspace", ws, "--threshold", "1.5"), "threshold")
+    assert_one_line_error(
+        run("link", "--workspace", ws, "--address-precedence", "housing,bogus"), "'bogus'"
+    )
+
+
 def test_link_and_evaluate_errors(tmp_path: Path) -> None:
     assert_one_line_error(run("link", "--workspace", str(tmp_path / "none")), "no warehouse")
     assert_one_line_error(

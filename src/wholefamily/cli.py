@@ -339,18 +339,32 @@ def _timed_child(cmd: list[str], what: str) -> tuple[float, int, str]:
 
 
 def run_link(
-    workspace: Path, drop_id: str | None, as_of: str | None, out_dir: Path | None, retrain: bool
+    workspace: Path,
+    drop_id: str | None,
+    as_of: str | None,
+    out_dir: Path | None,
+    retrain: bool,
+    threshold: float | None = None,
+    precedence: str | None = None,
 ) -> None:
-    from wholefamily.linkage import LinkError, link
+    from wholefamily.linkage import LinkError, LinkSettings, link
 
     day = parse_date(as_of, "--as-of") if as_of else None
+    settings = LinkSettings()
+    if threshold is not None:
+        settings = LinkSettings(threshold, settings.precedence)
+    if precedence:
+        order = tuple(p.strip() for p in precedence.split(",") if p.strip())
+        settings = LinkSettings(settings.threshold, order)
     try:
         if console.is_terminal:
             with _progress() as bar:
                 task = bar.add_task("link", total=1)
-                report = link(workspace, drop_id, day, out_dir, retrain, _ticker(bar, task))
+                report = link(
+                    workspace, drop_id, day, out_dir, retrain, _ticker(bar, task), settings
+                )
         else:
-            report = link(workspace, drop_id, day, out_dir, retrain, _ticker(None, None))
+            report = link(workspace, drop_id, day, out_dir, retrain, _ticker(None, None), settings)
     except LinkError as exc:
         fail(str(exc))
     t = Table(title=f"Drop {report.drop_id} linked (as of {report.as_of})")
@@ -386,9 +400,20 @@ def link_command(
         Path | None, typer.Option("--out", help="Folder for the CSV outputs (default W/runs/DROP).")
     ] = None,
     retrain: Annotated[bool, typer.Option("--retrain", help="Train the model afresh.")] = False,
+    threshold: Annotated[
+        float | None,
+        typer.Option("--threshold", help="Match probability that links a pair (default 0.9)."),
+    ] = None,
+    precedence: Annotated[
+        str | None,
+        typer.Option(
+            "--address-precedence",
+            help="Sources in order, comma-separated: whose address wins on the same day.",
+        ),
+    ] = None,
 ) -> None:
     """Link people across sources, then form households and families."""
-    run_link(workspace, drop_id, as_of, out_dir, retrain)
+    run_link(workspace, drop_id, as_of, out_dir, retrain, threshold, precedence)
 
 
 review_app = typer.Typer(

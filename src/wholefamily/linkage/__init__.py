@@ -12,10 +12,10 @@ deterministic step), `model` (the Splink model: training and inference),
 
 import logging
 
-from wholefamily.linkage.link import LinkError, LinkReport, link
+from wholefamily.linkage.link import LinkError, LinkReport, LinkSettings, link
 
 # Splink reports training progress and warnings through logging; our commands
 # show their own progress, so only its errors get through.
 logging.getLogger("splink").setLevel(logging.ERROR)
 
-__all__ = ["LinkError", "LinkReport", "link"]
+__all__ = ["LinkError", "LinkReport", "LinkSettings", "link"]

@@ -127,6 +127,26 @@ def _ensure_kept(con: Any) -> None:
     )
 
 
+@dataclass(frozen=True)
+class LinkSettings:
+    """What a council may set: the match threshold and whose address wins a tie."""
+
+    threshold: float = MATCH_THRESHOLD
+    precedence: tuple[str, ...] = SOURCE_PRECEDENCE
+
+    def check(self) -> None:
+        if not REVIEW_LOW < self.threshold < 1:
+            raise LinkError(f"the match threshold must be between {REVIEW_LOW} and 1")
+        from wholefamily.linkage.records import person_sources
+
+        unknown = [s for s in self.precedence if s not in person_sources()]
+        if unknown:
+            raise LinkError(
+                f"unknown source {unknown[0]!r} in the address precedence; "
+                f"use: {', '.join(person_sources())}"
+            )
+
+
 def link(
     workspace: Path,
     drop_id: str | None = None,
@@ -134,8 +154,11 @@ def link(
     out: Path | None = None,
     retrain: bool = False,
     progress: Tick | None = None,
+    settings: LinkSettings | None = None,
 ) -> LinkReport:
     tick = progress or (lambda _m, _d, _t: None)
+    settings = settings or LinkSettings()
+    settings.check()
     if not W.warehouse_path(workspace).exists():
         raise LinkError(f"no warehouse in {workspace}: run `wholefamily load` first")
     try:
@@ -150,7 +173,7 @@ def link(
         con.con.execute("SET memory_limit = '2GB'")
         with W.transaction(con):
             _ensure_kept(con)
-            report = _run(con, workspace, drop_id, as_of, retrain, tick)
+            report = _run(con, workspace, drop_id, as_of, retrain, tick, settings)
         out = out or workspace / "runs" / drop_id
         try:
             _write_outputs(con, out)
@@ -165,7 +188,13 @@ def link(
 
 
 def _run(
-    con: Any, workspace: Path, drop_id: str, as_of: date, retrain: bool, tick: Tick
+    con: Any,
+    workspace: Path,
+    drop_id: str,
+    as_of: date,
+    retrain: bool,
+    tick: Tick,
+    settings: LinkSettings,
 ) -> LinkReport:
     steps = 6
     tick("records and identities", 1, steps)
@@ -212,7 +241,8 @@ def _run(
     decisions = con.table("review_decisions")
     p = pairs_t.left_join(decisions, ["identity_id_l", "identity_id_r"])
     linked = p.filter(
-        (p.decision == "match") | (p.decision.isnull() & (p.match_probability >= MATCH_THRESHOLD))
+        (p.decision == "match")
+        | (p.decision.isnull() & (p.match_probability >= settings.threshold))
     ).select("identity_id_l", "identity_id_r")
     # Decisions for pairs the model no longer proposes still count.
     forced = decisions.filter(decisions.decision == "match").select(
@@ -235,7 +265,7 @@ def _run(
     review = p.filter(
         p.decision.isnull()
         & (p.match_probability >= REVIEW_LOW)
-        & (p.match_probability < MATCH_THRESHOLD)
+        & (p.match_probability < settings.threshold)
     ).select("identity_id_l", "identity_id_r", "match_probability", "match_weight")
     review = _replace(con, "review_queue", review)
 
@@ -267,7 +297,7 @@ def _run(
     )
 
     tick("households and families", 5, steps)
-    people = _people(con, keyed, persons, as_of, drop_id)
+    people = _people(con, keyed, persons, as_of, drop_id, settings.precedence)
     people = _replace(con, "link_people_stage", people)
     fam_members = people.filter(people.household_uprn.notnull() & people.in_family).select(
         group=people.household_uprn, person_id=people.person_id
@@ -358,7 +388,14 @@ def _record_events(con: Any, events: ir.Table, drop_id: str, reason: str) -> Non
     )
 
 
-def _people(con: Any, keyed: ir.Table, persons: ir.Table, as_of: date, drop_id: str) -> ir.Table:
+def _people(
+    con: Any,
+    keyed: ir.Table,
+    persons: ir.Table,
+    as_of: date,
+    drop_id: str,
+    precedence: tuple[str, ...],
+) -> ir.Table:
     """One row per person: identity, current address, role, whether in a family."""
     rec = keyed.join(persons, keyed.identity_id == persons.identity_id)
     # Names as the agencies wrote them (the most frequent spelling), not the match keys.
@@ -366,7 +403,7 @@ def _people(con: Any, keyed: ir.Table, persons: ir.Table, as_of: date, drop_id: 
     ident = ident.rename(forename="given_forename", surname="given_surname")
     # Current address: the latest dated evidence on or before the as-of date
     # (open spells count as current), ties broken by source precedence.
-    order = {s: i for i, s in enumerate(SOURCE_PRECEDENCE)}
+    order = {s: i for i, s in enumerate(precedence)}
     dated = rec.filter(rec.uprn.notnull())
     dated = dated.mutate(
         when=ibis.ifelse(

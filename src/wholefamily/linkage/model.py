@@ -167,10 +167,10 @@ SPLINK_MEMORY = "3GB"  # Splink's own DuckDB; it spills to disk beyond this
 
 def splink_db(spill: Path) -> Any:
     """A DuckDB for Splink, capped in memory, spilling to `spill`."""
+    import shutil
+
     import duckdb
     from splink import DuckDBAPI
-
-    import shutil
 
     spill.mkdir(parents=True, exist_ok=True)
     # Spill to disk rather than fail, but never fill the disk: half its free space.
