@@ -86,8 +86,20 @@ def _prepare(frames: list[Any]) -> list[pa.Table]:
     return out
 
 
+def _text(col: str) -> dict[str, Any]:
+    """Exact, else Jaro-Winkler >= 0.88, else different."""
+    return {
+        "output_column_name": col,
+        "comparison_levels": [
+            M._null(col),
+            M._level(f"{col}_l = {col}_r", "exact"),
+            M._level(f"jaro_winkler_similarity({col}_l, {col}_r) >= 0.88", "Jaro-Winkler >= 0.88"),
+            M._level("ELSE", "different"),
+        ],
+    }
+
+
 def settings(link_type: str) -> dict[str, Any]:
-    jw = "jaro_winkler_similarity"
     county = {c["output_column_name"]: c for c in M.comparisons()}
     dob = dict(county["dob"])
     dob["comparison_levels"] = dob["comparison_levels"][1:]  # no parent/child level here
@@ -109,24 +121,8 @@ def settings(link_type: str) -> dict[str, Any]:
                     M._level("ELSE", "different"),
                 ],
             },
-            {
-                "output_column_name": "street",
-                "comparison_levels": [
-                    M._null("street"),
-                    M._level("street_l = street_r", "exact"),
-                    M._level(f"{jw}(street_l, street_r) >= 0.88", "Jaro-Winkler >= 0.88"),
-                    M._level("ELSE", "different"),
-                ],
-            },
-            {
-                "output_column_name": "suburb",
-                "comparison_levels": [
-                    M._null("suburb"),
-                    M._level("suburb_l = suburb_r", "exact"),
-                    M._level(f"{jw}(suburb_l, suburb_r) >= 0.88", "Jaro-Winkler >= 0.88"),
-                    M._level("ELSE", "different"),
-                ],
-            },
+            _text("street"),
+            _text("suburb"),
             {
                 "output_column_name": "postcode",
                 "comparison_levels": [
