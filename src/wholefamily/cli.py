@@ -585,6 +585,49 @@ def evaluate_febrl_command(
     )
 
 
+frameworks_app = typer.Typer(
+    help="Outcomes frameworks: the rules, as files a council can read and edit.",
+    no_args_is_help=True,
+)
+app.add_typer(frameworks_app, name="frameworks")
+
+
+@frameworks_app.command("list")
+def frameworks_list() -> None:
+    """The frameworks that ship with wholefamily."""
+    from wholefamily.frameworks.files import check, shipped
+
+    t = Table(title="Frameworks shipped")
+    for col in ("name", "title", "needs", "file"):
+        t.add_column(col)
+    for name, path in shipped().items():
+        doc = check(path).data
+        t.add_row(name, doc["title"], ", ".join(doc["needs"]), str(path))
+    out.print(t)
+    out.print("Copy one into your workspace to make a local variant; check it with validate.")
+
+
+@frameworks_app.command("validate")
+def frameworks_validate(
+    file: Annotated[Path, typer.Argument(help="A framework file (YAML), or a shipped name.")],
+) -> None:
+    """Check a framework file; every problem is listed with its line and field."""
+    from wholefamily.frameworks.files import FrameworkError, check, shipped
+
+    path = shipped().get(str(file), file) if not file.exists() else file
+    try:
+        doc = check(path)
+    except FrameworkError as exc:
+        for problem in exc.problems:
+            console.print(
+                f"wholefamily: error: {problem}", markup=False, highlight=False, soft_wrap=True
+            )
+        sys.exit(2)
+    needs = doc.data["needs"]
+    n = sum(len(need["any_of"]) for need in needs.values())
+    out.print(f"{path}: {doc.data['framework']} is valid: {len(needs)} needs, {n} indicators.")
+
+
 @bench_app.command("synth")
 def bench_synth(
     people: Annotated[int, typer.Option("--people")] = 1_000_000,

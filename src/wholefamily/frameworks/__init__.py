@@ -1,0 +1,14 @@
+"""Frameworks: outcomes frameworks as data files, and (to come) the rule engine.
+
+Public API so far:
+    check(path) -> Located      read and check a framework file
+    shipped() -> {name: path}    the four frameworks that ship
+    FrameworkError              every problem as FILE:LINE: field: message
+
+The rule engine that compiles a checked framework into Ibis expressions
+over the warehouse and the linkage results is the rest of issue 5.
+"""
+
+from wholefamily.frameworks.files import FrameworkError, Located, check, shipped
+
+__all__ = ["FrameworkError", "Located", "check", "shipped"]
