@@ -172,6 +172,7 @@ def demo(
     run_load(workspace / "county" / "drop", workspace, "demo-2026-09-30")
     run_quality(workspace, "demo-2026-09-30")
     run_link(workspace, "demo-2026-09-30", "2026-09-30", None, False)
+    identify("2026-09-30", "tf-2015", workspace / "runs" / "tf-2015", workspace)
 
 
 def _ticker(bar: Progress | None, task: object) -> Callable[[str, int, int], None]:
@@ -626,6 +627,49 @@ def frameworks_validate(
     needs = doc.data["needs"]
     n = sum(len(need["any_of"]) for need in needs.values())
     out.print(f"{path}: {doc.data['framework']} is valid: {len(needs)} needs, {n} indicators.")
+
+
+@app.command()
+def identify(
+    as_of: Annotated[str, typer.Option("--as-of", help="The evaluation date T, YYYY-MM-DD.")],
+    framework: Annotated[
+        str, typer.Option("--framework", help="A shipped framework name or a YAML file.")
+    ],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the four CSV files.")],
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Identify eligible families under a framework, with the evidence for every need."""
+    from wholefamily.frameworks.engine import EngineError
+    from wholefamily.frameworks.files import FrameworkError
+    from wholefamily.frameworks.identify import identify as run_identify
+
+    day = parse_date(as_of, "--as-of")
+    try:
+        s = run_identify(workspace, framework, day, out_dir)
+    except FrameworkError as exc:
+        fail(exc.problems[0])
+    except EngineError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write {out_dir}: {exc.strerror or exc}")
+    t = Table(
+        title=f"{s.framework} as of {s.as_of}: {s.eligible:,} of {s.families:,} families eligible"
+    )
+    t.add_column("needs met")
+    t.add_column("families", justify="right")
+    for k in sorted(s.by_count):
+        t.add_row(str(k), f"{s.by_count[k]:,}")
+    out.print(t)
+    if s.eligible:
+        out.print(
+            "Eligible families by need: "
+            + ", ".join(f"{n} {c:,}" for n, c in sorted(s.by_need.items(), key=lambda x: -x[1]))
+        )
+        out.print(
+            "Eligible families by district: "
+            + ", ".join(f"{d} {c:,}" for d, c in sorted(s.by_district.items()))
+        )
+    out.print(f"Written: {s.out}/person_records.csv, people.csv, families.csv, family_needs.csv")
 
 
 @bench_app.command("synth")

@@ -5,8 +5,9 @@ Public API so far:
     shipped() -> {name: path}    the four frameworks that ship
     FrameworkError              every problem as FILE:LINE: field: message
 
-The rule engine that compiles a checked framework into Ibis expressions
-over the warehouse and the linkage results is the rest of issue 5.
+`engine.evidence` compiles a checked framework into Ibis expressions over
+the warehouse and the linkage results; `identify.identify` writes the
+identification run's four files.
 """
 
 from wholefamily.frameworks.files import FrameworkError, Located, check, shipped

@@ -176,7 +176,7 @@ def link(
             report = _run(con, workspace, drop_id, as_of, retrain, tick, settings)
         out = out or workspace / "runs" / drop_id
         try:
-            _write_outputs(con, out)
+            write_outputs(con, out)
         except OSError as exc:
             raise LinkError(
                 f"linked, but cannot write the outputs to {out}: {exc.strerror or exc}"
@@ -333,6 +333,13 @@ def _run(
     con.insert(
         "mpi_families",
         members.select("person_id", "family_id", drop_id=ibis.literal(drop_id)),
+    )
+    _replace(
+        con,
+        "link_meta",
+        ibis.memtable(
+            {"drop_id": [drop_id], "as_of": [as_of]}, schema={"drop_id": "string", "as_of": "date"}
+        ),
     )
     tick("writing outputs", 6, steps)
     counts = final.aggregate(
@@ -525,7 +532,7 @@ def _age(dob: ir.DateValue, when: date) -> ir.IntegerValue:
     return years - ibis.ifelse(before_birthday, 1, 0)
 
 
-def _write_outputs(con: Any, out: Path) -> None:
+def write_outputs(con: Any, out: Path) -> None:
     rec = con.table("link_records")
     ids = con.table("mpi_keys")
     pr = rec.join(ids, rec.identity_id == ids.key).select("source", "row", "person_id")

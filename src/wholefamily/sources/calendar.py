@@ -107,3 +107,22 @@ def terms_between(first: date, last: date) -> list[Term]:
         out.append(term)
         term = term.next()
     return out
+
+
+def last_terms(as_of: date, n: int) -> list[Term]:
+    """The n latest terms that ended on or before `as_of`, oldest first."""
+    term = term_of(as_of)
+    if term.last_day > as_of:
+        term = term.previous()
+    out = [term]
+    while len(out) < n:
+        out.insert(0, out[0].previous())
+    return out
+
+
+def months_before(d: date, months: int) -> date:
+    """`d` minus whole months, the day clamped to the month's end (2025-03-31 - 1 -> 02-28)."""
+    import calendar
+
+    y, m = divmod(d.year * 12 + d.month - 1 - months, 12)
+    return date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1]))

@@ -1,0 +1,125 @@
+"""`wholefamily identify`: the identification run of `shared/spec/outputs.md`.
+
+Writes person_records.csv and people.csv (from the linkage), families.csv
+(every family at T: address, district, members, needs met, eligible) and
+family_needs.csv (every piece of evidence), and returns a summary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import ibis
+
+from wholefamily import safecsv
+from wholefamily import warehouse as W
+from wholefamily.frameworks.engine import EngineError, eligible, evidence
+from wholefamily.frameworks.files import FrameworkError, check, shipped
+from wholefamily.linkage.link import write_outputs
+
+
+@dataclass
+class IdentifySummary:
+    framework: str
+    as_of: date
+    families: int
+    eligible: int
+    by_count: dict[int, int] = field(default_factory=dict)
+    by_need: dict[str, int] = field(default_factory=dict)
+    by_district: dict[str, int] = field(default_factory=dict)
+    out: str = ""
+
+
+def framework_file(name_or_path: str) -> Path:
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return path
+    known = shipped()
+    if name_or_path not in known:
+        raise FrameworkError(
+            [f"no framework {name_or_path!r}: one of {', '.join(known)}, or a YAML file"]
+        )
+    return known[name_or_path]
+
+
+def identify(
+    workspace: Path, framework: str, as_of: date, out: Path, drop_id: str | None = None
+) -> IdentifySummary:
+    fw = check(framework_file(framework)).data
+    if not W.warehouse_path(workspace).exists():
+        raise EngineError(f"no warehouse in {workspace}: run `wholefamily load` first")
+    con: Any = W.connect(workspace, read_only=True)
+    try:
+        if "link_meta" not in con.list_tables():
+            raise EngineError("no linkage in this workspace yet: run `wholefamily link` first")
+        meta = con.table("link_meta").execute().to_dict("records")[0]
+        linked_at = meta["as_of"].date() if hasattr(meta["as_of"], "date") else meta["as_of"]
+        if drop_id and drop_id != meta["drop_id"]:
+            raise EngineError(f"the last linkage was of drop {meta['drop_id']!r}, not {drop_id!r}")
+        if linked_at != as_of:
+            raise EngineError(
+                f"the drop was linked as of {linked_at}; households and roles are taken at "
+                f"the as-of date, so run `wholefamily link --as-of {as_of}` first"
+            )
+        ev = evidence(con, fw, str(meta["drop_id"]), as_of)
+        ev = con.create_table("identify_evidence", ev, temp=True, overwrite=True)
+        needs = ev.select("family_id", "need").distinct()
+        ok = eligible(fw, needs).mutate(ok=ibis.literal(True))
+        people = con.table("link_people")
+        fam = people.filter(people.family_id.notnull())
+        families = fam.group_by("family_id").aggregate(
+            uprn=fam.uprn.min(),
+            members=fam.count(),
+            adults=(fam.role == "ADULT").cast("int64").sum(),
+            children=(fam.role == "CHILD").cast("int64").sum(),
+        )
+        listed = needs.group_by("family_id").aggregate(
+            needs=needs.need.collect(order_by=needs.need).join(";")
+        )
+        families = families.left_join(listed, "family_id").left_join(ok, "family_id")
+        district = _districts(con)
+        families = families.left_join(district, families.uprn == district.g_uprn)
+        families = families.select(
+            family_id=families.family_id,
+            uprn=families.uprn,
+            district=families.district,
+            members=families.members,
+            adults=families.adults,
+            children=families.children,
+            needs=families.needs.fill_null(""),
+            eligible=ibis.ifelse(families.ok.fill_null(False), "Y", "N"),
+        ).order_by("family_id")
+        fam_t = families.to_pyarrow()
+        out.mkdir(parents=True, exist_ok=True)
+        write_outputs(con, out)
+        safecsv.write_table(fam_t, out / "families.csv")
+        safecsv.write_table(
+            ev.order_by(["family_id", "need", "person_id", "source", "row"]).to_pyarrow(),
+            out / "family_needs.csv",
+        )
+    finally:
+        con.disconnect()
+    rows = fam_t.to_pylist()
+    summary = IdentifySummary(str(fw["framework"]), as_of, len(rows), 0, out=str(out))
+    for r in rows:
+        k = len(r["needs"].split(";")) if r["needs"] else 0
+        summary.by_count[k] = summary.by_count.get(k, 0) + 1
+        if r["eligible"] == "Y":
+            summary.eligible += 1
+            d = r["district"] or "unknown"
+            summary.by_district[d] = summary.by_district.get(d, 0) + 1
+            for need in r["needs"].split(";"):
+                summary.by_need[need] = summary.by_need.get(need, 0) + 1
+    return summary
+
+
+def _districts(con: Any) -> Any:
+    if "src_gazetteer" not in con.list_tables():
+        return ibis.memtable(
+            {"g_uprn": [], "district": []}, schema={"g_uprn": "string", "district": "string"}
+        )
+    g = con.table("src_gazetteer")
+    return g.group_by(g_uprn=g.uprn).aggregate(district=g.district.max())

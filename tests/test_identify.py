@@ -1,0 +1,148 @@
+"""The identification run: outputs of the contract, agreement with an independent reading."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from test_cli import assert_one_line_error, run
+from truthcheck import tf2015_needs
+from wholefamily.frameworks.files import shipped
+from wholefamily.frameworks.identify import identify
+from wholefamily.ingest import load_drop
+from wholefamily.linkage import link
+from wholefamily.synth import SynthConfig, generate
+
+AS_OF = date(2025, 3, 31)
+
+
+@pytest.fixture(scope="module")
+def linked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("identify")
+    generate(SynthConfig(people=8000, seed=13, as_of=AS_OF, out=root / "c"))
+    load_drop(root / "c" / "drop", root / "ws", "d")
+    link(root / "ws", "d", AS_OF)
+    return root / "c", root / "ws"
+
+
+def _households_of_families(county: Path, out: Path) -> dict[str, str]:
+    """family_id -> the true household most of its members belong to."""
+    truth = {
+        (r["source"], int(r["row"])): r["person_id"]
+        for r in csv.DictReader((county / "truth_records.csv").open())
+    }
+    home = {
+        r["person_id"]: r["household_id"]
+        for r in csv.DictReader((county / "truth_households.csv").open())
+    }
+    votes: dict[str, Counter[str]] = {}
+    for r in csv.DictReader((out / "person_records.csv").open()):
+        votes.setdefault(r["person_id"], Counter())[truth[(r["source"], int(r["row"]))]] += 1
+    fam: dict[str, Counter[str]] = {}
+    for p in csv.DictReader((out / "people.csv").open()):
+        who = votes[p["person_id"]].most_common(1)[0][0]
+        if p["family_id"] and who in home:
+            fam.setdefault(p["family_id"], Counter())[home[who]] += 1
+    return {f: c.most_common(1)[0][0] for f, c in fam.items()}
+
+
+def test_tf2015_agrees_with_an_independent_reading(
+    linked: tuple[Path, Path], tmp_path: Path
+) -> None:
+    county, ws = linked
+    s = identify(ws, "tf-2015", AS_OF, tmp_path)
+    truth = {h for h, needs in tf2015_needs(county, AS_OF).items() if len(needs) >= 2}
+    hh = _households_of_families(county, tmp_path)
+    rows = list(csv.DictReader((tmp_path / "families.csv").open()))
+    ours = {hh[r["family_id"]] for r in rows if r["eligible"] == "Y" and r["family_id"] in hh}
+    assert s.eligible == sum(r["eligible"] == "Y" for r in rows) > 10
+    tp = len(ours & truth)
+    precision, recall = tp / len(ours), tp / len(truth)
+    assert 2 * precision * recall / (precision + recall) >= 0.95
+
+
+def test_outputs_follow_the_contract(linked: tuple[Path, Path], tmp_path: Path) -> None:
+    _, ws = linked
+    identify(ws, "tf-2015", AS_OF, tmp_path)
+    heads = {
+        "person_records.csv": ["source", "row", "person_id"],
+        "people.csv": [
+            "person_id",
+            "forename",
+            "surname",
+            "dob",
+            "sex",
+            "uprn",
+            "family_id",
+            "role",
+        ],
+        "families.csv": [
+            "family_id",
+            "uprn",
+            "district",
+            "members",
+            "adults",
+            "children",
+            "needs",
+            "eligible",
+        ],
+        "family_needs.csv": [
+            "family_id",
+            "need",
+            "person_id",
+            "source",
+            "row",
+            "date",
+            "indicator",
+        ],
+    }
+    for name, header in heads.items():
+        with (tmp_path / name).open() as fh:
+            assert csv.DictReader(fh).fieldnames == header, name
+    families = {r["family_id"]: r for r in csv.DictReader((tmp_path / "families.csv").open())}
+    evidence = list(csv.DictReader((tmp_path / "family_needs.csv").open()))
+    assert evidence
+    for e in evidence:  # every piece of evidence is dated on or before T, in a listed need
+        assert e["date"] <= AS_OF.isoformat()
+        assert e["need"] in families[e["family_id"]]["needs"].split(";")
+    for f in families.values():
+        assert int(f["members"]) == int(f["adults"]) + int(f["children"])
+        assert f["eligible"] == ("Y" if len(f["needs"].split(";")) >= 2 and f["needs"] else "N")
+
+
+@pytest.mark.parametrize("name", sorted(shipped()))
+def test_every_shipped_framework_runs(linked: tuple[Path, Path], tmp_path: Path, name: str) -> None:
+    _, ws = linked
+    s = identify(ws, name, AS_OF, tmp_path)
+    # tf-2012's rule is strict enough that a small county may have no eligible family.
+    assert s.families > 0 and s.eligible < s.families
+    assert sum(s.by_count.values()) == s.families and s.by_count.get(0, 0) < s.families
+
+
+def test_identify_errors(linked: tuple[Path, Path], tmp_path: Path) -> None:
+    _, ws = linked
+    args = ["identify", "--workspace", str(ws), "--out", str(tmp_path)]
+    assert_one_line_error(
+        run(*args, "--as-of", "2025-03-31", "--framework", "tf-1999"), "no framework"
+    )
+    assert_one_line_error(
+        run(*args, "--as-of", "2025-06-30", "--framework", "tf-2015"), "linked as of"
+    )
+    assert_one_line_error(
+        run(
+            "identify",
+            "--workspace",
+            str(tmp_path / "none"),
+            "--out",
+            str(tmp_path),
+            "--as-of",
+            "2025-03-31",
+            "--framework",
+            "tf-2015",
+        ),
+        "no warehouse",
+    )
