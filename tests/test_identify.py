@@ -146,3 +146,101 @@ def test_identify_errors(linked: tuple[Path, Path], tmp_path: Path) -> None:
         ),
         "no warehouse",
     )
+
+
+def test_explain_a_family_in_plain_english(linked: tuple[Path, Path], tmp_path: Path) -> None:
+    _, ws = linked
+    identify(ws, "tf-2015", AS_OF, tmp_path)
+    rows = list(csv.DictReader((tmp_path / "families.csv").open()))
+    family = next(r for r in rows if r["eligible"] == "Y")
+    res = run(
+        "explain",
+        family["family_id"],
+        "--as-of",
+        "2025-03-31",
+        "--framework",
+        "tf-2015",
+        "--workspace",
+        str(ws),
+    )
+    assert res.returncode == 0, res.stderr
+    assert "eligible" in res.stdout and "Members:" in res.stdout
+    for need in family["needs"].split(";"):
+        assert f"{need}:" in res.stdout
+    evidence = [
+        e
+        for e in csv.DictReader((tmp_path / "family_needs.csv").open())
+        if e["family_id"] == family["family_id"]
+    ]
+    for e in evidence:  # every row of the evidence is named
+        assert e["row"] in res.stdout and e["source"] in res.stdout
+    assert_one_line_error(
+        run(
+            "explain",
+            "F99999999",
+            "--as-of",
+            "2025-03-31",
+            "--framework",
+            "tf-2015",
+            "--workspace",
+            str(ws),
+        ),
+        "no family",
+    )
+
+
+def test_compare_two_frameworks(linked: tuple[Path, Path], tmp_path: Path) -> None:
+    from wholefamily.frameworks.explain import compare
+
+    _, ws = linked
+    c = compare(ws, "tf-2015", "southampton-2013", AS_OF)
+    a = identify(ws, "tf-2015", AS_OF, tmp_path / "a")
+    b = identify(ws, "southampton-2013", AS_OF, tmp_path / "b")
+    assert (c.eligible_a, c.eligible_b) == (a.eligible, b.eligible)
+    ya = {
+        r["family_id"]
+        for r in csv.DictReader((tmp_path / "a" / "families.csv").open())
+        if r["eligible"] == "Y"
+    }
+    yb = {
+        r["family_id"]
+        for r in csv.DictReader((tmp_path / "b" / "families.csv").open())
+        if r["eligible"] == "Y"
+    }
+    assert c.both == len(ya & yb)
+    assert sum(x for x, _ in c.by_district.values()) == c.eligible_a
+    res = run("compare", "--as-of", "2025-03-31", "--framework", "tf-2015", "--workspace", str(ws))
+    assert_one_line_error(res, "exactly twice")
+
+
+def test_run_the_whole_chain(tmp_path: Path) -> None:
+    generate(SynthConfig(people=3000, seed=17, as_of=AS_OF, out=tmp_path / "c"))
+    ws, out = tmp_path / "ws", tmp_path / "out"
+    bad = run(
+        "run",
+        str(tmp_path / "c" / "drop"),
+        "--as-of",
+        "2025-03-31",
+        "--framework",
+        "tf-9",
+        "--workspace",
+        str(ws),
+    )
+    assert_one_line_error(bad, "no framework")
+    assert not ws.exists()  # refused before loading anything
+    res = run(
+        "run",
+        str(tmp_path / "c" / "drop"),
+        "--as-of",
+        "2025-03-31",
+        "--framework",
+        "tf-2015",
+        "--workspace",
+        str(ws),
+        "--out",
+        str(out),
+    )
+    assert res.returncode == 0, res.stderr
+    for name in ("person_records.csv", "people.csv", "families.csv", "family_needs.csv"):
+        assert (out / name).is_file()
+    assert "families eligible" in res.stdout

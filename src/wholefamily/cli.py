@@ -672,6 +672,111 @@ def identify(
     out.print(f"Written: {s.out}/person_records.csv, people.csv, families.csv, family_needs.csv")
 
 
+def _check_framework(framework: str) -> None:
+    from wholefamily.frameworks.files import FrameworkError, check
+    from wholefamily.frameworks.identify import framework_file
+
+    try:
+        check(framework_file(framework))
+    except FrameworkError as exc:
+        fail(exc.problems[0])
+
+
+@app.command("run")
+def run_command(
+    drop: Annotated[Path, typer.Argument(help="The drop folder: one file per source.")],
+    as_of: Annotated[str, typer.Option("--as-of", help="The evaluation date T, YYYY-MM-DD.")],
+    framework: Annotated[
+        str, typer.Option("--framework", help="A shipped framework name or a YAML file.")
+    ],
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder for the four CSV files.")
+    ] = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Load, link and identify in one go (the whole chain for one drop)."""
+    from wholefamily.ingest.load import default_drop_id
+
+    parse_date(as_of, "--as-of")
+    _check_framework(framework)  # before any work: a typo should not cost a load
+    drop_id = default_drop_id(drop)
+    run_load(drop, workspace, drop_id)
+    run_link(workspace, drop_id, as_of, None, False)
+    name = Path(framework).stem
+    identify(as_of, framework, out_dir or workspace / "runs" / f"{drop_id}-{name}", workspace)
+
+
+@app.command()
+def explain(
+    family_id: Annotated[str, typer.Argument(help="A family_id from families.csv.")],
+    as_of: Annotated[str, typer.Option("--as-of", help="The evaluation date T, YYYY-MM-DD.")],
+    framework: Annotated[str, typer.Option("--framework", help="Framework name or file.")],
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Each need of a family, with the records behind it, in plain English."""
+    from wholefamily.frameworks.engine import EngineError
+    from wholefamily.frameworks.explain import explain_family
+    from wholefamily.frameworks.files import FrameworkError
+
+    day = parse_date(as_of, "--as-of")
+    try:
+        e = explain_family(workspace, family_id, framework, day)
+    except FrameworkError as exc:
+        fail(exc.problems[0])
+    except EngineError as exc:
+        fail(str(exc))
+    verdict = "eligible" if e.eligible else "not eligible"
+    out.print(
+        f"Family {e.family_id} at UPRN {e.uprn or 'unknown'}, as of {e.as_of}, under "
+        f"{e.framework}: {len(e.lines)} need(s), {verdict}."
+    )
+    out.print("Members: " + "; ".join(e.members))
+    if not e.lines:
+        out.print("No need of this framework is shown by the data at this date.")
+    for need, lines in e.lines.items():
+        out.print(f"{need}:")
+        for line in lines:
+            out.print(f"  {line}")
+
+
+@app.command()
+def compare(
+    as_of: Annotated[str, typer.Option("--as-of", help="The evaluation date T, YYYY-MM-DD.")],
+    frameworks: Annotated[
+        list[str], typer.Option("--framework", help="Give it twice: the two frameworks.")
+    ],
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """What-if: the families two frameworks identify, their overlap and differences."""
+    from wholefamily.frameworks.engine import EngineError
+    from wholefamily.frameworks.explain import compare as run_compare
+    from wholefamily.frameworks.files import FrameworkError
+
+    day = parse_date(as_of, "--as-of")
+    if len(frameworks) != 2:
+        fail("give --framework exactly twice: the two frameworks to compare")
+    try:
+        c = run_compare(workspace, frameworks[0], frameworks[1], day)
+    except FrameworkError as exc:
+        fail(exc.problems[0])
+    except EngineError as exc:
+        fail(str(exc))
+    out.print(
+        f"As of {c.as_of}, of {c.families:,} families: {c.a} identifies {c.eligible_a:,}, "
+        f"{c.b} identifies {c.eligible_b:,}; {c.both:,} by both, "
+        f"{c.eligible_a - c.both:,} only by {c.a}, {c.eligible_b - c.both:,} only by {c.b}."
+    )
+    t = Table(title="Eligible families by district")
+    for col in ("district", c.a, c.b):
+        t.add_column(col, justify="left" if col == "district" else "right")
+    for d, (x, y) in c.by_district.items():
+        t.add_row(d, f"{x:,}", f"{y:,}")
+    out.print(t)
+    for name, by_need in ((c.a, c.by_need_a), (c.b, c.by_need_b)):
+        listed = ", ".join(f"{n} {k:,}" for n, k in sorted(by_need.items(), key=lambda x: -x[1]))
+        out.print(f"{name}, eligible families by need: {listed or 'none'}")
+
+
 @bench_app.command("synth")
 def bench_synth(
     people: Annotated[int, typer.Option("--people")] = 1_000_000,
