@@ -244,3 +244,33 @@ def test_run_the_whole_chain(tmp_path: Path) -> None:
     for name in ("person_records.csv", "people.csv", "families.csv", "family_needs.csv"):
         assert (out / name).is_file()
     assert "families eligible" in res.stdout
+
+
+def test_oracle_engine_on_the_truth_equals_an_independent_reading(
+    linked: tuple[Path, Path],
+) -> None:
+    """With linkage replaced by the truth, tf-2015 eligibility is exactly the SQL reading."""
+    from wholefamily import warehouse as W
+    from wholefamily.frameworks.engine import eligible, evidence
+    from wholefamily.frameworks.evaluate import evaluate_identification, truth_people
+    from wholefamily.frameworks.files import check
+
+    county, ws = linked
+    fw = check(shipped()["tf-2015"]).data
+    con = W.connect(ws, read_only=True)
+    try:
+        ev = evidence(con, fw, "d", AS_OF, truth_people(con, county))
+        needs = con.create_table(
+            "oracle_needs", ev.select("family_id", "need").distinct(), temp=True
+        )
+        by_family: dict[str, set[str]] = {}
+        for f, n in zip(*[needs.execute()[c] for c in ("family_id", "need")], strict=True):
+            by_family.setdefault(f, set()).add(n)
+        ours = set(eligible(fw, needs).execute()["family_id"])
+    finally:
+        con.disconnect()
+    independent = tf2015_needs(county, AS_OF)
+    assert {f: s for f, s in by_family.items()} == {h: s for h, s in independent.items() if s}
+    assert ours == {h for h, s in independent.items() if len(s) >= 2}
+    s = evaluate_identification(ws, county, "tf-2015", AS_OF)
+    assert s.truth == len(ours) and s.f1 >= 0.95

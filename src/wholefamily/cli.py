@@ -568,6 +568,31 @@ def evaluate_linkage_command(
         out.print(f"blocking rules propose {s.blocking_recall:.4f} of the true pairs of identities")
 
 
+@evaluate_app.command("identification")
+def evaluate_identification_command(
+    truth: Annotated[Path, typer.Option("--truth", help="Folder holding truth_*.csv.")],
+    framework: Annotated[str, typer.Option("--framework", help="Framework name or file.")],
+    as_of: Annotated[str, typer.Option("--as-of", help="The evaluation date T, YYYY-MM-DD.")],
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Household-level precision, recall and F1 of `eligible`: our linkage against the truth."""
+    from wholefamily.frameworks.engine import EngineError
+    from wholefamily.frameworks.evaluate import evaluate_identification
+    from wholefamily.frameworks.files import FrameworkError
+
+    day = parse_date(as_of, "--as-of")
+    try:
+        s = evaluate_identification(workspace, truth, framework, day)
+    except FrameworkError as exc:
+        fail(exc.problems[0])
+    except EngineError as exc:
+        fail(str(exc))
+    out.print(
+        f"{s.framework} as of {s.as_of}: eligible households ours {s.ours:,}, truth {s.truth:,}, "
+        f"both {s.both:,}; precision {s.precision:.4f} recall {s.recall:.4f} F1 {s.f1:.4f}"
+    )
+
+
 @evaluate_app.command("febrl")
 def evaluate_febrl_command(
     dataset: Annotated[str, typer.Option("--dataset", help="febrl3 (dedupe) or febrl4 (link).")],

@@ -209,15 +209,31 @@ def _absence_indicator(
     )
 
 
-def evidence(con: Any, framework: dict[str, Any], drop_id: str, as_of: date) -> ir.Table:
-    """Every piece of evidence for every need of every family at T."""
+def linked_people(con: Any) -> tuple[ir.Table, ir.Table]:
+    """The linkage's answer: (source, row, person_id) and (person_id, family_id, role, dob)."""
     for table in ("link_people", "link_records", "mpi_keys"):
         if table not in con.list_tables():
             raise EngineError("no linkage in this workspace yet: run `wholefamily link` first")
-    files = current_files(con, drop_id)
     rec, keys = con.table("link_records"), con.table("mpi_keys")
     rows_people = rec.join(keys, rec.identity_id == keys.key).select("source", "row", "person_id")
     people = con.table("link_people").select("person_id", "family_id", "role", "dob")
+    return rows_people, people
+
+
+def evidence(
+    con: Any,
+    framework: dict[str, Any],
+    drop_id: str,
+    as_of: date,
+    who: tuple[ir.Table, ir.Table] | None = None,
+) -> ir.Table:
+    """Every piece of evidence for every need of every family at T.
+
+    `who` is whose rows are whose and who lives where: the linkage's answer
+    by default; the evaluation passes the synthetic truth instead.
+    """
+    rows_people, people = who or linked_people(con)
+    files = current_files(con, drop_id)
     parts: list[ir.Table] = []
     for need, spec in framework["needs"].items():
         for ind in spec["any_of"]:
