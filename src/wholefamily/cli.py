@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -19,6 +19,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from wholefamily import __version__
+
+T = TypeVar("T")
 
 app = typer.Typer(
     name="wholefamily",
@@ -576,17 +578,10 @@ def evaluate_identification_command(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Household-level precision, recall and F1 of `eligible`: our linkage against the truth."""
-    from wholefamily.frameworks.engine import EngineError
     from wholefamily.frameworks.evaluate import evaluate_identification
-    from wholefamily.frameworks.files import FrameworkError
 
     day = parse_date(as_of, "--as-of")
-    try:
-        s = evaluate_identification(workspace, truth, framework, day)
-    except FrameworkError as exc:
-        fail(exc.problems[0])
-    except EngineError as exc:
-        fail(str(exc))
+    s = _frameworks_call(evaluate_identification, workspace, truth, framework, day)
     out.print(
         f"{s.framework} as of {s.as_of}: eligible households ours {s.ours:,}, truth {s.truth:,}, "
         f"both {s.both:,}; precision {s.precision:.4f} recall {s.recall:.4f} F1 {s.f1:.4f}"
@@ -664,17 +659,11 @@ def identify(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Identify eligible families under a framework, with the evidence for every need."""
-    from wholefamily.frameworks.engine import EngineError
-    from wholefamily.frameworks.files import FrameworkError
     from wholefamily.frameworks.identify import identify as run_identify
 
     day = parse_date(as_of, "--as-of")
     try:
-        s = run_identify(workspace, framework, day, out_dir)
-    except FrameworkError as exc:
-        fail(exc.problems[0])
-    except EngineError as exc:
-        fail(str(exc))
+        s = _frameworks_call(run_identify, workspace, framework, day, out_dir)
     except OSError as exc:
         fail(f"cannot write {out_dir}: {exc.strerror or exc}")
     t = Table(
@@ -695,6 +684,19 @@ def identify(
             + ", ".join(f"{d} {c:,}" for d, c in sorted(s.by_district.items()))
         )
     out.print(f"Written: {s.out}/person_records.csv, people.csv, families.csv, family_needs.csv")
+
+
+def _frameworks_call(fn: Callable[..., T], *args: Any) -> T:
+    """Run a frameworks function; its errors become one line and exit status 2."""
+    from wholefamily.frameworks.engine import EngineError
+    from wholefamily.frameworks.files import FrameworkError
+
+    try:
+        return fn(*args)
+    except FrameworkError as exc:
+        fail(exc.problems[0])
+    except EngineError as exc:
+        fail(str(exc))
 
 
 def _check_framework(framework: str) -> None:
@@ -739,17 +741,10 @@ def explain(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Each need of a family, with the records behind it, in plain English."""
-    from wholefamily.frameworks.engine import EngineError
     from wholefamily.frameworks.explain import explain_family
-    from wholefamily.frameworks.files import FrameworkError
 
     day = parse_date(as_of, "--as-of")
-    try:
-        e = explain_family(workspace, family_id, framework, day)
-    except FrameworkError as exc:
-        fail(exc.problems[0])
-    except EngineError as exc:
-        fail(str(exc))
+    e = _frameworks_call(explain_family, workspace, family_id, framework, day)
     verdict = "eligible" if e.eligible else "not eligible"
     out.print(
         f"Family {e.family_id} at UPRN {e.uprn or 'unknown'}, as of {e.as_of}, under "
@@ -773,19 +768,12 @@ def compare(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """What-if: the families two frameworks identify, their overlap and differences."""
-    from wholefamily.frameworks.engine import EngineError
     from wholefamily.frameworks.explain import compare as run_compare
-    from wholefamily.frameworks.files import FrameworkError
 
     day = parse_date(as_of, "--as-of")
     if len(frameworks) != 2:
         fail("give --framework exactly twice: the two frameworks to compare")
-    try:
-        c = run_compare(workspace, frameworks[0], frameworks[1], day)
-    except FrameworkError as exc:
-        fail(exc.problems[0])
-    except EngineError as exc:
-        fail(str(exc))
+    c = _frameworks_call(run_compare, workspace, frameworks[0], frameworks[1], day)
     out.print(
         f"As of {c.as_of}, of {c.families:,} families: {c.a} identifies {c.eligible_a:,}, "
         f"{c.b} identifies {c.eligible_b:,}; {c.both:,} by both, "

@@ -17,9 +17,8 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from wholefamily import warehouse as W
 from wholefamily.frameworks.engine import EngineError, eligible, evidence, linked_people
-from wholefamily.frameworks.explain import _linked
+from wholefamily.frameworks.explain import open_linked
 from wholefamily.frameworks.files import check
 from wholefamily.frameworks.identify import framework_file
 from wholefamily.linkage.evaluate import scores
@@ -61,11 +60,8 @@ def evaluate_identification(
     workspace: Path, truth: Path, framework: str, as_of: date
 ) -> IdentificationScores:
     fw = check(framework_file(framework)).data
-    if not W.warehouse_path(workspace).exists():
-        raise EngineError(f"no warehouse in {workspace}: run `wholefamily load` first")
-    con: Any = W.connect(workspace, read_only=True)
+    con, drop_id = open_linked(workspace, as_of)
     try:
-        drop_id = _linked(con, as_of)
         answers = []
         for k, who in enumerate((linked_people(con), truth_people(con, truth))):
             ev = evidence(con, fw, drop_id, as_of, who)

@@ -32,6 +32,18 @@ class FamilyExplanation:
     eligible: bool = False
 
 
+def open_linked(workspace: Path, as_of: date) -> tuple[Any, str]:
+    """A read-only connection to a workspace linked as of `as_of`, and the drop's id."""
+    if not W.warehouse_path(workspace).exists():
+        raise EngineError(f"no warehouse in {workspace}: run `wholefamily load` first")
+    con: Any = W.connect(workspace, read_only=True)
+    try:
+        return con, _linked(con, as_of)
+    except BaseException:
+        con.disconnect()
+        raise
+
+
 def _linked(con: Any, as_of: date) -> str:
     if "link_meta" not in con.list_tables():
         raise EngineError("no linkage in this workspace yet: run `wholefamily link` first")
@@ -56,11 +68,8 @@ def explain_family(
     workspace: Path, family_id: str, framework: str, as_of: date
 ) -> FamilyExplanation:
     fw = check(framework_file(framework)).data
-    if not W.warehouse_path(workspace).exists():
-        raise EngineError(f"no warehouse in {workspace}: run `wholefamily load` first")
-    con: Any = W.connect(workspace, read_only=True)
+    con, drop_id = open_linked(workspace, as_of)
     try:
-        drop_id = _linked(con, as_of)
         people = con.table("link_people")
         members = people.filter(people.family_id == family_id).execute()
         if members.empty:
@@ -125,11 +134,8 @@ class Comparison:
 
 def compare(workspace: Path, a: str, b: str, as_of: date) -> Comparison:
     fws = [check(framework_file(x)).data for x in (a, b)]
-    if not W.warehouse_path(workspace).exists():
-        raise EngineError(f"no warehouse in {workspace}: run `wholefamily load` first")
-    con: Any = W.connect(workspace, read_only=True)
+    con, drop_id = open_linked(workspace, as_of)
     try:
-        drop_id = _linked(con, as_of)
         people = con.table("link_people")
         fam = people.filter(people.family_id.notnull())
         homes = fam.group_by("family_id").aggregate(uprn=fam.uprn.min())
