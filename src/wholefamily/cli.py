@@ -189,16 +189,19 @@ def _ticker(bar: Progress | None, task: object) -> Callable[[str, int, int], Non
     return tick
 
 
+def _with_progress(work: Callable[[Callable[[str, int, int], None]], T]) -> T:
+    """Run `work(tick)` with a progress bar on a terminal, plain lines otherwise."""
+    if not console.is_terminal:
+        return work(_ticker(None, None))
+    with _progress() as bar:
+        return work(_ticker(bar, bar.add_task("", total=1)))
+
+
 def run_load(drop: Path, workspace: Path, drop_id: str | None) -> None:
     from wholefamily.ingest import LoadError, load_drop
 
     try:
-        if console.is_terminal:
-            with _progress() as bar:
-                task = bar.add_task("load", total=1)
-                report = load_drop(drop, workspace, drop_id, _ticker(bar, task))
-        else:
-            report = load_drop(drop, workspace, drop_id, _ticker(None, None))
+        report = _with_progress(lambda tick: load_drop(drop, workspace, drop_id, tick))
     except LoadError as exc:
         fail(str(exc))
     t = Table(title=f"Drop {report.drop_id} loaded into {workspace}")
@@ -360,14 +363,9 @@ def run_link(
         order = tuple(p.strip() for p in precedence.split(",") if p.strip())
         settings = LinkSettings(settings.threshold, order)
     try:
-        if console.is_terminal:
-            with _progress() as bar:
-                task = bar.add_task("link", total=1)
-                report = link(
-                    workspace, drop_id, day, out_dir, retrain, _ticker(bar, task), settings
-                )
-        else:
-            report = link(workspace, drop_id, day, out_dir, retrain, _ticker(None, None), settings)
+        report = _with_progress(
+            lambda tick: link(workspace, drop_id, day, out_dir, retrain, tick, settings)
+        )
     except LinkError as exc:
         fail(str(exc))
     t = Table(title=f"Drop {report.drop_id} linked (as of {report.as_of})")

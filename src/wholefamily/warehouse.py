@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,16 @@ def transaction(con: Any) -> Iterator[None]:
         raw.execute("ROLLBACK")
         raise
     raw.execute("COMMIT")
+
+
+def as_date(value: Any) -> date | None:
+    """A date from a query result: pandas Timestamps and datetimes become dates;
+    None, NaT and NaN become None."""
+    if value is None or value != value:  # None, or NaT/NaN (not equal to itself)
+        return None
+    if isinstance(value, datetime) or hasattr(value, "date"):
+        return value.date()  # type: ignore[no-any-return]
+    return value if isinstance(value, date) else None
 
 
 def has_table(con: Any, name: str) -> bool:

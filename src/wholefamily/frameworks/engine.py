@@ -22,6 +22,7 @@ import ibis
 import ibis.expr.types as ir
 
 from wholefamily.frameworks.files import NAMED_SETS
+from wholefamily.linkage.link import age_at
 from wholefamily.linkage.records import current_files
 from wholefamily.sources.calendar import last_terms, months_before
 
@@ -38,17 +39,6 @@ EVIDENCE_SCHEMA = {
 
 class EngineError(Exception):
     """The warehouse lacks what a framework needs (no linkage run, say)."""
-
-
-def _age(dob: ir.DateValue, when: Any) -> ir.IntegerValue:
-    """Whole years at `when` (a date or a date column)."""
-    if isinstance(when, date):
-        when = ibis.literal(when)
-    years = when.year() - dob.year()
-    before = (dob.month() > when.month()) | (
-        (dob.month() == when.month()) & (dob.day() > when.day())
-    )
-    return years - ibis.ifelse(before, 1, 0)
 
 
 def _condition(t: ir.Table, column: str, cond: Any) -> ir.BooleanValue:
@@ -130,9 +120,9 @@ def _records_indicator(
             src = con.table(f"src_{source}").filter(ibis._.file_id == files[source])
             dated = src.select(r=src.row, at_date=src[rule["at"]])
             t = t.join(dated, t.row == dated.r).drop("r")
-            t = t.filter(_age(t.dob, t.at_date) < rule["years"]).drop("at_date")
+            t = t.filter(age_at(t.dob, t.at_date) < rule["years"]).drop("at_date")
         else:
-            t = t.filter(_age(t.dob, at) < rule["years"])
+            t = t.filter(age_at(t.dob, at) < rule["years"])
     if "count_at_least" in ind:
         counts = t.group_by("person_id").aggregate(n=ibis._.count())
         enough = counts.filter(counts.n >= ind["count_at_least"]).select("person_id")

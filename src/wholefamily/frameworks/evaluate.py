@@ -18,10 +18,10 @@ import ibis
 import ibis.expr.types as ir
 
 from wholefamily.frameworks.engine import EngineError, eligible, evidence, linked_people
-from wholefamily.frameworks.explain import open_linked
 from wholefamily.frameworks.files import check
-from wholefamily.frameworks.identify import framework_file
+from wholefamily.frameworks.identify import framework_file, open_linked
 from wholefamily.linkage.evaluate import scores
+from wholefamily.linkage.identities import most_frequent
 
 
 @dataclass
@@ -62,8 +62,10 @@ def evaluate_identification(
     fw = check(framework_file(framework)).data
     con, drop_id = open_linked(workspace, as_of)
     try:
+        ours_rows, ours_people = linked_people(con)
+        rows, true_people = truth_people(con, truth)
         answers = []
-        for k, who in enumerate((linked_people(con), truth_people(con, truth))):
+        for k, who in enumerate(((ours_rows, ours_people), (rows, true_people))):
             ev = evidence(con, fw, drop_id, as_of, who)
             needs = con.create_table(
                 f"eval_needs_{k}",
@@ -74,28 +76,15 @@ def evaluate_identification(
             answers.append(set(eligible(fw, needs).execute()["family_id"]))
         ours_fams, true_households = answers
         # Name each of our families by the true household most of its members are in.
-        rows, _ = truth_people(con, truth)
-        ours_rows, ours_people = linked_people(con)
         j = ours_rows.join(rows, ["source", "row"]).select(
             pid=ours_rows.person_id, truth=rows.person_id
         )
-        votes = j.group_by(["pid", "truth"]).aggregate(n=ibis._.count())
-        best = votes.mutate(
-            k=ibis.row_number().over(
-                ibis.window(group_by=votes.pid, order_by=[ibis.desc(votes.n), votes.truth])
-            )
-        ).filter(ibis._.k == 0)
+        best = most_frequent(j, "pid", ["truth"])
         th = con.read_csv(str(truth / "truth_households.csv"), all_varchar=True)
         home = best.join(th, best.truth == th.person_id).select("pid", hh=th.household_id)
         fam = ours_people.filter(ours_people.family_id.isin(list(ours_fams) or [""]))
         named = fam.join(home, fam.person_id == home.pid)
-        per = named.group_by(["family_id", "hh"]).aggregate(n=ibis._.count())
-        top = per.mutate(
-            k=ibis.row_number().over(
-                ibis.window(group_by=per.family_id, order_by=[ibis.desc(per.n), per.hh])
-            )
-        ).filter(ibis._.k == 0)
-        ours = set(top.execute()["hh"])
+        ours = set(most_frequent(named, "family_id", ["hh"]).execute()["hh"])
     finally:
         con.disconnect()
     both = len(ours & true_households)

@@ -18,7 +18,7 @@ from typing import Any
 from wholefamily import warehouse as W
 from wholefamily.frameworks.engine import EngineError, eligible, evidence
 from wholefamily.frameworks.files import check
-from wholefamily.frameworks.identify import framework_file
+from wholefamily.frameworks.identify import framework_file, open_linked
 
 
 @dataclass
@@ -32,34 +32,10 @@ class FamilyExplanation:
     eligible: bool = False
 
 
-def open_linked(workspace: Path, as_of: date) -> tuple[Any, str]:
-    """A read-only connection to a workspace linked as of `as_of`, and the drop's id."""
-    if not W.warehouse_path(workspace).exists():
-        raise EngineError(f"no warehouse in {workspace}: run `wholefamily load` first")
-    con: Any = W.connect(workspace, read_only=True)
-    try:
-        return con, _linked(con, as_of)
-    except BaseException:
-        con.disconnect()
-        raise
-
-
-def _linked(con: Any, as_of: date) -> str:
-    if "link_meta" not in con.list_tables():
-        raise EngineError("no linkage in this workspace yet: run `wholefamily link` first")
-    meta = con.table("link_meta").execute().to_dict("records")[0]
-    linked_at = meta["as_of"].date() if hasattr(meta["as_of"], "date") else meta["as_of"]
-    if linked_at != as_of:
-        raise EngineError(
-            f"the drop was linked as of {linked_at}: run `wholefamily link --as-of {as_of}` first"
-        )
-    return str(meta["drop_id"])
-
-
 def _age(dob: Any, when: date) -> str:
-    if dob is None or dob != dob:
+    d = W.as_date(dob)
+    if d is None:
         return "age unknown"
-    d = dob.date() if hasattr(dob, "date") else dob
     years = when.year - d.year - ((when.month, when.day) < (d.month, d.day))
     return str(years)
 
@@ -115,7 +91,7 @@ def explain_family(
 
 
 def _day(v: Any) -> str:
-    return str(v.date() if hasattr(v, "date") else v)
+    return str(W.as_date(v))
 
 
 @dataclass

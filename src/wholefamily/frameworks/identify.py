@@ -45,10 +45,9 @@ def framework_file(name_or_path: str) -> Path:
     return known[name_or_path]
 
 
-def identify(
-    workspace: Path, framework: str, as_of: date, out: Path, drop_id: str | None = None
-) -> IdentifySummary:
-    fw = check(framework_file(framework)).data
+def open_linked(workspace: Path, as_of: date, drop_id: str | None = None) -> tuple[Any, str]:
+    """A read-only connection to a workspace whose last linkage was made at `as_of`
+    (households and roles are taken then), and the linked drop's id."""
     if not W.warehouse_path(workspace).exists():
         raise EngineError(f"no warehouse in {workspace}: run `wholefamily load` first")
     con: Any = W.connect(workspace, read_only=True)
@@ -56,15 +55,27 @@ def identify(
         if "link_meta" not in con.list_tables():
             raise EngineError("no linkage in this workspace yet: run `wholefamily link` first")
         meta = con.table("link_meta").execute().to_dict("records")[0]
-        linked_at = meta["as_of"].date() if hasattr(meta["as_of"], "date") else meta["as_of"]
         if drop_id and drop_id != meta["drop_id"]:
             raise EngineError(f"the last linkage was of drop {meta['drop_id']!r}, not {drop_id!r}")
+        linked_at = W.as_date(meta["as_of"])
         if linked_at != as_of:
             raise EngineError(
                 f"the drop was linked as of {linked_at}; households and roles are taken at "
                 f"the as-of date, so run `wholefamily link --as-of {as_of}` first"
             )
-        ev = evidence(con, fw, str(meta["drop_id"]), as_of)
+        return con, str(meta["drop_id"])
+    except BaseException:
+        con.disconnect()
+        raise
+
+
+def identify(
+    workspace: Path, framework: str, as_of: date, out: Path, drop_id: str | None = None
+) -> IdentifySummary:
+    fw = check(framework_file(framework)).data
+    con, drop_id = open_linked(workspace, as_of, drop_id)
+    try:
+        ev = evidence(con, fw, drop_id, as_of)
         ev = con.create_table("identify_evidence", ev, temp=True, overwrite=True)
         needs = ev.select("family_id", "need").distinct()
         ok = eligible(fw, needs).mutate(ok=ibis.literal(True))

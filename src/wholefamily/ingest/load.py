@@ -412,17 +412,7 @@ def _inferred_coverage(con: Any, source: str, file_id: str) -> tuple[date | None
     hi = ibis.greatest(*[t[c] for c in cols]) if len(cols) > 1 else t[cols[0]]
     res = t.aggregate(lo=lo.min(), hi=hi.max()).execute()
     first, last = res["lo"][0], res["hi"][0]
-    return (_as_date(first), _as_date(last))
-
-
-def _as_date(v: Any) -> date | None:
-    if v is None or v != v:  # None or NaT/NaN
-        return None
-    if isinstance(v, datetime):
-        return v.date()
-    if hasattr(v, "date"):
-        return v.date()  # type: ignore[no-any-return]
-    return v if isinstance(v, date) else None
+    return W.as_date(first), W.as_date(last)
 
 
 # ---------------------------------------------------------------- the load
@@ -538,6 +528,15 @@ def load_drop(
     report = LoadReport(drop_id, str(drop), results)
     report.manifest_path = str(_manifest_json(workspace, report, now))
     return report
+
+
+def latest_drop(con: Any) -> str | None:
+    """The drop loaded last into this warehouse, or None if nothing was loaded."""
+    if not W.has_table(con, "drops"):
+        return None
+    d = con.table("drops")
+    res = d.order_by(ibis.desc(d.loaded_at)).limit(1).execute()
+    return None if res.empty else str(res["drop_id"][0])
 
 
 def _latest_gazetteer(con: Any) -> ir.Table | None:

@@ -24,7 +24,7 @@ import pyarrow as pa
 from wholefamily import safecsv
 from wholefamily import warehouse as W
 from wholefamily.ingest import rules as R
-from wholefamily.ingest.load import ADDRESS_COLUMNS
+from wholefamily.ingest.load import ADDRESS_COLUMNS, latest_drop
 from wholefamily.sources.schema import PERSON_COLUMNS, SOURCES
 
 PERSON_FIELDS = tuple(c for c in PERSON_COLUMNS if c != "address_line2")
@@ -70,16 +70,6 @@ def _share(part: Any, whole: Any) -> float | None:
     return None if whole == 0 else round(100.0 * int(part or 0) / whole, 1)
 
 
-def latest_drop(con: Any) -> str:
-    if not W.has_table(con, "drops"):
-        raise QualityError("nothing has been loaded into this workspace yet")
-    d = con.table("drops")
-    res = d.order_by(ibis.desc(d.loaded_at)).limit(1).execute()
-    if res.empty:
-        raise QualityError("nothing has been loaded into this workspace yet")
-    return str(res["drop_id"][0])
-
-
 def quality(workspace: Path, drop_id: str | None = None) -> QualityReport:
     try:
         con = W.connect(workspace, read_only=True)
@@ -87,6 +77,8 @@ def quality(workspace: Path, drop_id: str | None = None) -> QualityReport:
         raise QualityError(str(exc)) from None
     try:
         drop_id = drop_id or latest_drop(con)
+        if drop_id is None:
+            raise QualityError("nothing has been loaded into this workspace yet")
         m = con.table("drop_manifest")
         manifest = m.filter(m.drop_id == drop_id).execute()
         if manifest.empty:
@@ -111,8 +103,8 @@ def quality(workspace: Path, drop_id: str | None = None) -> QualityReport:
                 rows_read=int(f["rows_read"]),
                 rows_loaded=int(f["rows_loaded"]),
                 rows_quarantined=int(f["rows_quarantined"]),
-                coverage_start=_day(rec["coverage_start"]),
-                coverage_end=_day(rec["coverage_end"]),
+                coverage_start=W.as_date(rec["coverage_start"]),
+                coverage_end=W.as_date(rec["coverage_end"]),
                 coverage_from=rec["coverage_from"]
                 if isinstance(rec["coverage_from"], str)
                 else None,
@@ -128,12 +120,6 @@ def quality(workspace: Path, drop_id: str | None = None) -> QualityReport:
     report.csv_path = str(_write_csv(report, out_dir / "quality.csv"))
     report.html_path = str(_write_html(report, out_dir / "quality.html"))
     return report
-
-
-def _day(v: Any) -> date | None:
-    if v is None or v != v:
-        return None
-    return v.date() if hasattr(v, "date") else v  # type: ignore[no-any-return]
 
 
 def _measure(con: Any, q: SourceQuality, fid: str) -> None:
@@ -183,7 +169,7 @@ def _measure(con: Any, q: SourceQuality, fid: str) -> None:
         q.postcode_in_gazetteer = _share(aggs_in, res["pc_valid"])
         q.uprn_resolved = _share(res["resolved"], n)
     if dates:
-        q.first_date, q.last_date = _day(res["first"]), _day(res["last"])
+        q.first_date, q.last_date = W.as_date(res["first"]), W.as_date(res["last"])
 
 
 def _quarantine_csv(con: Any, source: str, fid: str, out_dir: Path) -> Path:

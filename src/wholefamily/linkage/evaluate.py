@@ -19,6 +19,8 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from wholefamily.linkage.identities import most_frequent
+
 
 class EvaluationError(Exception):
     """Missing truth files or nothing linked yet."""
@@ -77,13 +79,7 @@ def evaluate_linkage(con: Any, truth: Path) -> LinkageScores:
     true_pairs, linked_pairs, correct = pairwise(j)
     p, r, f1 = scores(true_pairs, linked_pairs, correct)
     # households: each linked person's true person is the most frequent truth
-    per = j.group_by(["pred", "truth"]).aggregate(n=ibis._.count())
-    per = per.mutate(
-        k=ibis.row_number().over(
-            ibis.window(group_by=per.pred, order_by=[ibis.desc(per.n), per.truth])
-        )
-    )
-    who = per.filter(per.k == 0).select("pred", "truth")
+    who = most_frequent(j, "pred", ["truth"])
     th = con.read_csv(str(files["households"]), all_varchar=True)
     people = con.table("link_people")
     placed = who.join(th, who.truth == th.person_id).join(people, who.pred == people.person_id)

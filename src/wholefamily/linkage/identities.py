@@ -47,7 +47,7 @@ def most_frequent(t: ir.Table, by: str, columns: list[str]) -> ir.Table:
         )
         best = ranked.filter(ranked.k == 0).select(by, col)
         out = out.left_join(best, by).select(*out.columns, col)
-    return out
+    return out.view()  # a relation of its own, so callers can join it again
 
 
 def identities(keyed: ir.Table) -> ir.Table:

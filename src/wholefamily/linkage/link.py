@@ -34,6 +34,7 @@ import pyarrow as pa
 
 from wholefamily import safecsv
 from wholefamily import warehouse as W
+from wholefamily.ingest.load import latest_drop
 from wholefamily.linkage import model as M
 from wholefamily.linkage.identities import identities, identity_keys, most_frequent
 from wholefamily.linkage.mpi import assign
@@ -81,11 +82,10 @@ class LinkReport:
 
 
 def _latest_drop(con: Any) -> str:
-    if not W.has_table(con, "drops"):
+    drop_id = latest_drop(con)
+    if drop_id is None:
         raise LinkError("nothing has been loaded into this workspace: run `wholefamily load`")
-    d = con.table("drops")
-    res = d.order_by(ibis.desc(d.loaded_at)).limit(1).execute()
-    return str(res["drop_id"][0])
+    return drop_id
 
 
 def _replace(con: Any, name: str, obj: Any) -> ir.Table:
@@ -438,7 +438,7 @@ def _people(
     roll_people = roll_people.join(persons, roll_people.identity_id == persons.identity_id)
     roll = roll_people.select(rp=roll_people.person_id).distinct()
     people = people.left_join(roll, people.person_id == roll.rp)
-    age = _age(people.dob, as_of)
+    age = age_at(people.dob, as_of)
     dependent = (age >= 0) & ((age <= 15) | ((age <= 18) & people.rp.notnull()))
     people = people.mutate(role=ibis.ifelse(dependent.fill_null(False), "CHILD", "ADULT"))
     has_child = (
@@ -524,10 +524,12 @@ def _on_roll(con: Any, census_file: str | None, as_of: date) -> ir.Table:
     return c.filter(c.census_date == latest).select("row")
 
 
-def _age(dob: ir.DateValue, when: date) -> ir.IntegerValue:
-    years = when.year - dob.year()
-    before_birthday = (dob.month() > when.month) | (
-        (dob.month() == when.month) & (dob.day() > when.day)
+def age_at(dob: ir.DateValue, when: date | ir.DateValue) -> ir.IntegerValue:
+    """Whole years at `when` (a date, or a date column of the same rows)."""
+    at = ibis.literal(when) if isinstance(when, date) else when
+    years = at.year() - dob.year()
+    before_birthday = (dob.month() > at.month()) | (
+        (dob.month() == at.month()) & (dob.day() > at.day())
     )
     return years - ibis.ifelse(before_birthday, 1, 0)
 
