@@ -7,6 +7,7 @@ family_needs.csv (every piece of evidence), and returns a summary.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -110,6 +111,19 @@ def identify(
         safecsv.write_table(
             ev.order_by(["family_id", "need", "person_id", "source", "row"]).to_pyarrow(),
             out / "family_needs.csv",
+        )
+        # Not in the contract's four files: what the run was, for whoever reads the folder.
+        (out / "run.json").write_text(
+            json.dumps(
+                {
+                    "framework": str(fw["framework"]),
+                    "title": str(fw.get("title", "")),
+                    "as_of": as_of.isoformat(),
+                    "drop_id": drop_id,
+                },
+                indent=2,
+            )
+            + "\n"
         )
     finally:
         con.disconnect()
