@@ -86,7 +86,7 @@ class Explanation:
     pairs: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _weights(model: dict[str, Any]) -> tuple[float, dict[str, dict[int, float]]]:
+def level_weights(model: dict[str, Any]) -> tuple[float, dict[str, dict[int, float]]]:
     """The prior and, per comparison, each level's weight (log2 m/u) by its gamma value."""
     lam = float(model.get("probability_two_random_records_match", 1e-5))
     prior = math.log2(lam / (1 - lam))
@@ -128,13 +128,13 @@ def explain(con: Any, person_id: str, model: dict[str, Any] | None = None) -> Ex
         .to_pyarrow()
         .to_pylist()
     )
-    prior, level_weights = _weights(model) if model else (0.0, {})
+    prior, by_level = level_weights(model) if model else (0.0, {})
     out = []
     for p in pairs:
         steps = [("prior", round(prior, 2))]
         for col, value in p.items():
             if col.startswith("gamma_") and value is not None:
-                steps.append((col[6:], round(level_weights.get(col[6:], {}).get(value, 0.0), 2)))
+                steps.append((col[6:], round(by_level.get(col[6:], {}).get(value, 0.0), 2)))
         rest = p["match_weight"] - sum(w for _, w in steps)
         if abs(rest) >= 0.01:  # term-frequency adjustments of rare or common names
             steps.append(("name frequency", round(rest, 2)))
