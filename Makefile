@@ -10,10 +10,13 @@ STAMP := $(VENV)/.installed
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# GOV.UK Frontend (and axe-core for the browser tests) from the npm registry.
+	npm ci --no-audit --no-fund --loglevel=error
+	$(BIN)/python -m wholefamily.web.frontend .
 	@touch $(STAMP)
 
 demo: setup
@@ -32,4 +35,5 @@ bench: setup
 	$(BIN)/wholefamily bench load --people 1000000
 
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache demo-workspace
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache demo-workspace \
+		node_modules src/wholefamily/web/static/govuk

@@ -165,8 +165,12 @@ def demo(
         Path, typer.Option("--workspace", help="Where the demo writes.")
     ] = DEMO_WORKSPACE,
     people: Annotated[int, typer.Option("--people")] = 20_000,
+    serve_app: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="End by serving the web app.")
+    ] = True,
+    port: Annotated[int, typer.Option("--port")] = 8000,
 ) -> None:
-    """The whole product on a small synthetic county, as far as it goes."""
+    """The whole product on a small synthetic county: data to identification to the web app."""
     workspace.mkdir(parents=True, exist_ok=True)
     console.print(f"[bold]wholefamily {__version__} demo[/] in {workspace}/")
     run_synth(people, 1, "2026-09-30", workspace / "county", "csv", True, 2025, 1.0, None)
@@ -175,6 +179,10 @@ def demo(
     run_quality(workspace, "demo-2026-09-30")
     run_link(workspace, "demo-2026-09-30", "2026-09-30", None, False)
     identify("2026-09-30", "tf-2015", workspace / "runs" / "tf-2015", workspace)
+    run_sync(workspace / "runs" / "tf-2015", workspace)
+    print_demo_accounts(workspace)
+    if serve_app:
+        run_serve(workspace, "127.0.0.1", port, 8)
 
 
 def _ticker(bar: Progress | None, task: object) -> Callable[[str, int, int], None]:
@@ -947,3 +955,107 @@ def _one_line_error(message: str) -> NoReturn:
 
 if __name__ == "__main__":
     main()
+
+
+web_app = typer.Typer(help="The case-management web app: sync results in, accounts, admin.")
+app.add_typer(web_app, name="web")
+
+
+def _web(workspace: Path) -> None:
+    """Set Django up on the workspace's case database and bring its tables up to date."""
+    from django.core.management import call_command
+
+    from wholefamily.web import configure
+
+    workspace.mkdir(parents=True, exist_ok=True)
+    try:
+        configure(workspace)
+        call_command("migrate", verbosity=0, interactive=False)
+    except Exception as exc:  # a database that cannot be reached or opened
+        fail(f"cannot open the case database: {str(exc).splitlines()[0]}")
+
+
+def run_sync(folder: Path, workspace: Path) -> None:
+    _web(workspace)
+    from wholefamily.web.families.sync import SyncError, sync
+
+    try:
+        r = _with_progress(lambda tick: sync(folder, tick))
+    except SyncError as exc:
+        fail(str(exc))
+    out.print(
+        f"Synced {r.framework} as of {r.as_of}: {r.families:,} families in the case database "
+        f"({r.created:,} new, {r.changed:,} changed), {r.evidence:,} pieces of evidence."
+    )
+
+
+@web_app.command("sync")
+def web_sync(
+    folder: Annotated[Path, typer.Argument(help="An identification run's output folder.")],
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Bring identification results into the case database (safe to repeat)."""
+    run_sync(folder, workspace)
+
+
+def print_demo_accounts(workspace: Path) -> None:
+    _web(workspace)
+    from wholefamily.web.demo import demo_accounts
+
+    t = Table(title="Demo accounts (passwords shown once)")
+    for col in ("username", "role", "password"):
+        t.add_column(col)
+    for row in demo_accounts():
+        t.add_row(*row)
+    out.print(t)
+
+
+@web_app.command("accounts")
+def web_accounts(
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    demo: Annotated[bool, typer.Option("--demo", help="Create one account per role.")] = False,
+) -> None:
+    """Create the demo accounts (new passwords each time, printed once)."""
+    if not demo:
+        fail(
+            "say --demo to create demo accounts; create real ones with `wholefamily web manage "
+            "createsuperuser` and the admin"
+        )
+    print_demo_accounts(workspace)
+
+
+@web_app.command(
+    "manage", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
+)
+def web_manage(ctx: typer.Context, workspace: WorkspaceOption = DEFAULT_WORKSPACE) -> None:
+    """Django's manage.py on this workspace (for example: check --deploy)."""
+    from django.core.management import execute_from_command_line
+
+    from wholefamily.web import configure
+
+    configure(workspace)
+    execute_from_command_line(["wholefamily web manage", *ctx.args])
+
+
+def run_serve(workspace: Path, host: str, port: int, threads: int) -> None:
+    _web(workspace)
+    from waitress import serve as waitress_serve
+
+    from wholefamily.web.wsgi import application
+
+    out.print(f"Serving the case-management app on http://{host}:{port}/ (Ctrl-C stops it)")
+    try:
+        waitress_serve(application, host=host, port=port, threads=threads, ident="wholefamily")
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+
+
+@app.command()
+def serve(
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+    threads: Annotated[int, typer.Option("--threads")] = 8,
+) -> None:
+    """Run the case-management web app (migrations applied first)."""
+    run_serve(workspace, host, port, threads)

@@ -1,0 +1,53 @@
+"""Who may do what: teams and the five roles.
+
+A user's role decides which families they can see (`casework.access`):
+- key worker (lead practitioner): the families allocated to them or their team;
+- team manager: the families of their team, and allocates them;
+- programme analyst: every family; runs the central check and the review queue;
+- partner professional: only the families they nominated;
+- data protection officer: no family; searches the audit log.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Role(models.TextChoices):
+    KEY_WORKER = "key_worker", "Key worker"
+    MANAGER = "manager", "Team manager"
+    ANALYST = "analyst", "Programme analyst"
+    PARTNER = "partner", "Partner professional"
+    DPO = "dpo", "Data protection officer"
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    district = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT)
+    agency = models.CharField(max_length=100, blank=True, help_text="For partners: their agency.")
+
+    def __str__(self) -> str:
+        return f"{self.user.get_username()} ({self.get_role_display()})"
+
+
+class LoginFailure(models.Model):
+    """A failed login, kept for throttling (username as typed, the client's address)."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    address = models.CharField(max_length=45, db_index=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)

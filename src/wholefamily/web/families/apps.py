@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class FamiliesConfig(AppConfig):
+    name = "wholefamily.web.families"
+    label = "families"
+    verbose_name = "Families, people, needs and evidence"

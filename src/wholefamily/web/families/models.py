@@ -1,0 +1,158 @@
+"""Families as the case database knows them.
+
+The data side (members, needs, evidence) is written only by `sync` from an
+identification run; the case side (status, key worker, team, intensity,
+dates) only by the case work. A re-sync never touches the case side.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Status(models.TextChoices):
+    IDENTIFIED = "identified", "Identified from data"
+    NOMINATED = "nominated", "Nominated"
+    NOT_ELIGIBLE = "not_eligible", "Not eligible"
+    AWAITING_ALLOCATION = "awaiting_allocation", "Awaiting allocation"
+    ALLOCATED = "allocated", "Allocated, awaiting consent"
+    ACTIVE = "active", "Active"
+    CONSENT_REFUSED = "consent_refused", "Consent refused"
+    STEPPED_UP = "stepped_up", "Stepped up to social care"
+    CLOSED = "closed", "Closed"
+
+
+class Intensity(models.TextChoices):
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    STANDARD = "standard", "Standard"
+
+
+class Origin(models.TextChoices):
+    DATA = "data", "Identified from data"
+    NOMINATION = "nomination", "Nominated by a professional"
+
+
+class SyncRun(models.Model):
+    at = models.DateTimeField(auto_now_add=True)
+    folder = models.CharField(max_length=500)
+    framework = models.CharField(max_length=60)
+    as_of = models.DateField()
+    drop_id = models.CharField(max_length=100, blank=True)
+    families = models.IntegerField(default=0)
+    created = models.IntegerField(default=0)
+    changed = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["-at"]
+
+
+class Family(models.Model):
+    family_id = models.CharField(max_length=40, unique=True)
+    origin = models.CharField(max_length=12, choices=Origin.choices, default=Origin.DATA)
+    # Data side: the latest identification run that knew the family.
+    uprn = models.CharField(max_length=20, blank=True)
+    district = models.CharField(max_length=100, blank=True, db_index=True)
+    members = models.IntegerField(default=0)
+    adults = models.IntegerField(default=0)
+    children = models.IntegerField(default=0)
+    needs = models.CharField(max_length=300, blank=True, help_text="Needs met, ; separated.")
+    eligible = models.BooleanField(default=False)
+    framework = models.CharField(max_length=60, blank=True)
+    as_of = models.DateField(null=True, blank=True)
+    in_latest_run = models.BooleanField(default=True)
+    # Case side.
+    status = models.CharField(
+        max_length=24, choices=Status.choices, default=Status.IDENTIFIED, db_index=True
+    )
+    key_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="families",
+    )
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="families"
+    )
+    intensity = models.CharField(max_length=10, choices=Intensity.choices, blank=True)
+    consent = models.CharField(max_length=10, blank=True, help_text="given, refused, withdrawn")
+    started_on = models.DateField(null=True, blank=True, help_text="Allocated with consent.")
+    review_due = models.DateField(null=True, blank=True, db_index=True)
+    closed_on = models.DateField(null=True, blank=True)
+    closure_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["family_id"]
+        verbose_name_plural = "families"
+        indexes = [models.Index(fields=["status", "district"])]
+
+    def __str__(self) -> str:
+        return self.family_id
+
+    @property
+    def need_list(self) -> list[str]:
+        return [n for n in self.needs.split(";") if n]
+
+
+class Person(models.Model):
+    person_id = models.CharField(max_length=40, unique=True)
+    forename = models.CharField(max_length=100, blank=True)
+    surname = models.CharField(max_length=100, blank=True)
+    dob = models.DateField(null=True, blank=True)
+    sex = models.CharField(max_length=1, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.forename} {self.surname}".strip() or self.person_id
+
+
+class Member(models.Model):
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="member_set")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, blank=True)
+    current = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["family", "person"], name="one_membership")]
+
+
+class Need(models.Model):
+    """A need a family has had in the data: when first and last seen, and whether it still is."""
+
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="need_set")
+    need = models.CharField(max_length=40)
+    first_seen = models.DateField()
+    last_seen = models.DateField()
+    current = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["need"]
+        constraints = [models.UniqueConstraint(fields=["family", "need"], name="one_need")]
+
+
+class Evidence(models.Model):
+    """One record behind one need (family_needs.csv of the latest run)."""
+
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="evidence")
+    need = models.CharField(max_length=40)
+    person = models.ForeignKey(Person, null=True, on_delete=models.SET_NULL)
+    source = models.CharField(max_length=40)
+    row = models.BigIntegerField()
+    date = models.DateField(null=True)
+    indicator = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["need", "date", "source", "row"]
+
+
+class FamilyChange(models.Model):
+    """Why a family's data changed between runs (kept for ever, shown on the family page)."""
+
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="changes")
+    run = models.ForeignKey(SyncRun, on_delete=models.PROTECT)
+    summary = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["-run__at", "-id"]

@@ -1,0 +1,291 @@
+"""Identification results into the case database, idempotently.
+
+`sync(folder)` reads the four files of an identification run (and its
+run.json) and brings the case database up to date:
+
+- every eligible family is there, once (upsert on family_id); a family
+  already in the case database is updated whether or not it is still
+  eligible, so its case work is never lost;
+- needs keep their history (first seen, last seen, current or not);
+- evidence is the latest run's, replaced family by family;
+- when a family's eligibility or needs change, or it is no longer in the
+  data, a FamilyChange says so in words, shown on the family page.
+
+Running the same folder twice changes nothing the second time. The case
+side of a family (status, key worker, consent, ...) is never written here.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TypeVar
+
+from django.db import transaction
+
+from wholefamily.web.families.models import (
+    Evidence,
+    Family,
+    FamilyChange,
+    Member,
+    Need,
+    Origin,
+    Person,
+    SyncRun,
+)
+
+FILES = ("families.csv", "people.csv", "family_needs.csv")
+BATCH = 5000
+T = TypeVar("T")
+
+
+class SyncError(Exception):
+    """The folder is not an identification run, or is older than the last one synced."""
+
+
+@dataclass
+class SyncResult:
+    framework: str
+    as_of: date
+    families: int
+    created: int
+    changed: int
+    evidence: int
+
+
+def _chunks(values: Iterable[T], size: int = 10_000) -> Iterator[list[T]]:
+    """Long IN lists in pieces (SQLite allows 32,766 parameters a statement)."""
+    items = list(values)
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _rows(path: Path) -> Iterator[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as f:
+        yield from csv.DictReader(f)
+
+
+def _date(text: str) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _needs(text: str) -> set[str]:
+    return {n for n in text.split(";") if n}
+
+
+def _describe(framework: str, as_of: date, was: tuple[bool, str], now: tuple[bool, str]) -> str:
+    before, after = _needs(was[1]), _needs(now[1])
+    parts = [f"At {as_of:%d %B %Y} under {framework}:"]
+    if was[0] != now[0]:
+        parts.append("now meets the criteria" if now[0] else "no longer meets the criteria")
+    parts.append("needs " + (", ".join(sorted(after)) if after else "none"))
+    if gained := after - before:
+        parts.append("(new: " + ", ".join(sorted(gained)) + ")")
+    if lost := before - after:
+        parts.append("(no longer shown: " + ", ".join(sorted(lost)) + ")")
+    return " ".join(parts)[:500]
+
+
+def read_meta(folder: Path) -> dict[str, str]:
+    if not folder.is_dir():
+        raise SyncError(f"{folder} is not a folder")
+    missing = [f for f in (*FILES, "run.json") if not (folder / f).is_file()]
+    if missing:
+        raise SyncError(
+            f"{folder} is not an identification run: it lacks {', '.join(missing)} "
+            "(write one with `wholefamily identify ... --out DIR`)"
+        )
+    try:
+        meta = json.loads((folder / "run.json").read_text())
+        date.fromisoformat(meta["as_of"])
+        str(meta["framework"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise SyncError(f"{folder / 'run.json'} is not readable: {exc}") from None
+    return {k: str(v) for k, v in meta.items()}
+
+
+def sync(folder: Path, tick: Callable[[str, int, int], None] | None = None) -> SyncResult:
+    meta = read_meta(folder)
+    framework, as_of = meta["framework"], date.fromisoformat(meta["as_of"])
+    last = SyncRun.objects.filter(framework=framework).order_by("-as_of").first()
+    if last is not None and last.as_of > as_of:
+        raise SyncError(
+            f"this run is as of {as_of}, older than the {framework} run as of {last.as_of} "
+            "already synced"
+        )
+    step = tick or (lambda msg, done, total: None)
+    step("reading families", 0, 5)
+    known = dict(Family.objects.filter(origin=Origin.DATA).values_list("family_id", "id"))
+    rows = {
+        r["family_id"]: r
+        for r in _rows(folder / "families.csv")
+        if r["eligible"] == "Y" or r["family_id"] in known
+    }
+    with transaction.atomic():
+        run = SyncRun.objects.create(
+            folder=str(folder), framework=framework, as_of=as_of, drop_id=meta.get("drop_id", "")
+        )
+        before = {
+            f: (e, n, i)
+            for f, e, n, i in Family.objects.filter(origin=Origin.DATA).values_list(
+                "family_id", "eligible", "needs", "in_latest_run"
+            )
+        }
+        step("families", 1, 5)
+        fields = [
+            "uprn",
+            "district",
+            "members",
+            "adults",
+            "children",
+            "needs",
+            "eligible",
+            "framework",
+            "as_of",
+            "in_latest_run",
+        ]
+        Family.objects.bulk_create(
+            [
+                Family(
+                    family_id=fid,
+                    origin=Origin.DATA,
+                    uprn=r["uprn"],
+                    district=r["district"],
+                    members=int(r["members"]),
+                    adults=int(r["adults"]),
+                    children=int(r["children"]),
+                    needs=r["needs"],
+                    eligible=r["eligible"] == "Y",
+                    framework=framework,
+                    as_of=as_of,
+                    in_latest_run=True,
+                )
+                for fid, r in rows.items()
+            ],
+            batch_size=BATCH,
+            update_conflicts=True,
+            unique_fields=["family_id"],
+            update_fields=fields,
+        )
+        gone = set(known) - set(rows)
+        for part in _chunks(gone):
+            Family.objects.filter(family_id__in=part, in_latest_run=True).update(
+                in_latest_run=False, eligible=False
+            )
+        ids = {
+            f: pk
+            for f, pk in Family.objects.filter(origin=Origin.DATA).values_list("family_id", "id")
+            if f in rows
+        }
+        changes = []
+        for fid, r in rows.items():
+            now = (r["eligible"] == "Y", r["needs"])
+            was = before.get(fid)
+            if was is not None and (was[0], was[1], was[2]) != (*now, True):
+                changes.append(
+                    FamilyChange(
+                        family_id=ids[fid],
+                        run=run,
+                        summary=_describe(framework, as_of, was[:2], now),
+                    )
+                )
+        for fid in gone:
+            if before[fid][2]:
+                changes.append(
+                    FamilyChange(
+                        family_id=known[fid],
+                        run=run,
+                        summary=(
+                            f"At {as_of:%d %B %Y} under {framework}: not in the data as a family "
+                            "(its members no longer live together with a dependent child, or "
+                            "were not in this drop); the case is kept"
+                        )[:500],
+                    )
+                )
+        FamilyChange.objects.bulk_create(changes, batch_size=BATCH)
+
+        step("needs", 2, 5)
+        current = {(fid, n) for fid, r in rows.items() for n in _needs(r["needs"])}
+        existing = {
+            (f, n): pk
+            for pk, f, n in Need.objects.filter(family__origin=Origin.DATA).values_list(
+                "id", "family__family_id", "need"
+            )
+            if f in rows
+        }
+        for part in _chunks(pk for k, pk in existing.items() if k not in current):
+            Need.objects.filter(id__in=part).update(current=False)
+        for part in _chunks(pk for k, pk in existing.items() if k in current):
+            Need.objects.filter(id__in=part).update(current=True, last_seen=as_of)
+        Need.objects.bulk_create(
+            [
+                Need(family_id=ids[f], need=n, first_seen=as_of, last_seen=as_of)
+                for f, n in sorted(current - set(existing))
+            ],
+            batch_size=BATCH,
+        )
+
+        step("people", 3, 5)
+        people = [p for p in _rows(folder / "people.csv") if p["family_id"] in rows]
+        Person.objects.bulk_create(
+            [
+                Person(
+                    person_id=p["person_id"],
+                    forename=p["forename"],
+                    surname=p["surname"],
+                    dob=_date(p["dob"]),
+                    sex=p["sex"],
+                )
+                for p in people
+            ],
+            batch_size=BATCH,
+            update_conflicts=True,
+            unique_fields=["person_id"],
+            update_fields=["forename", "surname", "dob", "sex"],
+        )
+        wanted = {p["person_id"] for p in people}
+        pids = {p: pk for p, pk in Person.objects.values_list("person_id", "id") if p in wanted}
+        for part in _chunks(ids.values()):
+            Member.objects.filter(family_id__in=part).update(current=False)
+        Member.objects.bulk_create(
+            [
+                Member(
+                    family_id=ids[p["family_id"]],
+                    person_id=pids[p["person_id"]],
+                    role=p["role"],
+                    current=True,
+                )
+                for p in people
+            ],
+            batch_size=BATCH,
+            update_conflicts=True,
+            unique_fields=["family", "person"],
+            update_fields=["role", "current"],
+        )
+
+        step("evidence", 4, 5)
+        for part in _chunks(ids.values()):
+            Evidence.objects.filter(family_id__in=part).delete()
+        evidence = [
+            Evidence(
+                family_id=ids[e["family_id"]],
+                need=e["need"],
+                person_id=pids.get(e["person_id"]),
+                source=e["source"],
+                row=int(e["row"]),
+                date=_date(e["date"]),
+                indicator=e["indicator"],
+            )
+            for e in _rows(folder / "family_needs.csv")
+            if e["family_id"] in ids
+        ]
+        Evidence.objects.bulk_create(evidence, batch_size=BATCH)
+        created = len(set(rows) - set(known))
+        run.families, run.created, run.changed = len(rows), created, len(changes)
+        run.save(update_fields=["families", "created", "changed"])
+    step("done", 5, 5)
+    return SyncResult(framework, as_of, len(rows), created, len(changes), len(evidence))

@@ -1,0 +1,151 @@
+"""Django settings for running the app on a council's own machine.
+
+Everything that differs between machines comes from the environment:
+WHOLEFAMILY_WORKSPACE (the workspace folder; the case database lives there
+unless DATABASE_URL names another), DATABASE_URL (postgres://...),
+WHOLEFAMILY_SECRET_KEY (kept in the workspace when unset), WHOLEFAMILY_DEBUG.
+`settings_production` adds what a server behind HTTPS needs.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+HERE = Path(__file__).resolve().parent
+WORKSPACE = Path(os.environ.get("WHOLEFAMILY_WORKSPACE", "workspace")).resolve()
+
+
+def _secret_key() -> str:
+    """From the environment, else one generated once and kept in the workspace."""
+    if key := os.environ.get("WHOLEFAMILY_SECRET_KEY"):
+        return key
+    path = WORKSPACE / "web-secret-key"
+    if not path.is_file():
+        WORKSPACE.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = os.environ.get("WHOLEFAMILY_DEBUG", "") == "1"
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("WHOLEFAMILY_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
+]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.forms",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "wholefamily.web.accounts",
+    "wholefamily.web.audit",
+    "wholefamily.web.families",
+    "wholefamily.web.casework",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "wholefamily.web.accounts.middleware.IdleTimeoutMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "wholefamily.web.accounts.middleware.SecurityHeadersMiddleware",
+]
+
+ROOT_URLCONF = "wholefamily.web.urls"
+WSGI_APPLICATION = "wholefamily.web.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [HERE / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "wholefamily.web.accounts.context.role",
+            ],
+        },
+    }
+]
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{WORKSPACE / 'cases.sqlite3'}", conn_max_age=60
+    )
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Several requests write at once (audit entries): wait for the lock, not fail.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"  # our GOV.UK widget templates
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+# Sessions end 8 hours after login at the latest, after 30 idle minutes, and with the browser.
+SESSION_COOKIE_AGE = 8 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_IDLE_SECONDS = 30 * 60
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+# Login throttling: this many failures for one username or from one address in the window.
+LOGIN_FAILURES_ALLOWED = 5
+LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = False
+USE_TZ = True
+DATE_FORMAT = "j F Y"
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [HERE / "static"]
+WHITENOISE_USE_FINDERS = True
+STORAGES = {
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Page sizes.
+FAMILIES_PER_PAGE = 50
+
+# No personal data in logs: requests are not logged with their bodies, and
+# errors go to stderr without local variables.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "WARNING"},
+        "django.security": {"handlers": ["console"], "level": "WARNING"},
+    },
+}

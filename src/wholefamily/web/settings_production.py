@@ -1,0 +1,26 @@
+"""Production settings: the app behind HTTPS on a council server.
+
+DJANGO_SETTINGS_MODULE=wholefamily.web.settings_production. It needs
+WHOLEFAMILY_SECRET_KEY and WHOLEFAMILY_ALLOWED_HOSTS from the environment;
+`manage.py check --deploy` is clean with it (a test proves it).
+"""
+
+from __future__ import annotations
+
+import os
+
+from wholefamily.web.settings import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = os.environ["WHOLEFAMILY_SECRET_KEY"]
+SECURE_SSL_REDIRECT = True
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+STATIC_ROOT = WORKSPACE / "web-static"  # noqa: F405  (`web manage collectstatic` fills it)
+STORAGES = {
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}

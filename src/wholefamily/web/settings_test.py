@@ -1,0 +1,16 @@
+"""Settings for the test suite: a throwaway workspace, a fixed key, fast password hashing.
+
+DATABASE_URL still selects PostgreSQL, so `.ci/run` runs the same tests on both.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ.setdefault("WHOLEFAMILY_WORKSPACE", tempfile.mkdtemp(prefix="wholefamily-test-"))
+os.environ.setdefault("WHOLEFAMILY_SECRET_KEY", "insecure-key-for-the-test-suite-only-0123456789")
+
+from wholefamily.web.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

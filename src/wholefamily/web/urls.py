@@ -1,0 +1,30 @@
+from django.urls import path
+
+from wholefamily.web.accounts.views import LoginView, logout_view
+from wholefamily.web.audit.views import search
+from wholefamily.web.casework import queue
+from wholefamily.web.casework import views as v
+
+urlpatterns = [
+    path("", v.dashboard, name="dashboard"),
+    path("sign-in", LoginView.as_view(), name="login"),
+    path("sign-out", logout_view, name="logout"),
+    path("families", v.family_list, name="families"),
+    path("families/<str:family_id>", v.family_detail, name="family"),
+    path("families/<str:family_id>/evidence.csv", v.evidence_csv, name="evidence_csv"),
+    path("families/<str:family_id>/check", v.check, name="check"),
+    path("families/<str:family_id>/allocate", v.allocate, name="allocate"),
+    path("families/<str:family_id>/consent", v.consent, name="consent"),
+    path("families/<str:family_id>/assessment", v.assess, name="assess"),
+    path("families/<str:family_id>/plan", v.add_action, name="plan"),
+    path("families/<str:family_id>/plan/<int:action_id>", v.update_action, name="action"),
+    path("families/<str:family_id>/review", v.review, name="review"),
+    path("families/<str:family_id>/note", v.note, name="note"),
+    path("families/<str:family_id>/intensity", v.intensity, name="intensity"),
+    path("families/<str:family_id>/step", v.step, name="step"),
+    path("families/<str:family_id>/close", v.close, name="close"),
+    path("nominate", v.nominate, name="nominate"),
+    path("nominations", v.my_nominations, name="nominations"),
+    path("review-queue", queue.review_queue, name="review_queue"),
+    path("audit", search, name="audit"),
+]
