@@ -121,9 +121,46 @@ def test_synth_summary_and_demo(tmp_path: Path) -> None:
     res = run("synth", "--people", "300", "--out", str(tmp_path / "c"))
     assert res.returncode == 0, res.stderr
     assert "households" in res.stdout and "school_census" in res.stdout
-    res = run("demo", "--people", "300", "--workspace", str(tmp_path / "ws"))
+    res = run("demo", "--people", "300", "--workspace", str(tmp_path / "ws"), "--no-serve")
     assert res.returncode == 0, res.stderr
     assert (tmp_path / "ws" / "county" / "drop" / "gazetteer.csv").is_file()
+    assert "families in the case database" in res.stdout
+    assert "Demo accounts" in res.stdout and "keyworker" in res.stdout
+    assert (tmp_path / "ws" / "cases.sqlite3").is_file()
+
+
+def test_serve_answers_and_web_commands_refuse_bad_input(tmp_path: Path) -> None:
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env["WHOLEFAMILY_SECRET_KEY"] = "key-for-this-test-only-0123456789abcdef"
+    proc = subprocess.Popen(
+        [*WF, "serve", "--workspace", str(tmp_path / "ws"), "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        body = ""
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/sign-in") as r:
+                    body = r.read().decode()
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert "Sign in" in body and "csrfmiddlewaretoken" in body
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/app.css") as r:
+            assert r.status == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    res = run("web", "sync", str(tmp_path / "nowhere"), "--workspace", str(tmp_path / "ws"))
+    assert_one_line_error(res, "is not a folder")
+    res = run("web", "accounts", "--workspace", str(tmp_path / "ws"))
+    assert_one_line_error(res, "--demo")
 
 
 def test_no_arguments_shows_help() -> None:
