@@ -613,3 +613,19 @@ def test_sync_refuses_what_is_not_a_run(tmp_path: Path) -> None:
     with pytest.raises(SyncError, match="older than"):
         sync(_run(tmp_path / "old", "2025-03-31", [("A", "HEALTH;EDUCATION", "Y")]))
     assert Family.objects.count() == 1
+
+
+def test_no_personal_data_in_logs(people: dict, teams, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    family("F1", key_worker=people["kw"], team=teams[0], consent="given")
+    family("F2", key_worker=people["kw_south"], team=teams[1], consent="given")
+    caplog.set_level(logging.DEBUG)
+    Client().post(reverse("login"), {"username": "kim", "password": "my secret words"})
+    c = client_for(people["kw"])
+    c.get(reverse("family", args=["F1"]))
+    c.get(reverse("family", args=["F2"]))  # a 404, which Django logs
+    c.post(reverse("note", args=["F1"]), {"text": "Jade said her mum Lisa is unwell"})
+    assert "Not Found: /families/F2" in caplog.text  # the logging is on, and says only the path
+    for secret in ("my secret words", "Jade", "Lisa", "Carter", "2011-05-04", "unwell"):
+        assert secret not in caplog.text
