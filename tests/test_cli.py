@@ -140,7 +140,10 @@ def test_serve_answers_and_web_commands_refuse_bad_input(tmp_path: Path) -> None
     env["WHOLEFAMILY_SECRET_KEY"] = "key-for-this-test-only-0123456789abcdef"
     proc = subprocess.Popen(
         [*WF, "serve", "--workspace", str(tmp_path / "ws"), "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         body = ""
