@@ -72,6 +72,37 @@ def _line_of(path: Path, needle: str) -> int:
         ),
         ("source: domestic_abuse", "source: gazetteer", "source", "not a source whose rows"),
         ("count_at_least: 3", "count_at_leest: 3", "count_at_leest", "unknown field"),
+        # Outcome rules.
+        (
+            "fewer_by_at_least: 0.33",
+            "fewer_by_at_least: 33",
+            "fewer_by_at_least",
+            "a reduction is a number above 0, up to 1",
+        ),
+        (
+            "      - test: ASB incidents in the last 6 months",
+            "      - test: ASB incidents in the last 6 months\n        none: true",
+            "all_of[1]",
+            "give exactly one verdict",
+        ),
+        (
+            "  DOMESTIC_ABUSE:\n    description: no domestic",
+            "  DOMESTIC_ABUS:\n    description: no domestic",
+            "outcomes.DOMESTIC_ABUS",
+            "'DOMESTIC_ABUS' is not a need of this framework",
+        ),
+        (
+            "        each_term: true",
+            "        each_term: yes please",
+            "each_term",
+            "true or false, on an absence test only",
+        ),
+        (
+            "      - test: domestic abuse incident",
+            "      - tset: domestic abuse incident",
+            "tset",
+            "unknown field",
+        ),
     ],
 )
 def test_a_bad_copy_names_file_line_and_field(

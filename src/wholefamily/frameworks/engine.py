@@ -134,7 +134,7 @@ def _records_indicator(
         source=ibis.literal(source),
         row=t.row,
         date=t.evidence_date.cast("date"),
-        indicator=ibis.literal(ind["indicator"]),
+        indicator=ibis.literal(_name(ind)),
     )
 
 
@@ -168,7 +168,9 @@ def _absence_indicator(
     a = a.join(who, "person_id").select(
         "row", "k", "person_id", "family_id", "possible", "authorised", "unauthorised"
     )
-    sums = a.group_by("person_id").aggregate(
+    # Over the terms together, or (each_term, for outcome tests) each term on its own.
+    by = ["person_id", "k"] if ind.get("each_term") else ["person_id"]
+    sums = a.group_by(by).aggregate(
         possible=a.possible.sum(),
         authorised=a.authorised.sum(),
         unauthorised=a.unauthorised.sum(),
@@ -186,8 +188,8 @@ def _absence_indicator(
     hit = {"at_least": lhs >= rhs, "at_most": lhs <= rhs, "above": lhs > rhs, "below": lhs < rhs}[
         op
     ]
-    pupils = sums.filter(hit).select("person_id")
-    a = a.semi_join(pupils, "person_id")
+    pupils = sums.filter(hit).select(*by)
+    a = a.semi_join(pupils, by)
     return a.select(
         family_id=a.family_id,
         need=ibis.literal(need),
@@ -195,8 +197,27 @@ def _absence_indicator(
         source=ibis.literal("school_attendance"),
         row=a.row,
         date=a.k.substitute(ends, else_=ibis.null("date")),
-        indicator=ibis.literal(ind["indicator"]),
+        indicator=ibis.literal(_name(ind)),
     )
+
+
+def _name(ind: dict[str, Any]) -> str:
+    """An indicator's name (`test` in an outcome rule)."""
+    return str(ind.get("indicator") or ind.get("test"))
+
+
+def indicator_rows(
+    con: Any,
+    need: str,
+    ind: dict[str, Any],
+    as_of: date,
+    files: dict[str, str],
+    who: tuple[ir.Table, ir.Table],
+) -> ir.Table | None:
+    """The rows behind one indicator (or outcome test) at `as_of`; None when the drop
+    has no file it reads."""
+    build = _absence_indicator if ind.get("kind") == "absence" else _records_indicator
+    return build(con, need, ind, as_of, files, *who)
 
 
 def linked_people(con: Any) -> tuple[ir.Table, ir.Table]:
@@ -227,8 +248,7 @@ def evidence(
     parts: list[ir.Table] = []
     for need, spec in framework["needs"].items():
         for ind in spec["any_of"]:
-            build = _absence_indicator if ind.get("kind") == "absence" else _records_indicator
-            part = build(con, need, ind, as_of, files, rows_people, people)
+            part = indicator_rows(con, need, ind, as_of, files, (rows_people, people))
             if part is not None:
                 parts.append(part)
     if not parts:

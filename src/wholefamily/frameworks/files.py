@@ -61,6 +61,17 @@ INDICATOR_KEYS = (
     *COMPARISONS,
 )
 
+# An outcome rule's test: an indicator measured at the start S and at the claim date C.
+VERDICTS = ("none", "fewer_by_at_least")
+TEST_KEYS = (
+    "test",
+    *[k for k in INDICATOR_KEYS if k != "indicator"],
+    "each_term",
+    *VERDICTS,
+    "only_if_at_start",
+)
+OUTCOME_KEYS = ("description", "all_of")
+
 
 class FrameworkError(Exception):
     """A framework file that cannot be used; `problems` lists every one."""
@@ -181,6 +192,29 @@ class _Checker:
                 self.need(need, ("needs", code))
         if "eligibility" in data:
             self.eligibility(data["eligibility"], codes)
+        if "outcomes" in data:
+            self.outcomes(data["outcomes"], codes)
+
+    def outcomes(self, value: Any, codes: set[str]) -> None:
+        """`outcomes: {NEED: {description, all_of: [tests]}}`: the progress each need needs."""
+        where: tuple[Any, ...] = ("outcomes",)
+        if not self.mapping(value, where):
+            return
+        for code, rule in value.items():
+            w = (*where, code)
+            if code not in codes:
+                self.bad(w, f"{code!r} is not a need of this framework")
+            if not self.mapping(rule, w):
+                continue
+            self.keys(rule, OUTCOME_KEYS, w)
+            if "description" not in rule:
+                self.bad(w, "the field 'description' is required (the rule in plain words)")
+            tests = rule.get("all_of")
+            if not isinstance(tests, list) or not tests:
+                self.bad((*w, "all_of"), "must list one or more tests")
+                continue
+            for i, test in enumerate(tests):
+                self.indicator(test, (*w, "all_of", i), outcome=True)
 
     def eligibility(self, value: Any, codes: set[str]) -> None:
         where: tuple[Any, ...] = ("eligibility",)
@@ -226,12 +260,15 @@ class _Checker:
         for i, ind in enumerate(indicators):
             self.indicator(ind, (*where, "any_of", i))
 
-    def indicator(self, ind: Any, where: tuple[Any, ...]) -> None:
+    def indicator(self, ind: Any, where: tuple[Any, ...], outcome: bool = False) -> None:
         if not self.mapping(ind, where):
             return
-        self.keys(ind, INDICATOR_KEYS, where)
-        if "indicator" not in ind:
-            self.bad(where, "the field 'indicator' (its name) is required")
+        name = "test" if outcome else "indicator"
+        self.keys(ind, TEST_KEYS if outcome else INDICATOR_KEYS, where)
+        if name not in ind:
+            self.bad(where, f"the field {name!r} (its name) is required")
+        if outcome:
+            self.verdict(ind, where)
         kind = ind.get("kind", "records")
         if kind not in KINDS:
             self.bad((*where, "kind"), f"must be one of {', '.join(KINDS)}")
@@ -245,6 +282,23 @@ class _Checker:
             self.absence(ind, where)
         else:
             self.records(ind, where)
+
+    def verdict(self, test: dict[str, Any], where: tuple[Any, ...]) -> None:
+        given = [k for k in VERDICTS if k in test]
+        if len(given) != 1:
+            self.bad(where, f"give exactly one verdict: {', '.join(VERDICTS)}")
+        elif given[0] == "none" and test["none"] is not True:
+            self.bad((*where, "none"), "must be true (no such row at the claim date)")
+        elif given[0] == "fewer_by_at_least":
+            v = test["fewer_by_at_least"]
+            if not isinstance(v, int | float) or isinstance(v, bool) or not 0 < v <= 1:
+                self.bad((*where, given[0]), "a reduction is a number above 0, up to 1 (0.33)")
+        if "only_if_at_start" in test and not isinstance(test["only_if_at_start"], bool):
+            self.bad((*where, "only_if_at_start"), "must be true or false")
+        if "each_term" in test and (
+            test.get("kind") != "absence" or not isinstance(test["each_term"], bool)
+        ):
+            self.bad((*where, "each_term"), "true or false, on an absence test only")
 
     def age_under(self, value: Any, where: tuple[Any, ...], source: Any) -> None:
         if not self.mapping(value, where):

@@ -1,0 +1,109 @@
+"""Outcome rules: each need's tests measured at S and at C, and the verdict.
+
+A framework's `outcomes:` section gives, per need, tests that must all pass
+(see `frameworks/data/tf-2015.yaml`). A test is an indicator (the same
+grammar as identification) whose rows are counted per family at a date:
+
+- `none: true` passes when the count at C is 0;
+- `fewer_by_at_least: x` passes when count(C) <= (1 - x) * count(S), compared
+  exactly (x as a fraction, integers on both sides); a count of 0 at S needs
+  0 at C;
+- `only_if_at_start: true` makes a test pass whenever its count at S was 0
+  (it applies only to families it described at the start).
+
+Counts are per family, over the family's members as the linkage (or the
+truth) places them; the caller decides which membership (today's, for a
+claim) by the `who` it passes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from wholefamily.frameworks.engine import indicator_rows, linked_people
+from wholefamily.linkage.records import current_files
+
+# (family_id, need, index of the test in the need's all_of) -> rows counted
+Counts = dict[tuple[str, str, int], int]
+
+
+def measure(
+    con: Any,
+    framework: dict[str, Any],
+    drop_id: str,
+    at: date,
+    who: tuple[ir.Table, ir.Table] | None = None,
+) -> Counts:
+    """Every outcome test of the framework, counted per family at `at` (families with
+    no row are absent: their count is 0)."""
+    who = who or linked_people(con)
+    files = current_files(con, drop_id)
+    parts = []
+    for need, rule in (framework.get("outcomes") or {}).items():
+        for i, test in enumerate(rule["all_of"]):
+            rows = indicator_rows(con, need, test, at, files, who)
+            if rows is None:
+                continue
+            n = rows.group_by("family_id").aggregate(n=rows.count())
+            parts.append(n.mutate(need=ibis.literal(need), test=ibis.literal(i)))
+    if not parts:
+        return {}
+    got = ibis.union(*parts).to_pyarrow().to_pylist()
+    return {(r["family_id"], r["need"], int(r["test"])): int(r["n"]) for r in got}
+
+
+@dataclass
+class Measured:
+    name: str
+    at_start: int
+    now: int
+    passed: bool
+
+
+@dataclass
+class NeedOutcome:
+    need: str
+    met: bool
+    tests: list[Measured] = field(default_factory=list)
+
+
+def passes(test: dict[str, Any], at_start: int, now: int) -> bool:
+    if test.get("only_if_at_start") and at_start == 0:
+        return True
+    if test.get("none"):
+        return now == 0
+    x = Fraction(str(test["fewer_by_at_least"]))
+    # now <= (1 - x) * at_start, in integers
+    return now * x.denominator <= at_start * (x.denominator - x.numerator)
+
+
+def judge(
+    framework: dict[str, Any],
+    needs_at_start: dict[str, set[str]],
+    start: Counts,
+    now: Counts,
+) -> dict[str, list[NeedOutcome]]:
+    """family_id -> the outcome of each need it had at the start (needs without an
+    outcome rule in the framework are reported as not met, with no tests)."""
+    rules = framework.get("outcomes") or {}
+    out: dict[str, list[NeedOutcome]] = {}
+    for family, needs in needs_at_start.items():
+        results = []
+        for need in sorted(needs):
+            rule = rules.get(need)
+            if rule is None:
+                results.append(NeedOutcome(need, False))
+                continue
+            tests = []
+            for i, test in enumerate(rule["all_of"]):
+                s, c = start.get((family, need, i), 0), now.get((family, need, i), 0)
+                tests.append(Measured(str(test["test"]), s, c, passes(test, s, c)))
+            results.append(NeedOutcome(need, all(t.passed for t in tests), tests))
+        out[family] = results
+    return out

@@ -1,0 +1,166 @@
+"""Outcome rules at their boundaries, on a constructed family (tests/enginekit.py).
+
+The family (an adult P1 and a child P2 in F1) starts at S; its outcomes are
+judged at C. Each test puts rows on either side of an edge.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from enginekit import ADULT, CHILD, Warehouse
+from wholefamily import warehouse as W
+from wholefamily.frameworks.files import check, shipped
+from wholefamily.outcomes import judge, measure
+from wholefamily.outcomes.progress import passes
+
+S, C = date(2024, 9, 30), date(2025, 9, 30)
+FW = check(shipped()["tf-2015"]).data
+
+
+def outcome(wh: Warehouse, need: str) -> tuple[bool, list[tuple[str, int, int, bool]]]:
+    wh.db.close()
+    con = W.connect(wh.ws, read_only=True)
+    try:
+        start, now = measure(con, FW, "d", S), measure(con, FW, "d", C)
+    finally:
+        con.disconnect()
+    import duckdb
+
+    wh.db = duckdb.connect(str(W.warehouse_path(wh.ws)))
+    (result,) = judge(FW, {"F1": {need}}, start, now)["F1"]
+    return result.met, [(t.name, t.at_start, t.now, t.passed) for t in result.tests]
+
+
+@pytest.fixture
+def wh(tmp_path: Path) -> Warehouse:
+    return Warehouse(tmp_path / "ws")
+
+
+@pytest.mark.parametrize(
+    ("x", "start", "now", "ok"),
+    [
+        ("0.33", 100, 67, True),  # exactly 33% fewer
+        ("0.33", 100, 68, False),
+        ("0.33", 3, 2, True),  # 2 <= 2.01
+        ("0.33", 3, 3, False),
+        ("0.60", 5, 2, True),  # exactly 60% fewer
+        ("0.60", 5, 3, False),
+        ("0.60", 10, 4, True),
+        ("0.60", 10, 5, False),
+        ("0.60", 0, 0, True),  # nothing to reduce, nothing now
+        ("0.60", 0, 1, False),
+    ],
+)
+def test_reductions_compare_exactly(x: str, start: int, now: int, ok: bool) -> None:
+    assert passes({"fewer_by_at_least": float(x)}, start, now) is ok
+
+
+def _offence(wh: Warehouse, on: date) -> None:
+    wh.add("police_offences", ADULT, outcome="CONVICTION", offence_date=on, outcome_date=on)
+
+
+def _asb(wh: Warehouse, on: date) -> None:
+    wh.add("asb", CHILD, intervention="NONE", incident_date=on)
+
+
+def test_crime_asb_needs_a_third_fewer_offences_and_60_percent_fewer_incidents(
+    wh: Warehouse,
+) -> None:
+    for d in (10, 40, 70):  # 3 proven offences in the 6 months before S
+        _offence(wh, S - timedelta(days=d))
+    for d in range(5):  # 5 ASB incidents (NONE counts: incidents, not interventions)
+        _asb(wh, S - timedelta(days=10 + d))
+    _offence(wh, C - timedelta(days=5))
+    _offence(wh, C - timedelta(days=6))
+    _asb(wh, C - timedelta(days=1))
+    _asb(wh, C)  # on C itself: counts
+    met, tests = outcome(wh, "CRIME_ASB")
+    assert tests == [
+        ("proven offences in the last 6 months", 3, 2, True),
+        ("ASB incidents in the last 6 months", 5, 2, True),
+    ]
+    assert met
+    _asb(wh, C - timedelta(days=100))  # a third incident now: 3 > 5 * 40%
+    met, tests = outcome(wh, "CRIME_ASB")
+    assert tests[1] == ("ASB incidents in the last 6 months", 5, 3, False) and not met
+
+
+def test_the_six_months_before_c_end_exactly(wh: Warehouse) -> None:
+    wh.add("domestic_abuse", ADULT, incident_date=S - timedelta(days=3))
+    wh.add("domestic_abuse", ADULT, incident_date=date(2025, 3, 30))  # C - 6 months: outside
+    assert outcome(wh, "DOMESTIC_ABUSE")[0]
+    wh.add("domestic_abuse", ADULT, incident_date=date(2025, 3, 31))  # the day after: inside
+    assert not outcome(wh, "DOMESTIC_ABUSE")[0]
+    wh.add("domestic_abuse", ADULT, incident_date=C + timedelta(days=1))  # after C: ignored
+    assert outcome(wh, "DOMESTIC_ABUSE")[1][0][2] == 1
+
+
+def _term(wh: Warehouse, year: str, term: str, possible: int, absent: int) -> None:
+    wh.add(
+        "school_attendance",
+        CHILD,
+        academic_year=year,
+        term=term,
+        sessions_possible=possible,
+        sessions_authorised_absence=0,
+        sessions_unauthorised_absence=absent,
+    )
+
+
+def test_education_needs_90_percent_in_each_of_the_last_three_terms(wh: Warehouse) -> None:
+    # At C = 30 Sep 2025 the last 3 terms are autumn 2024, spring 2025, summer 2025.
+    _term(wh, "2024/25", "AUT", 100, 10)  # exactly 90%: passes
+    _term(wh, "2024/25", "SPR", 100, 0)
+    _term(wh, "2024/25", "SUM", 1000, 101)  # 89.9% in the third term: fails
+    met, tests = outcome(wh, "EDUCATION")
+    assert tests[0] == ("a term with attendance under 90%", 0, 1, False) and not met
+
+
+def test_a_term_without_a_row_is_not_a_failing_term(wh: Warehouse) -> None:
+    _term(wh, "2024/25", "AUT", 100, 5)
+    _term(wh, "2024/25", "SUM", 100, 10)
+    assert outcome(wh, "EDUCATION")[0]
+    _term(wh, "2023/24", "SUM", 100, 50)  # before the window at C, inside it at S
+    met, tests = outcome(wh, "EDUCATION")
+    assert met and tests[0][1:] == (1, 0, True)
+
+
+def test_suspensions_and_exclusions_in_the_last_three_terms(wh: Warehouse) -> None:
+    for d in ("2024-10-01", "2025-01-10"):
+        wh.add("school_exclusions", CHILD, category="SUSPENSION", start_date=date.fromisoformat(d))
+    assert outcome(wh, "EDUCATION")[0]  # two suspensions: fewer than 3
+    wh.add("school_exclusions", CHILD, category="SUSPENSION", start_date=date(2025, 7, 31))
+    assert not outcome(wh, "EDUCATION")[0]  # the third, on the last day of the summer term
+
+
+def test_out_of_work_only_counts_where_it_applied_at_the_start(wh: Warehouse) -> None:
+    wh.add("dwp_benefits", ADULT, benefit="JSA", start_date=date(2025, 6, 1), end_date=None)
+    met, tests = outcome(wh, "WORK_FINANCE")
+    assert met and tests[1][1:] == (0, 1, True)  # not claiming at S: the test does not apply
+    wh.add("dwp_benefits", ADULT, benefit="ESA", start_date=date(2024, 1, 1), end_date=C)
+    met, tests = outcome(wh, "WORK_FINANCE")
+    assert not met and tests[1][1:] == (1, 1, False)  # the JSA claim is open at C
+
+
+def test_a_claim_ending_on_c_is_not_open_at_c(wh: Warehouse) -> None:
+    wh.add("dwp_benefits", ADULT, benefit="ESA", start_date=date(2024, 1, 1), end_date=C)
+    met, tests = outcome(wh, "WORK_FINANCE")
+    assert met and tests[1][1:] == (1, 0, True)
+
+
+def test_health_counts_new_referrals_not_open_services(wh: Warehouse) -> None:
+    wh.add(
+        "health", ADULT, service="ADULT_MENTAL_HEALTH", start_date=date(2024, 6, 1), end_date=None
+    )
+    assert outcome(wh, "HEALTH")[0]  # open since before, no new referral in the 6 months
+    wh.add("health", CHILD, service="A_AND_E", start_date=date(2025, 9, 1), end_date=None)
+    assert not outcome(wh, "HEALTH")[0]
+
+
+def test_a_need_without_a_rule_is_not_met() -> None:
+    (result,) = judge({"outcomes": {}}, {"F1": {"EDUCATION"}}, {}, {})["F1"]
+    assert not result.met and result.tests == []
