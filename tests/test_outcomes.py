@@ -21,17 +21,20 @@ S, C = date(2024, 9, 30), date(2025, 9, 30)
 FW = check(shipped()["tf-2015"]).data
 
 
-def outcome(wh: Warehouse, need: str) -> tuple[bool, list[tuple[str, int, int, bool]]]:
+def outcome(
+    wh: Warehouse, need: str, framework: str = "tf-2015"
+) -> tuple[bool | None, list[tuple[str, int, int, bool]]]:
+    fw = FW if framework == "tf-2015" else check(shipped()[framework]).data
     wh.db.close()
     con = W.connect(wh.ws, read_only=True)
     try:
-        start, now = measure(con, FW, "d", S), measure(con, FW, "d", C)
+        start, now = measure(con, fw, "d", S), measure(con, fw, "d", C)
     finally:
         con.disconnect()
     import duckdb
 
     wh.db = duckdb.connect(str(W.warehouse_path(wh.ws)))
-    (result,) = judge(FW, {"F1": {need}}, start, now)["F1"]
+    (result,) = judge(fw, {"F1": {need}}, start, now)["F1"]
     return result.met, [(t.name, t.at_start, t.now, t.passed) for t in result.tests]
 
 
@@ -161,6 +164,42 @@ def test_health_counts_new_referrals_not_open_services(wh: Warehouse) -> None:
     assert not outcome(wh, "HEALTH")[0]
 
 
-def test_a_need_without_a_rule_is_not_met() -> None:
-    (result,) = judge({"outcomes": {}}, {"F1": {"EDUCATION"}}, {}, {})["F1"]
-    assert not result.met and result.tests == []
+def test_a_need_without_a_rule_is_not_judged() -> None:
+    from wholefamily.outcomes import family_met
+
+    fw = {"outcomes": {"EDUCATION": {"all_of": [{"test": "t", "none": True}]}}}
+    results = judge(fw, {"F1": {"EDUCATION", "WORK"}}, {}, {})["F1"]
+    assert [(r.need, r.met) for r in results] == [("EDUCATION", True), ("WORK", None)]
+    assert family_met(results)
+    assert not family_met(judge(fw, {"F1": {"WORK"}}, {}, {})["F1"])  # nothing judged
+    assert not family_met(judge(fw, {"F1": {"EDUCATION"}}, {}, {("F1", "EDUCATION", 0): 1})["F1"])
+
+
+def test_southampton_needs_attendance_over_85_percent_each_term(wh: Warehouse) -> None:
+    _term(wh, "2024/25", "AUT", 1000, 149)  # 85.1%
+    assert outcome(wh, "EDUCATION", "southampton-2013")[0]
+    _term(wh, "2024/25", "SPR", 100, 15)  # exactly 85%: not over 85%
+    assert not outcome(wh, "EDUCATION", "southampton-2013")[0]
+
+
+def test_tf2012_counts_offences_by_under_18s_where_they_applied(wh: Warehouse) -> None:
+    # The adult (born 1985) offends at S and at C: not youth offending.
+    _offence(wh, S - timedelta(days=10))
+    _offence(wh, C - timedelta(days=10))
+    met, tests = outcome(wh, "CRIME_ASB", "tf-2012")
+    assert met and tests[0][1:3] == (0, 0)
+    # ASB did not apply at S, so incidents now do not stop the result.
+    _asb(wh, C - timedelta(days=3))
+    met, tests = outcome(wh, "CRIME_ASB", "tf-2012")
+    assert met and tests[1][1:] == (0, 1, True)
+    # The child (born 2012) offends twice before S and twice before C: not 33% fewer.
+    for d in (
+        S - timedelta(days=20),
+        S - timedelta(days=30),
+        C - timedelta(days=20),
+        C - timedelta(days=30),
+    ):
+        wh.add("police_offences", CHILD, outcome="YOUTH_CAUTION", offence_date=d, outcome_date=d)
+    met, tests = outcome(wh, "CRIME_ASB", "tf-2012")
+    assert not met and tests[0][1:] == (2, 2, False)
+    assert outcome(wh, "WORK", "tf-2012") == (None, [])  # route 1 does not judge WORK

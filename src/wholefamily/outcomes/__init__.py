@@ -7,6 +7,6 @@ outcome. Both read the same framework files and compile through the same
 engine as identification (`wholefamily.frameworks.engine`).
 """
 
-from wholefamily.outcomes.progress import NeedOutcome, judge, measure
+from wholefamily.outcomes.progress import NeedOutcome, family_met, judge, measure
 
-__all__ = ["NeedOutcome", "judge", "measure"]
+__all__ = ["NeedOutcome", "family_met", "judge", "measure"]

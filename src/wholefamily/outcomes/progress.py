@@ -68,9 +68,18 @@ class Measured:
 
 @dataclass
 class NeedOutcome:
+    """`met` is None when the framework has no outcome rule for the need (tf-2012's
+    WORK and LOCAL: route 1 judges crime, ASB and education only)."""
+
     need: str
-    met: bool
+    met: bool | None
     tests: list[Measured] = field(default_factory=list)
+
+
+def family_met(results: list[NeedOutcome]) -> bool:
+    """Every need with a rule met, and at least one need judged."""
+    judged = [r.met for r in results if r.met is not None]
+    return bool(judged) and all(judged)
 
 
 def passes(test: dict[str, Any], at_start: int, now: int) -> bool:
@@ -89,8 +98,8 @@ def judge(
     start: Counts,
     now: Counts,
 ) -> dict[str, list[NeedOutcome]]:
-    """family_id -> the outcome of each need it had at the start (needs without an
-    outcome rule in the framework are reported as not met, with no tests)."""
+    """family_id -> the outcome of each need it had at the start (a need without an
+    outcome rule in the framework is not judged: met None, no tests)."""
     rules = framework.get("outcomes") or {}
     out: dict[str, list[NeedOutcome]] = {}
     for family, needs in needs_at_start.items():
@@ -98,7 +107,7 @@ def judge(
         for need in sorted(needs):
             rule = rules.get(need)
             if rule is None:
-                results.append(NeedOutcome(need, False))
+                results.append(NeedOutcome(need, None))
                 continue
             tests = []
             for i, test in enumerate(rule["all_of"]):
