@@ -203,3 +203,84 @@ def test_tf2012_counts_offences_by_under_18s_where_they_applied(wh: Warehouse) -
     met, tests = outcome(wh, "CRIME_ASB", "tf-2012")
     assert not met and tests[0][1:] == (2, 2, False)
     assert outcome(wh, "WORK", "tf-2012") == (None, [])  # route 1 does not judge WORK
+
+
+def _employment(wh: Warehouse, start: date, end: date | None) -> None:
+    wh.add("employment", ADULT, start_date=start, end_date=end, weekly_hours=30)
+
+
+def _route(wh: Warehouse, benefit: str = "ESA") -> tuple[dict[str, dict[str, int]], set[str]]:
+    from wholefamily.outcomes.employment import claimants, employed
+
+    wh.add(
+        "dwp_benefits",
+        ADULT,
+        benefit=benefit,
+        start_date=date(2024, 1, 1),
+        end_date=date(2025, 1, 31),
+    )
+    wh.db.close()
+    con = W.connect(wh.ws, read_only=True)
+    try:
+        who = claimants(con, "d", S)
+        got = employed(con, "d", C, who.get("F1", {}))
+    finally:
+        con.disconnect()
+    import duckdb
+
+    wh.db = duckdb.connect(str(W.warehouse_path(wh.ws)))
+    return who, got
+
+
+# C = 30 Sep 2025: the last 13 weeks are 2 Jul to 30 Sep; the last 26 weeks 2 Apr to 30 Sep.
+def test_13_weeks_of_work_after_another_out_of_work_benefit(wh: Warehouse) -> None:
+    _employment(wh, date(2025, 7, 2), None)
+    who, got = _route(wh, "ESA")
+    assert who == {"F1": {ADULT: 13}} and got == {ADULT}
+
+
+def test_a_day_short_is_not_continuous(wh: Warehouse) -> None:
+    _employment(wh, date(2025, 7, 3), None)
+    assert _route(wh, "ESA")[1] == set()
+
+
+def test_spells_join_across_a_gap_of_7_days_not_8(wh: Warehouse) -> None:
+    _employment(wh, date(2025, 6, 1), date(2025, 8, 1))
+    _employment(wh, date(2025, 8, 8), C)  # starts 7 days after the end: joined; ends on C
+    assert _route(wh, "ESA")[1] == {ADULT}
+
+
+def test_a_gap_of_8_days_breaks_it(wh: Warehouse) -> None:
+    _employment(wh, date(2025, 6, 1), date(2025, 8, 1))
+    _employment(wh, date(2025, 8, 9), None)
+    assert _route(wh, "ESA")[1] == set()
+
+
+def test_26_weeks_after_jobseekers_allowance(wh: Warehouse) -> None:
+    _employment(wh, date(2025, 4, 3), None)  # 26 weeks less a day
+    assert _route(wh, "JSA")[1] == set()
+    _employment(wh, date(2025, 4, 2), date(2025, 4, 10))  # the first day too, joined
+    who, got = _route(wh, "JSA")
+    assert who["F1"][ADULT] == 26 and got == {ADULT}
+
+
+def test_the_employment_route_and_work_finance(wh: Warehouse) -> None:
+    from wholefamily.outcomes import result
+
+    wh.add("dwp_benefits", ADULT, benefit="JSA", start_date=date(2024, 1, 1), end_date=None)
+    met, tests = outcome(wh, "WORK_FINANCE")
+    assert not met and tests[1][1:] == (1, 1, False)  # still claiming at C
+    needs = judge(
+        FW,
+        {"F1": {"WORK_FINANCE"}},
+        {("F1", "WORK_FINANCE", 1): 1},
+        {("F1", "WORK_FINANCE", 1): 1},
+        employed={"F1"},
+    )["F1"]
+    assert needs[0].met  # an adult in continuous employment meets the out-of-work test
+    assert result(FW, "F1", needs, True).route == "progress"
+    failing = judge(FW, {"F1": {"DOMESTIC_ABUSE"}}, {}, {("F1", "DOMESTIC_ABUSE", 0): 1})["F1"]
+    assert result(FW, "F1", failing, True).route == "employment"
+    assert result(FW, "F1", failing, False).route == ""
+    sf = check(shipped()["sf-2022"]).data
+    assert result(sf, "F1", failing, True).route == ""  # no employment route after Oct 2022

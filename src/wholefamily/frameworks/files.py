@@ -43,6 +43,7 @@ TOP = (
     "needs",
     "distinct_headlines",
     "outcomes",
+    "employment_route",
     "payments",
     "notes",
 )
@@ -69,6 +70,7 @@ TEST_KEYS = (
     "each_term",
     *VERDICTS,
     "only_if_at_start",
+    "or_employed",
 )
 OUTCOME_KEYS = ("description", "all_of")
 
@@ -178,8 +180,9 @@ class _Checker:
             self.bad(("framework",), "must be a short name: lower-case letters, digits, - . _")
         if "title" in data:
             self.text(data["title"], ("title",))
-        if "distinct_headlines" in data and not isinstance(data["distinct_headlines"], bool):
-            self.bad(("distinct_headlines",), "must be true or false")
+        for flag in ("distinct_headlines", "employment_route"):
+            if flag in data and not isinstance(data[flag], bool):
+                self.bad((flag,), "must be true or false")
         needs = data.get("needs")
         codes: set[str] = set()
         if needs is not None and self.mapping(needs, ("needs",)):
@@ -293,8 +296,9 @@ class _Checker:
             v = test["fewer_by_at_least"]
             if not isinstance(v, int | float) or isinstance(v, bool) or not 0 < v <= 1:
                 self.bad((*where, given[0]), "a reduction is a number above 0, up to 1 (0.33)")
-        if "only_if_at_start" in test and not isinstance(test["only_if_at_start"], bool):
-            self.bad((*where, "only_if_at_start"), "must be true or false")
+        for flag in ("only_if_at_start", "or_employed"):
+            if flag in test and not isinstance(test[flag], bool):
+                self.bad((*where, flag), "must be true or false")
         if "each_term" in test and (
             test.get("kind") != "absence" or not isinstance(test["each_term"], bool)
         ):

@@ -7,6 +7,14 @@ outcome. Both read the same framework files and compile through the same
 engine as identification (`wholefamily.frameworks.engine`).
 """
 
-from wholefamily.outcomes.progress import NeedOutcome, family_met, judge, measure
+from wholefamily.outcomes.progress import (
+    FamilyResult,
+    NeedOutcome,
+    family_met,
+    judge,
+    measure,
+    only,
+    result,
+)
 
-__all__ = ["NeedOutcome", "family_met", "judge", "measure"]
+__all__ = ["FamilyResult", "NeedOutcome", "family_met", "judge", "measure", "only", "result"]

@@ -33,6 +33,12 @@ from wholefamily.linkage.records import current_files
 Counts = dict[tuple[str, str, int], int]
 
 
+def only(who: tuple[ir.Table, ir.Table], families: list[str]) -> tuple[ir.Table, ir.Table]:
+    """`who` narrowed to some families (a baseline, the families in the programme)."""
+    rows_people, people = who
+    return rows_people, people.filter(people.family_id.isin(families or [""]))
+
+
 def measure(
     con: Any,
     framework: dict[str, Any],
@@ -82,8 +88,10 @@ def family_met(results: list[NeedOutcome]) -> bool:
     return bool(judged) and all(judged)
 
 
-def passes(test: dict[str, Any], at_start: int, now: int) -> bool:
+def passes(test: dict[str, Any], at_start: int, now: int, employed: bool = False) -> bool:
     if test.get("only_if_at_start") and at_start == 0:
+        return True
+    if test.get("or_employed") and employed:
         return True
     if test.get("none"):
         return now == 0
@@ -97,6 +105,7 @@ def judge(
     needs_at_start: dict[str, set[str]],
     start: Counts,
     now: Counts,
+    employed: set[str] | None = None,
 ) -> dict[str, list[NeedOutcome]]:
     """family_id -> the outcome of each need it had at the start (a need without an
     outcome rule in the framework is not judged: met None, no tests)."""
@@ -112,7 +121,34 @@ def judge(
             tests = []
             for i, test in enumerate(rule["all_of"]):
                 s, c = start.get((family, need, i), 0), now.get((family, need, i), 0)
-                tests.append(Measured(str(test["test"]), s, c, passes(test, s, c)))
+                ok = passes(test, s, c, family in (employed or set()))
+                tests.append(Measured(str(test["test"]), s, c, ok))
             results.append(NeedOutcome(need, all(t.passed for t in tests), tests))
         out[family] = results
     return out
+
+
+@dataclass
+class FamilyResult:
+    """A family's outcome at C: each need's, and by which route it is met (if it is)."""
+
+    family_id: str
+    needs: list[NeedOutcome]
+    employed: bool
+    route: str  # "progress", "employment" or "" (not met)
+
+    @property
+    def met(self) -> bool:
+        return bool(self.route)
+
+
+def result(
+    framework: dict[str, Any], family_id: str, needs: list[NeedOutcome], employed: bool
+) -> FamilyResult:
+    if family_met(needs):
+        route = "progress"
+    elif employed and framework.get("employment_route"):
+        route = "employment"
+    else:
+        route = ""
+    return FamilyResult(family_id, needs, employed, route)
