@@ -1059,3 +1059,62 @@ def serve(
 ) -> None:
     """Run the case-management web app (migrations applied first)."""
     run_serve(workspace, host, port, threads)
+
+
+@app.command()
+def movement(
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    at: Annotated[
+        str | None, typer.Option("--at", help="Measure at this date (default: the last link's).")
+    ] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="CSV file (default W/reports/movement-AT.csv).")
+    ] = None,
+) -> None:
+    """Every family in the programme: each outcome test now against its baseline."""
+    day = parse_date(at, "--at") if at else None
+    _web(workspace)
+    from wholefamily import safecsv
+    from wholefamily.web.progress.services import ProgressError
+    from wholefamily.web.progress.services import movement as measure_movement
+
+    try:
+        made = _with_progress(lambda tick: measure_movement(day, tick))
+    except ProgressError as exc:
+        fail(str(exc))
+    if not made:
+        out.print("No family has a baseline yet: baselines are frozen when work starts.")
+        return
+    when = made[0].at
+    path = out_file or workspace / "reports" / f"movement-{when}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = [
+        {
+            "family_id": p.family.family_id,
+            "framework": p.baseline.framework,
+            "start": p.baseline.start.isoformat(),
+            "at": p.at.isoformat(),
+            "need": n["need"],
+            "test": t[0],
+            "at_start": t[1],
+            "now": t[2],
+            "change": t[2] - t[1],
+            "test_met": "Y" if t[3] else "N",
+            "need_met": {True: "Y", False: "N", None: ""}[n["met"]],
+            "family_met": "Y" if p.route else "N",
+            "route": p.route,
+        }
+        for p in made
+        for n in p.needs
+        for t in (n["tests"] or [["", 0, 0, False]])
+    ]
+    import pyarrow as pa
+
+    safecsv.write_table(pa.Table.from_pylist(rows), path)
+    met = sum(1 for p in made if p.route)
+    by_route = {r: sum(1 for p in made if p.route == r) for r in ("progress", "employment")}
+    out.print(
+        f"Movement at {when}: {len(made):,} families measured against their baselines; "
+        f"{met:,} meet their outcomes ({by_route['progress']:,} by progress on every need, "
+        f"{by_route['employment']:,} by continuous employment). Written: {path}"
+    )

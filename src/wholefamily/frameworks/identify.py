@@ -46,9 +46,18 @@ def framework_file(name_or_path: str) -> Path:
     return known[name_or_path]
 
 
-def open_linked(workspace: Path, as_of: date, drop_id: str | None = None) -> tuple[Any, str]:
+def linked_as_of(con: Any) -> date:
+    """The as-of date of the workspace's last linkage."""
+    when = W.as_date(con.table("link_meta").execute().to_dict("records")[0]["as_of"])
+    if when is None:
+        raise EngineError("the last linkage has no as-of date: run `wholefamily link` again")
+    return when
+
+
+def open_linked(workspace: Path, as_of: date | None, drop_id: str | None = None) -> tuple[Any, str]:
     """A read-only connection to a workspace whose last linkage was made at `as_of`
-    (households and roles are taken then), and the linked drop's id."""
+    (households and roles are taken then; None: whenever it was), and the linked
+    drop's id."""
     if not W.warehouse_path(workspace).exists():
         raise EngineError(f"no warehouse in {workspace}: run `wholefamily load` first")
     con: Any = W.connect(workspace, read_only=True)
@@ -59,7 +68,7 @@ def open_linked(workspace: Path, as_of: date, drop_id: str | None = None) -> tup
         if drop_id and drop_id != meta["drop_id"]:
             raise EngineError(f"the last linkage was of drop {meta['drop_id']!r}, not {drop_id!r}")
         linked_at = W.as_date(meta["as_of"])
-        if linked_at != as_of:
+        if as_of is not None and linked_at != as_of:
             raise EngineError(
                 f"the drop was linked as of {linked_at}; households and roles are taken at "
                 f"the as-of date, so run `wholefamily link --as-of {as_of}` first"

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "wholefamily.web.audit",
     "wholefamily.web.families",
     "wholefamily.web.casework",
+    "wholefamily.web.progress",
 ]
 
 MIDDLEWARE = [

@@ -23,6 +23,7 @@ urlpatterns = [
     path("families/<str:family_id>/intensity", v.intensity, name="intensity"),
     path("families/<str:family_id>/step", v.step, name="step"),
     path("families/<str:family_id>/close", v.close, name="close"),
+    path("families/<str:family_id>/baseline", v.baseline, name="baseline"),
     path("nominate", v.nominate, name="nominate"),
     path("nominations", v.my_nominations, name="nominations"),
     path("review-queue", queue.review_queue, name="review_queue"),

@@ -63,6 +63,7 @@ CAN = {
     "nominate": {Role.PARTNER, Role.ANALYST, Role.KEY_WORKER, Role.MANAGER},
     "evidence": {Role.KEY_WORKER, Role.MANAGER, Role.ANALYST},
     "review_queue": {Role.ANALYST},
+    "baseline": {Role.MANAGER, Role.ANALYST},
     "audit": {Role.DPO},
 }
 
@@ -78,6 +79,7 @@ WHEN = {
     "intensity": {Status.ALLOCATED, Status.ACTIVE},
     "step": {Status.ACTIVE, Status.STEPPED_UP},
     "close": {Status.ALLOCATED, Status.ACTIVE, Status.STEPPED_UP, Status.CONSENT_REFUSED},
+    "baseline": {Status.ACTIVE, Status.STEPPED_UP, Status.CLOSED},
 }
 
 

@@ -354,3 +354,17 @@ class AuditSearchForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = [("", "Any"), *AuditAction.choices]  # type: ignore[attr-defined]
+
+
+class BaselineForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is the baseline being frozen again?",
+        max_length=300,
+        help_text="For example: the police corrected an offence record dated before the start",
+        error_messages={"required": "Enter why the baseline is being frozen again"},
+    )
+    on = NotInFuture(
+        label="Start date",
+        required=False,
+        help_text="Only when the family has no start date yet. For example, 27 3 2025",
+    )

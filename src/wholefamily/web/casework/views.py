@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -258,6 +259,8 @@ def family_detail(request: HttpRequest, family_id: str) -> HttpResponse:
             "reviews": family.reviews.select_related("by")[:10],
             "notes": family.notes.select_related("by")[:20],
             "changes": family.changes.select_related("run")[:10],
+            "baseline": family.baselines.order_by("-version").select_related("by").first(),
+            "progress": family.progress.order_by("-at", "-created_at").first(),
             "steps": steps,
             "today": date.today(),
         },
@@ -364,9 +367,12 @@ def consent(request: HttpRequest, family_id: str) -> HttpResponse:
         family.consent = d["decision"]
         if d["decision"] == "given":
             family.status = Status.ACTIVE
-            # Work starts when a family allocated to a key worker consents.
+            # Work starts when a family allocated to a key worker consents: the baseline.
+            first = family.started_on is None
             family.started_on = family.started_on or d["on"]
             family.review_due = family.review_due or F.months_after(d["on"], 3)
+            if first:
+                _freeze(request, family, d["on"], "work started (consent given)")
         else:
             family.status = Status.CONSENT_REFUSED
         family.save(update_fields=["consent", "status", "started_on", "review_due"])
@@ -380,6 +386,34 @@ def consent(request: HttpRequest, family_id: str) -> HttpResponse:
         return str(d["decision"])
 
     return _step(request, family_id, "consent", F.ConsentForm, apply, "Record consent")
+
+
+def _freeze(request: HttpRequest, family: Family, start: date, reason: str) -> None:
+    from wholefamily.web.progress.services import ProgressError, freeze
+
+    try:
+        b = freeze(family, start, request.user, reason)
+        messages.success(request, f"Baseline version {b.version} frozen at {start:%d %B %Y}")
+    except ProgressError as exc:
+        messages.warning(request, f"The baseline could not be frozen yet: {exc}")
+
+
+@login_required
+def baseline(request: HttpRequest, family_id: str) -> HttpResponse:
+    def apply(family: Family, form: Any) -> str:
+        start = family.started_on or form.cleaned_data["on"]
+        _freeze(request, family, start, form.cleaned_data["reason"])
+        return f"baseline at {start}: {form.cleaned_data['reason']}"
+
+    return _step(
+        request,
+        family_id,
+        "baseline",
+        F.BaselineForm,
+        apply,
+        "Freeze or correct the baseline",
+        initial={"on": None},
+    )
 
 
 @login_required

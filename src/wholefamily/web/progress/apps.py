@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ProgressConfig(AppConfig):
+    name = "wholefamily.web.progress"
+    label = "progress"
+    verbose_name = "Baselines and progress"

@@ -1,0 +1,136 @@
+"""Freezing baselines and measuring movement, over the workspace's warehouse.
+
+Both read the last linkage of the warehouse (read-only); families are the case
+database's, members the linkage's at that run (family ids are stable across
+runs). When the warehouse cannot be read (not linked yet, busy loading) a
+`ProgressError` says why, and the case work goes on without a baseline until
+it is frozen again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from wholefamily import warehouse as W
+from wholefamily.frameworks.engine import EngineError, linked_people
+from wholefamily.frameworks.files import FrameworkError, check
+from wholefamily.frameworks.identify import framework_file, linked_as_of, open_linked
+from wholefamily.outcomes import judge, measure, only, result
+from wholefamily.outcomes.employment import claimants, employed
+from wholefamily.web.families.models import Family
+from wholefamily.web.progress.models import Baseline, Progress
+
+
+class ProgressError(Exception):
+    pass
+
+
+def _framework(name: str) -> dict[str, Any]:
+    try:
+        return check(framework_file(name)).data  # type: ignore[no-any-return]
+    except FrameworkError as exc:
+        raise ProgressError(str(exc)) from None
+
+
+def _open(workspace: Path) -> tuple[Any, str]:
+    try:
+        return open_linked(workspace, None)
+    except (EngineError, W.WarehouseError) as exc:
+        raise ProgressError(str(exc)) from None
+
+
+def freeze(family: Family, start: date, by: Any, reason: str) -> Baseline:
+    """Measure the family's outcome tests at `start` and keep them as a new version."""
+    if not family.framework:
+        raise ProgressError("the family has no framework yet (it was not identified from data)")
+    fw = _framework(family.framework)
+    con, drop_id = _open(settings.WORKSPACE)
+    try:
+        who = only(linked_people(con), [family.family_id])
+        counts = measure(con, fw, drop_id, start, who)
+        claiming = claimants(con, drop_id, start, who).get(family.family_id, {})
+    finally:
+        con.disconnect()
+    with transaction.atomic():
+        last = family.baselines.order_by("-version").first()
+        return Baseline.objects.create(
+            family=family,
+            version=(last.version + 1) if last else 1,
+            start=start,
+            framework=family.framework,
+            drop_id=drop_id,
+            needs=family.needs,
+            counts=[[n, i, c] for (_, n, i), c in sorted(counts.items())],
+            claimants=claiming,
+            reason=reason[:300],
+            by=by,
+        )
+
+
+def latest_baselines() -> list[Baseline]:
+    seen: set[int] = set()
+    out = []
+    for b in Baseline.objects.select_related("family").order_by("family_id", "-version"):
+        if b.family_id not in seen:
+            seen.add(b.family_id)
+            out.append(b)
+    return out
+
+
+def movement(
+    at: date | None = None, tick: Callable[[str, int, int], None] | None = None
+) -> list[Progress]:
+    """Every family with a baseline, measured at `at` (default: the last linkage's date)
+    against it; the results are kept (Progress) and returned."""
+    step = tick or (lambda msg, done, total: None)
+    baselines = latest_baselines()
+    by_framework: dict[str, list[Baseline]] = {}
+    for b in baselines:
+        by_framework.setdefault(b.framework, []).append(b)
+    con, drop_id = _open(settings.WORKSPACE)
+    made: list[Progress] = []
+    try:
+        when = at or linked_as_of(con)
+        for k, (name, group) in enumerate(sorted(by_framework.items())):
+            step(f"measuring {len(group):,} families under {name}", k, len(by_framework))
+            fw = _framework(name)
+            ids = [b.family.family_id for b in group]
+            who = only(linked_people(con), ids)
+            now = measure(con, fw, drop_id, when, who)
+            weeks = {p: int(w) for b in group for p, w in b.claimants.items()}
+            working = employed(con, drop_id, when, weeks, who)
+            for b in group:
+                fid = b.family.family_id
+                start = {(fid, n, int(i)): int(c) for n, i, c in b.counts}
+                jobs = any(p in working for p in b.claimants)
+                needs = judge(fw, {fid: set(b.need_list)}, start, now, {fid} if jobs else set())
+                r = result(fw, fid, needs[fid], jobs)
+                made.append(
+                    Progress(
+                        family=b.family,
+                        baseline=b,
+                        at=when,
+                        drop_id=drop_id,
+                        route=r.route,
+                        employed=jobs,
+                        needs=[
+                            {
+                                "need": n.need,
+                                "met": n.met,
+                                "tests": [[t.name, t.at_start, t.now, t.passed] for t in n.tests],
+                            }
+                            for n in r.needs
+                        ],
+                    )
+                )
+    finally:
+        con.disconnect()
+    step("saving", len(by_framework), len(by_framework))
+    Progress.objects.bulk_create(made, batch_size=2000)
+    return made

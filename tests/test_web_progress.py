@@ -1,0 +1,138 @@
+"""Baselines frozen at the start of the work, and movement measured against them."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from test_cli import run
+from webkit import client_for, date_fields, family, user
+from wholefamily import warehouse as W
+from wholefamily.frameworks.engine import linked_people
+from wholefamily.frameworks.files import check, shipped
+from wholefamily.frameworks.identify import identify
+from wholefamily.ingest import load_drop
+from wholefamily.linkage import link
+from wholefamily.outcomes import measure, only
+from wholefamily.synth import SynthConfig, generate
+from wholefamily.web.accounts.models import Role, Team
+from wholefamily.web.families.models import Family, Status
+from wholefamily.web.families.sync import sync
+from wholefamily.web.progress.models import Baseline, Progress
+
+pytestmark = pytest.mark.django_db
+AS_OF = date(2025, 3, 31)
+
+
+@pytest.fixture(scope="module")
+def linked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("progress")
+    generate(SynthConfig(people=3000, seed=21, as_of=AS_OF, out=root / "c"))
+    load_drop(root / "c" / "drop", root / "ws", "d")
+    link(root / "ws", "d", AS_OF)
+    identify(root / "ws", "tf-2015", AS_OF, root / "run")
+    return root / "ws", root / "run"
+
+
+def _start_work(fid: str) -> tuple[object, object]:
+    north = Team.objects.create(name="North")
+    kw, manager = user("kim", Role.KEY_WORKER, north), user("morgan", Role.MANAGER, north)
+    Family.objects.filter(family_id=fid).update(status=Status.ALLOCATED, key_worker=kw, team=north)
+    r = client_for(kw).post(
+        reverse("consent", args=[fid]),
+        {"decision": "given", **date_fields("on", AS_OF)},
+        follow=True,
+    )
+    return r, manager
+
+
+def test_consent_freezes_the_baseline_and_movement_measures_it(
+    linked: tuple[Path, Path], settings, tmp_path: Path
+) -> None:
+    ws, run_dir = linked
+    settings.WORKSPACE = ws
+    sync(run_dir)
+    fam = Family.objects.filter(eligible=True).order_by("family_id").first()
+    assert fam is not None
+    r, manager = _start_work(fam.family_id)
+    assert b"Baseline version 1 frozen" in r.content
+    b = Baseline.objects.get()
+    assert (b.version, b.start, b.framework, b.needs) == (1, AS_OF, "tf-2015", fam.needs)
+    # The counts are the engine's, for this family, at the start.
+    fw = check(shipped()["tf-2015"]).data
+    con = W.connect(ws, read_only=True)
+    try:
+        expected = measure(con, fw, "d", AS_OF, only(linked_people(con), [fam.family_id]))
+    finally:
+        con.disconnect()
+    assert {(n, i): c for n, i, c in b.counts} == {(n, i): c for (_, n, i), c in expected.items()}
+    assert any(c > 0 for _, _, c in b.counts)  # an eligible family shows something at S
+
+    # A baseline is never edited; a correction is a new version with its reason.
+    b.reason = "edited"
+    with pytest.raises(ValueError, match="never changed"):
+        b.save()
+    c = client_for(manager)
+    r = c.post(reverse("baseline", args=[fam.family_id]), {"reason": ""})
+    assert b"Enter why the baseline is being frozen again" in r.content
+    c.post(reverse("baseline", args=[fam.family_id]), {"reason": "police corrected a record"})
+    assert list(Baseline.objects.values_list("version", "reason").order_by("version")) == [
+        (1, "work started (consent given)"),
+        (2, "police corrected a record"),
+    ]
+
+    # Movement at a later date against the latest version.
+    from wholefamily.web.progress.services import movement
+
+    (p,) = movement(date(2025, 9, 30))
+    assert p.baseline.version == 2 and p.at == date(2025, 9, 30)
+    assert {n["need"] for n in p.needs} == set(fam.need_list)
+    page = client_for(manager).get(reverse("family", args=[fam.family_id])).content.decode()
+    assert "Progress since the start" in page and "Measured at 30 Sep 2025" in page
+    assert Progress.objects.count() == 1
+
+
+def test_without_a_linked_warehouse_the_baseline_waits(settings, tmp_path: Path) -> None:
+    settings.WORKSPACE = tmp_path / "empty"
+    family("F1", status=Status.ALLOCATED)
+    r, _ = _start_work("F1")
+    assert b"The baseline could not be frozen yet: no warehouse" in r.content
+    assert Family.objects.get().status == Status.ACTIVE  # the case work goes on
+    assert not Baseline.objects.exists()
+    assert b"the baseline is not frozen yet" in r.content
+
+
+def test_movement_command(linked: tuple[Path, Path], tmp_path: Path) -> None:
+    ws, run_dir = linked
+    empty = run("movement", "--workspace", str(ws))
+    assert empty.returncode == 0 and "No family has a baseline yet" in empty.stdout
+    bad = run("movement", "--workspace", str(ws), "--at", "30/09/2025")
+    assert bad.returncode == 2 and "must be a date" in bad.stderr
+    res = run("web", "sync", str(run_dir), "--workspace", str(ws))
+    assert res.returncode == 0, res.stderr
+    # Freeze a baseline in the workspace's own case database, as the web app would.
+    code = (
+        "from pathlib import Path; from datetime import date\n"
+        f"from wholefamily.web import configure; configure(Path({str(ws)!r}))\n"
+        "from wholefamily.web.families.models import Family\n"
+        "from wholefamily.web.demo import make_user\n"
+        "from wholefamily.web.progress.services import freeze\n"
+        "u, _ = make_user('alex', 'analyst', password='pw-for-tests-123')\n"
+        "for f in Family.objects.filter(eligible=True)[:3]: freeze(f, date(2025, 3, 31), u, 'x')\n"
+    )
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "m.csv"
+    res = run("movement", "--workspace", str(ws), "--at", "2025-09-30", "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    assert "3 families measured" in res.stdout
+    rows = list(csv.DictReader(out.open()))
+    assert {r["family_id"] for r in rows} and len({r["family_id"] for r in rows}) == 3
+    assert all(int(r["change"]) == int(r["now"]) - int(r["at_start"]) for r in rows)
