@@ -1118,3 +1118,119 @@ def movement(
         f"{met:,} meet their outcomes ({by_route['progress']:,} by progress on every need, "
         f"{by_route['employment']:,} by continuous employment). Written: {path}"
     )
+
+
+claims_app = typer.Typer(help="Payment-by-results claims: prepare, export, sample.")
+app.add_typer(claims_app, name="claims")
+PeriodOption = Annotated[str, typer.Option("--period", help="A quarter, such as 2025Q1.")]
+FrameworkName = Annotated[str, typer.Option("--framework", help="The framework claimed under.")]
+
+
+def _claims_call(work: Callable[[], T]) -> T:
+    from wholefamily.web.claims.models import ClaimError
+    from wholefamily.web.progress.services import ProgressError
+
+    try:
+        return work()
+    except (ClaimError, ProgressError) as exc:
+        fail(str(exc))
+
+
+@claims_app.command("prepare")
+def claims_prepare(
+    period: PeriodOption,
+    framework: FrameworkName = "tf-2015",
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """List the families that meet their outcomes at the period's end, with evidence packs."""
+    _web(workspace)
+    from wholefamily.web.claims.services import pack_folder, prepare
+
+    claim, lines, held = _claims_call(
+        lambda: _with_progress(lambda tick: prepare(period, framework, tick))
+    )
+    out.print(
+        f"Claim {framework} {period} (claim date {claim.claim_date}): {len(lines):,} families "
+        f"added, {claim.lines.count():,} in the claim, "
+        f"{claim.lines.filter(signed_at__isnull=False).count():,} signed off."
+    )
+    for fid, why in sorted(held.items()):
+        out.print(f"  held back: {fid}: {why}")
+    if lines:
+        out.print(f"Evidence packs: {pack_folder(claim)}/. A team manager signs each family off.")
+
+
+def _lines_table(lines: list[Any], path: Path) -> None:
+    import pyarrow as pa
+
+    from wholefamily import safecsv
+
+    rows = [
+        {
+            "period": x.claim.period,
+            "framework": x.framework,
+            "family_id": x.family.family_id,
+            "result": x.result,
+            "start": x.progress.baseline.start.isoformat(),
+            "claim_date": x.claim.claim_date.isoformat(),
+            "amount": x.amount,
+            "signed_by": x.signed_by.get_username(),
+            "signed_at": x.signed_at.isoformat(timespec="seconds"),
+        }
+        for x in lines
+    ]
+    schema = pa.schema(
+        [
+            (k, pa.string() if k != "amount" else pa.int64())
+            for k in (
+                "period",
+                "framework",
+                "family_id",
+                "result",
+                "start",
+                "claim_date",
+                "amount",
+                "signed_by",
+                "signed_at",
+            )
+        ]
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    safecsv.write_table(pa.Table.from_pylist(rows, schema=schema), path)
+
+
+@claims_app.command("export")
+def claims_export(
+    period: PeriodOption,
+    framework: FrameworkName = "tf-2015",
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    out_file: Annotated[Path | None, typer.Option("--out")] = None,
+) -> None:
+    """The claim file: every signed-off family of the period."""
+    _web(workspace)
+    from wholefamily.web.claims.services import signed_lines
+
+    lines = _claims_call(lambda: signed_lines(period, framework))
+    path = out_file or workspace / "claims" / f"claim-{framework}-{period}.csv"
+    _lines_table(lines, path)
+    total = sum(x.amount for x in lines)
+    out.print(f"{len(lines):,} signed families, £{total:,}. Written: {path}")
+
+
+@claims_app.command("sample")
+def claims_sample(
+    period: PeriodOption,
+    seed: Annotated[int, typer.Option("--seed")],
+    percent: Annotated[float, typer.Option("--percent")],
+    framework: FrameworkName = "tf-2015",
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    out_file: Annotated[Path | None, typer.Option("--out")] = None,
+) -> None:
+    """A reproducible audit sample of the signed families (same seed, same sample)."""
+    _web(workspace)
+    from wholefamily.web.claims.services import sample
+
+    lines = _claims_call(lambda: sample(period, framework, seed, percent))
+    path = out_file or workspace / "claims" / f"sample-{framework}-{period}-{seed}.csv"
+    _lines_table(lines, path)
+    out.print(f"Sample of {len(lines):,} families (seed {seed}, {percent:g}%). Written: {path}")

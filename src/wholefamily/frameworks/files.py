@@ -44,6 +44,7 @@ TOP = (
     "distinct_headlines",
     "outcomes",
     "employment_route",
+    "sustain_after_closure_days",
     "payments",
     "notes",
 )
@@ -180,6 +181,8 @@ class _Checker:
             self.bad(("framework",), "must be a short name: lower-case letters, digits, - . _")
         if "title" in data:
             self.text(data["title"], ("title",))
+        if "sustain_after_closure_days" in data:
+            self.integer(data["sustain_after_closure_days"], ("sustain_after_closure_days",))
         for flag in ("distinct_headlines", "employment_route"):
             if flag in data and not isinstance(data[flag], bool):
                 self.bad((flag,), "must be true or false")

@@ -64,6 +64,33 @@ def measure(
     return {(r["family_id"], r["need"], int(r["test"])): int(r["n"]) for r in got}
 
 
+def rows_behind(
+    con: Any,
+    framework: dict[str, Any],
+    drop_id: str,
+    at: date,
+    who: tuple[ir.Table, ir.Table],
+) -> list[dict[str, Any]]:
+    """The records each outcome test counts at `at` (for an evidence pack): family, need,
+    person, source, row, date and the test's name."""
+    files = current_files(con, drop_id)
+    parts = []
+    for need, rule in (framework.get("outcomes") or {}).items():
+        for test in rule["all_of"]:
+            rows = indicator_rows(con, need, test, at, files, who)
+            if rows is not None:
+                parts.append(rows)
+    if not parts:
+        return []
+    t = ibis.union(*parts)
+    got: list[dict[str, Any]] = (
+        t.order_by(["family_id", "need", "indicator", "date", "source", "row"])
+        .to_pyarrow()
+        .to_pylist()
+    )
+    return got
+
+
 @dataclass
 class Measured:
     name: str

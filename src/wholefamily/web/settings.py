@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "wholefamily.web.families",
     "wholefamily.web.casework",
     "wholefamily.web.progress",
+    "wholefamily.web.claims",
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,7 @@ from wholefamily.web.accounts.views import LoginView, logout_view
 from wholefamily.web.audit.views import search
 from wholefamily.web.casework import queue
 from wholefamily.web.casework import views as v
+from wholefamily.web.claims import views as claims
 
 urlpatterns = [
     path("", v.dashboard, name="dashboard"),
@@ -28,4 +29,8 @@ urlpatterns = [
     path("nominations", v.my_nominations, name="nominations"),
     path("review-queue", queue.review_queue, name="review_queue"),
     path("audit", search, name="audit"),
+    path("claims", claims.claim_list, name="claims"),
+    path("claims/<int:pk>", claims.claim_detail, name="claim"),
+    path("claims/<int:pk>/lines/<int:line_id>/sign", claims.sign_line, name="claim_sign"),
+    path("claims/<int:pk>/lines/<int:line_id>/pack", claims.pack, name="claim_pack"),
 ]

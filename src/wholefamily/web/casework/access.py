@@ -64,6 +64,8 @@ CAN = {
     "evidence": {Role.KEY_WORKER, Role.MANAGER, Role.ANALYST},
     "review_queue": {Role.ANALYST},
     "baseline": {Role.MANAGER, Role.ANALYST},
+    "claims": {Role.MANAGER, Role.ANALYST},
+    "sign": {Role.MANAGER},
     "audit": {Role.DPO},
 }
 

@@ -1,0 +1,209 @@
+"""Preparing, signing, exporting and sampling claims; evidence packs.
+
+`prepare(period, framework)` measures every family with a baseline at the
+period's last day C (`progress.services.movement`), takes those whose
+outcomes are met and not yet claimed for that result, and writes each an
+evidence pack (HTML, and PDF when WeasyPrint can run): the baseline, the
+values now, and the records behind each test at S and at C.
+
+sf-2022 also asks for the case work: the outcome sustained for
+`sustain_after_closure_days` (183: half a year, rounded up) after the case
+closed, and a lead practitioner, a whole-family assessment and a plan.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from wholefamily.frameworks.engine import linked_people
+from wholefamily.outcomes import only
+from wholefamily.outcomes.progress import rows_behind
+from wholefamily.web.claims.models import Claim, ClaimError, Line
+from wholefamily.web.families.models import Family
+from wholefamily.web.progress.services import ProgressError, _framework, _open, movement
+
+PERIOD = re.compile(r"(\d{4})Q([1-4])")
+
+
+def period_end(period: str) -> date:
+    m = PERIOD.fullmatch(period)
+    if not m:
+        raise ClaimError(f"a period is a quarter such as 2025Q1, not {period!r}")
+    year, q = int(m.group(1)), int(m.group(2))
+    first_of_next = date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1)
+    return first_of_next - timedelta(days=1)
+
+
+def amount(fw: dict[str, Any], on: date) -> int:
+    """The results payment per family for a claim dated `on` (by financial year)."""
+    pay = fw.get("payments") or {}
+    if "by_year" in pay:
+        start = on.year if on.month >= 4 else on.year - 1
+        year = pay["by_year"].get(f"{start}/{str(start + 1)[2:]}") or {}
+        return int(year.get("results", 0))
+    return int(pay.get("results", 0))
+
+
+def case_work_done(family: Family, fw: dict[str, Any], on: date) -> str:
+    """'' when the framework's case-work conditions hold at `on`, else why not."""
+    days = fw.get("sustain_after_closure_days")
+    if days is None:
+        return ""
+    if family.closed_on is None:
+        return "the case is not closed"
+    held = (on - family.closed_on).days
+    if held < int(days):
+        return f"sustained {held} of {days} days since closure"
+    if family.key_worker_id is None:
+        return "no lead practitioner"
+    if not family.assessments.exists():
+        return "no whole-family assessment"
+    if not family.actions.exists():
+        return "no family plan"
+    return ""
+
+
+def prepare(
+    period: str, framework: str, tick: Callable[[str, int, int], None] | None = None
+) -> tuple[Claim, list[Line], dict[str, str]]:
+    """The claim for a period: (claim, lines added now, families held back and why)."""
+    on = period_end(period)
+    fw = _framework(framework)
+    progress = [p for p in movement(on, tick) if p.baseline.framework == framework]
+    held: dict[str, str] = {}
+    claim, _ = Claim.objects.get_or_create(
+        period=period, framework=framework, defaults={"claim_date": on}
+    )
+    signed = set(
+        Line.objects.filter(framework=framework, signed_at__isnull=False).values_list(
+            "family_id", "result"
+        )
+    )
+    listed = set(claim.lines.values_list("family_id", "result"))
+    new: list[Line] = []
+    for p in progress:
+        if not p.route:
+            continue
+        key = (p.family_id, p.route)
+        if key in signed:
+            held[p.family.family_id] = f"already claimed for the {p.route} result"
+            continue
+        if why := case_work_done(p.family, fw, on):
+            held[p.family.family_id] = why
+            continue
+        if key in listed:
+            continue
+        new.append(
+            Line(
+                claim=claim,
+                family=p.family,
+                framework=framework,
+                result=p.route,
+                progress=p,
+                amount=amount(fw, on),
+            )
+        )
+    Line.objects.bulk_create(new)
+    lines = list(
+        claim.lines.filter(family_id__in=[x.family_id for x in new]).select_related(
+            "family", "progress__baseline"
+        )
+    )
+    write_packs(claim, fw, lines)
+    for line in lines:
+        line.refresh_from_db(fields=["pack"])
+    return claim, lines, held
+
+
+def pack_folder(claim: Claim) -> Path:
+    return Path(settings.WORKSPACE) / "claims" / f"{claim.period}-{claim.framework}"
+
+
+def write_packs(claim: Claim, fw: dict[str, Any], lines: list[Line]) -> None:
+    if not lines:
+        return
+    folder = pack_folder(claim)
+    folder.mkdir(parents=True, exist_ok=True)
+    con, drop_id = _open(settings.WORKSPACE)
+    try:
+        who = only(linked_people(con), [x.family.family_id for x in lines])
+        starts: dict[date, list[dict[str, Any]]] = {}
+        for s in {x.progress.baseline.start for x in lines}:
+            starts[s] = rows_behind(con, fw, drop_id, s, who)
+        now = rows_behind(con, fw, drop_id, claim.claim_date, who)
+    finally:
+        con.disconnect()
+    for line in lines:
+        fid = line.family.family_id
+        html = render_to_string(
+            "claims/pack.html",
+            {
+                "claim": claim,
+                "line": line,
+                "family": line.family,
+                "baseline": line.progress.baseline,
+                "progress": line.progress,
+                "at_start": [
+                    r for r in starts[line.progress.baseline.start] if r["family_id"] == fid
+                ],
+                "now": [r for r in now if r["family_id"] == fid],
+            },
+        )
+        path = folder / f"{fid}.html"
+        path.write_text(html, encoding="utf-8")
+        pdf = to_pdf(html, folder / f"{fid}.pdf")
+        Line.objects.filter(pk=line.pk).update(pack=str(pdf or path))
+
+
+def to_pdf(html: str, path: Path) -> Path | None:
+    """The pack as PDF with WeasyPrint; None when WeasyPrint cannot run here."""
+    try:
+        from weasyprint import HTML
+    except (ImportError, OSError):  # the library or its system libraries (Pango) missing
+        return None
+    HTML(string=html).write_pdf(path)
+    return path
+
+
+def sign(line: Line, by: Any) -> None:
+    if line.signed_at is not None:
+        raise ClaimError("this family is already signed off")
+    try:
+        with transaction.atomic():
+            Line.objects.filter(pk=line.pk).update(signed_by=by, signed_at=timezone.now())
+    except IntegrityError:
+        raise ClaimError(
+            f"family {line.family.family_id} is already claimed for the {line.result} result"
+        ) from None
+
+
+def signed_lines(period: str, framework: str) -> list[Line]:
+    period_end(period)
+    return list(
+        Line.objects.filter(
+            claim__period=period, claim__framework=framework, signed_at__isnull=False
+        ).select_related("family", "progress__baseline", "signed_by", "claim")
+    )
+
+
+def sample(period: str, framework: str, seed: int, percent: float) -> list[Line]:
+    """A reproducible audit sample: the same seed and lines give the same families."""
+    if not 0 < percent <= 100:
+        raise ClaimError("--percent must be above 0 and at most 100")
+    lines = sorted(signed_lines(period, framework), key=lambda x: x.family.family_id)
+    k = math.ceil(len(lines) * percent / 100)
+    return sorted(random.Random(seed).sample(lines, k), key=lambda x: x.family.family_id)
+
+
+__all__ = ["ClaimError", "ProgressError", "prepare", "sample", "sign", "signed_lines"]

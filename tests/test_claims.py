@@ -1,0 +1,192 @@
+"""Claims: periods, sign-off once and for ever, evidence packs, export and audit samples."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.urls import reverse
+
+from test_cli import run
+from webkit import client_for, family, user
+from wholefamily.frameworks.files import check, shipped
+from wholefamily.frameworks.identify import identify
+from wholefamily.ingest import load_drop
+from wholefamily.linkage import link
+from wholefamily.synth import SynthConfig, generate
+from wholefamily.web.accounts.models import Role, Team
+from wholefamily.web.audit.models import AuditEntry
+from wholefamily.web.claims.models import Claim, ClaimError, Line
+from wholefamily.web.claims.services import (
+    case_work_done,
+    period_end,
+    prepare,
+    sample,
+    sign,
+    signed_lines,
+)
+from wholefamily.web.families.models import Family, Status
+from wholefamily.web.families.sync import sync
+from wholefamily.web.progress.models import Baseline, Progress
+from wholefamily.web.progress.services import freeze
+
+pytestmark = pytest.mark.django_db
+S, C = date(2024, 9, 30), date(2025, 9, 30)
+
+
+@pytest.fixture(scope="module")
+def a_year_on(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A county whose drop reaches C; linked and identified at S a year before (the
+    drop's history covers it), so families start at S and are claimed for at C."""
+    root = tmp_path_factory.mktemp("claims")
+    generate(SynthConfig(people=6000, seed=3, as_of=C, out=root / "c"))
+    load_drop(root / "c" / "drop", root / "ws", "d")
+    link(root / "ws", "d", S)
+    identify(root / "ws", "tf-2015", S, root / "run")
+    return root / "ws", root / "run"
+
+
+def test_periods_are_quarters() -> None:
+    assert period_end("2025Q1") == date(2025, 3, 31)
+    assert period_end("2024Q4") == date(2024, 12, 31)
+    assert period_end("2025Q2") == date(2025, 6, 30)
+    for bad in ("2025Q5", "2025-Q1", "Q1", ""):
+        with pytest.raises(ClaimError, match="a period is a quarter"):
+            period_end(bad)
+
+
+def _line(period: str, fam: Family, who: object) -> Line:
+    b = Baseline.objects.get_or_create(
+        family=fam,
+        version=1,
+        defaults=dict(
+            start=date(2024, 1, 1),
+            framework="tf-2015",
+            drop_id="d",
+            needs=fam.needs,
+            counts=[],
+            claimants={},
+            reason="start",
+            by=who,
+        ),
+    )[0]
+    p = Progress.objects.create(
+        family=fam, baseline=b, at=period_end(period), drop_id="d", route="progress", needs=[]
+    )
+    claim = Claim.objects.create(period=period, framework="tf-2015", claim_date=period_end(period))
+    return Line.objects.create(
+        claim=claim, family=fam, framework="tf-2015", result="progress", progress=p, amount=800
+    )
+
+
+def test_a_result_is_signed_once_and_then_never_changes() -> None:
+    manager = user("morgan", Role.MANAGER, Team.objects.create(name="North"))
+    fam = family("F1")
+    first, second = _line("2025Q1", fam, manager), _line("2025Q2", fam, manager)
+    sign(first, manager)
+    with pytest.raises(ClaimError, match="already claimed for the progress result"):
+        sign(second, manager)
+    first.refresh_from_db()
+    with pytest.raises(ClaimError, match="cannot be changed"):
+        first.amount = 1
+        first.save()
+    with pytest.raises(ClaimError, match="cannot be deleted"):
+        first.delete()
+    # The database itself refuses, whatever the code does.
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("UPDATE claims_line SET amount = 1 WHERE signed_at IS NOT NULL")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("DELETE FROM claims_line WHERE signed_at IS NOT NULL")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Line.objects.filter(pk=second.pk).update(signed_at=first.signed_at, signed_by=manager)
+    # Another result (the employment route) is a different claim.
+    other = _line("2025Q3", fam, manager)
+    Line.objects.filter(pk=other.pk).update(result="employment")
+    other.refresh_from_db()
+    sign(other, manager)
+
+
+def test_sustainment_after_closure_counts_days() -> None:
+    sf = check(shipped()["sf-2022"]).data
+    fam = family("F1", status=Status.CLOSED, key_worker=user("kim", Role.KEY_WORKER))
+    closed = date(2025, 1, 1)
+    Family.objects.filter(pk=fam.pk).update(closed_on=closed)
+    fam.refresh_from_db()
+    assert case_work_done(fam, sf, closed + timedelta(days=182)) == (
+        "sustained 182 of 183 days since closure"
+    )
+    assert case_work_done(fam, sf, closed + timedelta(days=183)) == "no whole-family assessment"
+    assert case_work_done(fam, check(shipped()["tf-2015"]).data, closed) == ""
+
+
+def test_prepare_sign_export_and_sample(a_year_on: tuple[Path, Path], settings) -> None:
+    ws, run_dir = a_year_on
+    settings.WORKSPACE = ws
+    sync(run_dir)
+    north = Team.objects.create(name="North")
+    manager, kw = user("morgan", Role.MANAGER, north), user("kim", Role.KEY_WORKER, north)
+    Family.objects.update(team=north, key_worker=kw, status=Status.ACTIVE, consent="given")
+    for f in Family.objects.all():
+        freeze(f, S, manager, "work started")
+    link(ws, "d", C)  # the households of today, for the claim
+    claim, lines, held = prepare("2025Q3", "tf-2015")
+    assert claim.claim_date == date(2025, 9, 30)
+    met = {p.family.family_id for p in Progress.objects.filter(at=claim.claim_date) if p.route}
+    assert {x.family.family_id for x in lines} == met - set(held)
+    assert 0 < len(met) < Family.objects.count()  # some families improved, not all
+    for x in lines:
+        assert Path(x.pack).is_file() and x.pack.endswith(".pdf") and x.amount == 800
+        html = Path(x.pack).with_suffix(".html").read_text()
+        assert f"Evidence pack: family {x.family.family_id}" in html and "Baseline" in html
+    again = prepare("2025Q3", "tf-2015")[1]
+    assert again == [] and claim.lines.count() == len(lines)
+
+    # Sign-off in the web app: managers only, audited.
+    assert client_for(kw).get(reverse("claim", args=[claim.pk])).status_code == 404
+    c = client_for(manager)
+    page = c.get(reverse("claim", args=[claim.pk])).content.decode()
+    first = lines[0]
+    assert first.family.family_id in page and "Sign off" in page
+    r = c.get(reverse("claim_pack", args=[claim.pk, first.pk]))
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    assert AuditEntry.objects.filter(action="download", object_id=first.family.family_id).exists()
+    for x in lines:
+        c.post(reverse("claim_sign", args=[claim.pk, x.pk]))
+    assert len(signed_lines("2025Q3", "tf-2015")) == len(lines)
+    # The next quarter holds every signed family back.
+    held_next = prepare("2025Q4", "tf-2015")[2]
+    for x in lines:
+        assert held_next[x.family.family_id] == "already claimed for the progress result"
+
+    # Samples are reproducible.
+    one, two = sample("2025Q3", "tf-2015", 7, 50), sample("2025Q3", "tf-2015", 7, 50)
+    assert [x.pk for x in one] == [x.pk for x in two] and len(one) == -(-len(lines) // 2)
+    with pytest.raises(ClaimError, match="--percent"):
+        sample("2025Q3", "tf-2015", 7, 0)
+
+
+def test_claims_commands(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    res = run("claims", "export", "--period", "2025Q9", "--workspace", str(ws))
+    assert res.returncode == 2 and "a period is a quarter" in res.stderr
+    res = run("claims", "prepare", "--period", "2025Q1", "--workspace", str(ws))
+    assert res.returncode == 2 and "no warehouse" in res.stderr
+    res = run(
+        "claims",
+        "export",
+        "--period",
+        "2025Q1",
+        "--workspace",
+        str(ws),
+        "--out",
+        str(tmp_path / "c.csv"),
+    )
+    assert res.returncode == 0 and "0 signed families" in res.stdout
+    assert list(csv.reader((tmp_path / "c.csv").open()))[0][:3] == [
+        "period",
+        "framework",
+        "family_id",
+    ]
