@@ -185,7 +185,7 @@ def test_claims_commands(tmp_path: Path) -> None:
         str(tmp_path / "c.csv"),
     )
     assert res.returncode == 0 and "0 signed families" in res.stdout
-    assert list(csv.reader((tmp_path / "c.csv").open()))[0][:3] == [
+    assert next(csv.reader((tmp_path / "c.csv").open()))[:3] == [
         "period",
         "framework",
         "family_id",
