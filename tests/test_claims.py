@@ -190,3 +190,130 @@ def test_claims_commands(tmp_path: Path) -> None:
         "framework",
         "family_id",
     ]
+
+
+def test_funding_adds_up(settings) -> None:
+    from wholefamily.web.claims.funding import funding, year_bounds, year_of
+    from wholefamily.web.claims.models import Funding, Receipt, Target
+
+    assert year_of(date(2025, 3, 31)) == "2024/25" and year_of(date(2025, 4, 1)) == "2025/26"
+    with pytest.raises(ClaimError, match="like 2025/26"):
+        year_bounds("2025/27")
+    manager = user("morgan", Role.MANAGER, Team.objects.create(name="North"))
+    north = [family(f"N{i}", district="Casterbridge") for i in range(3)]
+    south = [family(f"S{i}", district="Budmouth") for i in range(2)]
+    for f in [*north, *south]:  # all started in 2025/26, but S1 the year before
+        start = date(2025, 1, 5) if f.family_id == "S1" else date(2025, 5, 1)
+        Baseline.objects.create(
+            family=f,
+            version=1,
+            start=start,
+            framework="tf-2015",
+            drop_id="d",
+            needs=f.needs,
+            counts=[],
+            claimants={},
+            reason="start",
+            by=manager,
+        )
+    line = _line("2025Q3", north[0], manager)  # N0 turned around in 2025/26
+    sign(line, manager)
+    b = Baseline.objects.get(family=south[0])
+    Progress.objects.create(  # S0 is one test away from its outcomes
+        family=south[0],
+        baseline=b,
+        at=date(2025, 9, 30),
+        drop_id="d",
+        route="",
+        needs=[{"need": "HEALTH", "met": False, "tests": [["a", 1, 0, True], ["b", 1, 1, False]]}],
+    )
+    Funding.objects.create(
+        framework="tf-2015", year="2025/26", attachment=1000, results=800, upfront_share="0.6"
+    )
+    Target.objects.create(
+        framework="tf-2015", year="2025/26", district="", work_with=10, turn_around=5
+    )
+    Target.objects.create(
+        framework="tf-2015", year="2025/26", district="Budmouth", work_with=4, turn_around=2
+    )
+    Receipt.objects.create(
+        framework="tf-2015", year="2025/26", amount=5000, received_on=date(2025, 7, 1)
+    )
+    v = funding("tf-2015", "2025/26")
+    rows = {r.district: r for r in v.rows}
+    assert (v.attachment, v.results, v.upfront, v.received) == (1000, 800, 10800, 5000)
+    assert (rows["Casterbridge"].worked_with, rows["Casterbridge"].turned_around) == (3, 1)
+    assert rows["Casterbridge"].earned == 3 * 1000 + 800 and rows["Casterbridge"].claimed == 800
+    assert (rows["Budmouth"].worked_with, rows["Budmouth"].target_work_with) == (1, 4)
+    assert (rows["Budmouth"].forecast_families, rows["Budmouth"].forecast) == (1, 800)
+    county = rows[""]
+    assert (county.worked_with, county.turned_around, county.target_turn_around) == (4, 1, 5)
+    assert county.earned == 4 * 1000 + 800 and county.forecast == 800
+    # Without settings the framework file's amounts apply (tf-2015: 1,000 and 800).
+    fw = check(shipped()["tf-2015"]).data
+    assert funding("tf-2015", "2024/25", fw).rows[-1].earned == 1000  # S1 started then
+    page = client_for(manager).get(reverse("funding"), {"year": "2025/26"}).content.decode()
+    assert "£10800" in page and "Casterbridge" in page
+    bad = client_for(manager).get(reverse("funding"), {"year": "25/26"}).content.decode()
+    assert "a financial year is written like 2025/26" in bad
+    assert client_for(user("kim", Role.KEY_WORKER)).get(reverse("funding")).status_code == 404
+
+
+def test_funding_commands(tmp_path: Path) -> None:
+    ws = str(tmp_path / "ws")
+    res = run(
+        "funding",
+        "set",
+        "--year",
+        "2025/26",
+        "--attachment",
+        "1000",
+        "--results",
+        "800",
+        "--upfront",
+        "0.6",
+        "--workspace",
+        ws,
+    )
+    assert res.returncode == 0 and "60% up front" in res.stdout
+    res = run(
+        "funding",
+        "set",
+        "--year",
+        "2025-26",
+        "--attachment",
+        "1",
+        "--results",
+        "1",
+        "--workspace",
+        ws,
+    )
+    assert res.returncode == 2 and "like 2025/26" in res.stderr
+    res = run(
+        "funding",
+        "received",
+        "--year",
+        "2025/26",
+        "--amount",
+        "5000",
+        "--on",
+        "1 July 2025",
+        "--workspace",
+        ws,
+    )
+    assert res.returncode == 2 and "--on must be a date" in res.stderr
+    res = run(
+        "funding",
+        "target",
+        "--year",
+        "2025/26",
+        "--work-with",
+        "10",
+        "--turn-around",
+        "5",
+        "--workspace",
+        ws,
+    )
+    assert res.returncode == 0
+    res = run("funding", "show", "--year", "2025/26", "--workspace", ws)
+    assert res.returncode == 0 and "county" in res.stdout and "0 (10)" in res.stdout

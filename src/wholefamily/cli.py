@@ -1234,3 +1234,123 @@ def claims_sample(
     path = out_file or workspace / "claims" / f"sample-{framework}-{period}-{seed}.csv"
     _lines_table(lines, path)
     out.print(f"Sample of {len(lines):,} families (seed {seed}, {percent:g}%). Written: {path}")
+
+
+funding_app = typer.Typer(help="Funding: payment settings, targets, money received, the view.")
+app.add_typer(funding_app, name="funding")
+YearOption = Annotated[str, typer.Option("--year", help="Financial year, such as 2025/26.")]
+
+
+def _year(year: str) -> None:
+    from wholefamily.web.claims.funding import year_bounds
+
+    _claims_call(lambda: year_bounds(year))
+
+
+@funding_app.command("set")
+def funding_set(
+    year: YearOption,
+    attachment: Annotated[int, typer.Option("--attachment", min=0)],
+    results: Annotated[int, typer.Option("--results", min=0)],
+    upfront: Annotated[float, typer.Option("--upfront", min=0.0, max=1.0)] = 0.0,
+    framework: FrameworkName = "tf-2015",
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Pounds per family (attachment, results) and the share paid up front, for a year."""
+    _web(workspace)
+    _year(year)
+    from wholefamily.web.claims.models import Funding
+
+    Funding.objects.update_or_create(
+        framework=framework,
+        year=year,
+        defaults={"attachment": attachment, "results": results, "upfront_share": upfront},
+    )
+    out.print(
+        f"{framework} {year}: attachment £{attachment}, results £{results}, {upfront:.0%} up front."
+    )
+
+
+@funding_app.command("target")
+def funding_target(
+    year: YearOption,
+    work_with: Annotated[int, typer.Option("--work-with", min=0)],
+    turn_around: Annotated[int, typer.Option("--turn-around", min=0)],
+    district: Annotated[str, typer.Option("--district", help="Blank: the county.")] = "",
+    framework: FrameworkName = "tf-2015",
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Families to work with and to turn around in a year (the county, or a district)."""
+    _web(workspace)
+    _year(year)
+    from wholefamily.web.claims.models import Target
+
+    Target.objects.update_or_create(
+        framework=framework,
+        year=year,
+        district=district,
+        defaults={"work_with": work_with, "turn_around": turn_around},
+    )
+    out.print(
+        f"Target {framework} {year} {district or 'county'}: work with {work_with}, "
+        f"turn around {turn_around}."
+    )
+
+
+@funding_app.command("received")
+def funding_received(
+    year: YearOption,
+    amount: Annotated[int, typer.Option("--amount", min=1)],
+    on: Annotated[str, typer.Option("--on", help="The date received, YYYY-MM-DD.")],
+    note: Annotated[str, typer.Option("--note")] = "",
+    framework: FrameworkName = "tf-2015",
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Record money received from government."""
+    day = parse_date(on, "--on")
+    _web(workspace)
+    _year(year)
+    from wholefamily.web.claims.models import Receipt
+
+    Receipt.objects.create(
+        framework=framework, year=year, amount=amount, received_on=day, note=note[:200]
+    )
+    out.print(f"Recorded £{amount:,} received on {day} for {framework} {year}.")
+
+
+@funding_app.command("show")
+def funding_show(
+    year: YearOption,
+    framework: FrameworkName = "tf-2015",
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Earned, claimed, received and forecast, by district, against targets."""
+    _web(workspace)
+    from wholefamily.frameworks.files import check, shipped
+    from wholefamily.web.claims.funding import funding
+
+    fw = check(shipped()[framework]).data if framework in shipped() else None
+    view = _claims_call(lambda: funding(framework, year, fw))
+    t = Table(
+        title=f"Funding {framework} {year}: attachment £{view.attachment}, results "
+        f"£{view.results}, up front £{view.upfront:,}, received £{view.received:,}"
+    )
+    for col in (
+        "district",
+        "worked with (target)",
+        "turned around (target)",
+        "earned",
+        "claimed",
+        "forecast (families)",
+    ):
+        t.add_column(col, justify="left" if col == "district" else "right")
+    for r in view.rows:
+        t.add_row(
+            r.district or "county",
+            f"{r.worked_with} ({r.target_work_with})",
+            f"{r.turned_around} ({r.target_turn_around})",
+            f"£{r.earned:,}",
+            f"£{r.claimed:,}",
+            f"£{r.forecast:,} ({r.forecast_families})",
+        )
+    out.print(t)

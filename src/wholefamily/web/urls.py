@@ -30,6 +30,7 @@ urlpatterns = [
     path("review-queue", queue.review_queue, name="review_queue"),
     path("audit", search, name="audit"),
     path("claims", claims.claim_list, name="claims"),
+    path("funding", claims.funding_view, name="funding"),
     path("claims/<int:pk>", claims.claim_detail, name="claim"),
     path("claims/<int:pk>/lines/<int:line_id>/sign", claims.sign_line, name="claim_sign"),
     path("claims/<int:pk>/lines/<int:line_id>/pack", claims.pack, name="claim_pack"),

@@ -74,3 +74,51 @@ class Line(models.Model):
         if self.signed_at is not None:
             raise ClaimError("a signed claim line cannot be deleted")
         return super().delete(*args, **kwargs)
+
+
+class Funding(models.Model):
+    """What a framework pays in a financial year (the council's settings)."""
+
+    framework = models.CharField(max_length=60)
+    year = models.CharField(max_length=7, help_text="Financial year: 2025/26.")
+    attachment = models.IntegerField(help_text="Pounds per family worked with.")
+    results = models.IntegerField(help_text="Pounds per family turned around.")
+    upfront_share = models.DecimalField(
+        max_digits=4, decimal_places=3, default=0, help_text="Share paid up front, 0 to 1."
+    )
+
+    class Meta:
+        ordering = ["framework", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "year"], name="one_funding_a_year"),
+            models.CheckConstraint(
+                condition=models.Q(upfront_share__gte=0) & models.Q(upfront_share__lte=1),
+                name="upfront_share_0_to_1",
+            ),
+        ]
+
+
+class Target(models.Model):
+    """Families to work with and to turn around, in a year (and a district, or all)."""
+
+    framework = models.CharField(max_length=60)
+    year = models.CharField(max_length=7)
+    district = models.CharField(max_length=100, blank=True, help_text="Blank: the county.")
+    work_with = models.IntegerField(default=0)
+    turn_around = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["framework", "year", "district"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "year", "district"], name="one_target")
+        ]
+
+
+class Receipt(models.Model):
+    """Money received from government."""
+
+    framework = models.CharField(max_length=60)
+    year = models.CharField(max_length=7)
+    amount = models.IntegerField()
+    received_on = models.DateField()
+    note = models.CharField(max_length=200, blank=True)

@@ -88,3 +88,35 @@ def pack(request: HttpRequest, pk: int, line_id: int) -> FileResponse:
         raise Http404("No evidence pack")
     record(request, Action.DOWNLOAD, "family", line.family.family_id, f"evidence pack {claim}")
     return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+
+
+@login_required
+def funding_view(request: HttpRequest) -> HttpResponse:
+    from datetime import date
+
+    from wholefamily.web.claims.funding import funding, year_of
+
+    _require(request, "claims")
+    framework = request.GET.get("framework") or "tf-2015"
+    year = request.GET.get("year") or year_of(date.today())
+    from wholefamily.frameworks.files import check, shipped
+
+    error = ""
+    view = None
+    try:
+        fw = check(shipped()[framework]).data if framework in shipped() else None
+        view = funding(framework, year, fw)
+    except ClaimError as exc:
+        error = str(exc)
+    record(request, Action.VIEW, "funding", "", f"{framework} {year}")
+    return render(
+        request,
+        "claims/funding.html",
+        {
+            "view": view,
+            "error": error,
+            "framework": framework,
+            "year": year,
+            "frameworks": sorted(shipped()),
+        },
+    )
