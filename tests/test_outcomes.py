@@ -284,3 +284,46 @@ def test_the_employment_route_and_work_finance(wh: Warehouse) -> None:
     assert result(FW, "F1", failing, False).route == ""
     sf = check(shipped()["sf-2022"]).data
     assert result(sf, "F1", failing, True).route == ""  # no employment route after Oct 2022
+
+
+def test_evaluate_outcomes_against_the_generators_improvements(tmp_path: Path) -> None:
+    from test_cli import run
+    from wholefamily.ingest import load_drop
+    from wholefamily.outcomes.evaluate import evaluate_outcomes, improved_households
+    from wholefamily.synth import SynthConfig, generate
+
+    generate(SynthConfig(people=6000, seed=3, as_of=C, out=tmp_path / "c"))
+    load_drop(tmp_path / "c" / "drop", tmp_path / "ws", "d")
+    s = evaluate_outcomes(tmp_path / "ws", tmp_path / "c", "tf-2015", S, C)
+    assert s.families > 0 and 0 <= s.both <= min(s.predicted, s.improved)
+    assert s.predicted <= s.families and s.improved <= s.families
+    everyone = improved_households(tmp_path / "c", S, C)
+    assert s.improved <= len(everyone)
+    res = run(
+        "evaluate",
+        "outcomes",
+        "--truth",
+        str(tmp_path / "c"),
+        "--start",
+        str(S),
+        "--claim",
+        str(C),
+        "--workspace",
+        str(tmp_path / "ws"),
+    )
+    assert res.returncode == 0, res.stderr
+    assert f"{s.families:,} families eligible at the start" in res.stdout
+    assert f"F1 {s.f1:.4f}" in res.stdout
+    bad = run(
+        "evaluate",
+        "outcomes",
+        "--truth",
+        str(tmp_path / "c"),
+        "--start",
+        str(C),
+        "--claim",
+        str(S),
+        "--workspace",
+        str(tmp_path / "ws"),
+    )
+    assert bad.returncode == 2 and "--start must be before --claim" in bad.stderr

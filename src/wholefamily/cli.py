@@ -594,6 +594,26 @@ def evaluate_identification_command(
     )
 
 
+@evaluate_app.command("outcomes")
+def evaluate_outcomes_command(
+    truth: Annotated[Path, typer.Option("--truth", help="Folder holding truth_*.csv.")],
+    start: Annotated[str, typer.Option("--start", help="S: when the families started.")],
+    claim: Annotated[str, typer.Option("--claim", help="C: the claim date (the drop's reach).")],
+    framework: Annotated[str, typer.Option("--framework")] = "tf-2015",
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Outcomes met at C against the generator's improvements, for families eligible at S."""
+    from wholefamily.outcomes.evaluate import evaluate_outcomes
+
+    s_day, c_day = parse_date(start, "--start"), parse_date(claim, "--claim")
+    s = _frameworks_call(evaluate_outcomes, workspace, truth, framework, s_day, c_day)
+    out.print(
+        f"{s.framework}, started {s.start}, claimed {s.claim}: {s.families:,} families eligible "
+        f"at the start; outcomes met {s.predicted:,}, improved by the generator {s.improved:,}, "
+        f"both {s.both:,}; precision {s.precision:.4f} recall {s.recall:.4f} F1 {s.f1:.4f}"
+    )
+
+
 @evaluate_app.command("febrl")
 def evaluate_febrl_command(
     dataset: Annotated[str, typer.Option("--dataset", help="febrl3 (dedupe) or febrl4 (link).")],

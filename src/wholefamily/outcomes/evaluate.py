@@ -1,0 +1,111 @@
+"""`wholefamily evaluate outcomes`: are the families the generator made improve the ones
+whose outcomes the rules find met?
+
+On a synthetic county whose drop reaches the claim date C (its history covers
+the start S a year or so before), with the generator's people and households
+as the membership (so linkage errors do not blur the rules):
+
+- the families are those eligible under the framework at S;
+- predicted: their outcome met at C (every need's tests, or the employment route);
+- truth: the generator improved the household (truth_trouble.csv improved_on)
+  after S and at least 6 months before C, so the last 6 months are clean.
+
+Precision, recall and F1 of "met" over the families eligible at S.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from wholefamily import warehouse as W
+from wholefamily.frameworks.engine import EngineError, eligible, evidence
+from wholefamily.frameworks.evaluate import truth_people
+from wholefamily.frameworks.files import check
+from wholefamily.frameworks.identify import framework_file
+from wholefamily.ingest.load import latest_drop
+from wholefamily.linkage.evaluate import scores
+from wholefamily.outcomes.employment import claimants, employed
+from wholefamily.outcomes.progress import judge, measure, result
+from wholefamily.sources.calendar import months_before
+
+
+@dataclass
+class OutcomeScores:
+    framework: str
+    start: date
+    claim: date
+    families: int
+    predicted: int
+    improved: int
+    both: int
+    precision: float
+    recall: float
+    f1: float
+
+
+def improved_households(truth: Path, start: date, claim: date) -> set[str]:
+    path = truth / "truth_trouble.csv"
+    if not path.is_file():
+        raise EngineError(f"{truth} holds no truth_trouble.csv: --truth is a synth folder")
+    clean_from = months_before(claim, 6)
+    out = set()
+    with path.open(newline="") as f:
+        for r in csv.DictReader(f):
+            if r["improved_on"] and start < date.fromisoformat(r["improved_on"]) <= clean_from:
+                out.add(r["household_id"])
+    return out
+
+
+def evaluate_outcomes(
+    workspace: Path, truth: Path, framework: str, start: date, claim: date
+) -> OutcomeScores:
+    if not start < claim:
+        raise EngineError("--start must be before --claim")
+    fw = check(framework_file(framework)).data
+    if not W.warehouse_path(workspace).exists():
+        raise EngineError(f"no warehouse in {workspace}: run `wholefamily load` first")
+    con = W.connect(workspace, read_only=True)
+    try:
+        drop_id = latest_drop(con)
+        if drop_id is None:
+            raise EngineError(f"nothing loaded in {workspace} yet")
+        who = truth_people(con, truth)
+        ev = evidence(con, fw, drop_id, start, who)
+        needs_t = con.create_table(
+            "eval_outcome_needs",
+            ev.select("family_id", "need").distinct(),
+            temp=True,
+            overwrite=True,
+        )
+        families = set(eligible(fw, needs_t).to_pyarrow().column(0).to_pylist())
+        needs: dict[str, set[str]] = {}
+        for r in needs_t.to_pyarrow().to_pylist():
+            if r["family_id"] in families:
+                needs.setdefault(r["family_id"], set()).add(r["need"])
+        base, now = measure(con, fw, drop_id, start, who), measure(con, fw, drop_id, claim, who)
+        claiming = claimants(con, drop_id, start, who)
+        weeks = {p: w for fam in families for p, w in claiming.get(fam, {}).items()}
+        working = employed(con, drop_id, claim, weeks, who)
+    finally:
+        con.disconnect()
+    jobs = {f for f in families if any(p in working for p in claiming.get(f, {}))}
+    judged = judge(fw, needs, base, now, jobs)
+    predicted = {f for f in families if result(fw, f, judged[f], f in jobs).met}
+    improved = improved_households(truth, start, claim) & families
+    both = len(predicted & improved)
+    p, r, f1 = scores(len(improved), len(predicted), both)
+    return OutcomeScores(
+        str(fw["framework"]),
+        start,
+        claim,
+        len(families),
+        len(predicted),
+        len(improved),
+        both,
+        p,
+        r,
+        f1,
+    )
