@@ -136,3 +136,35 @@ def test_movement_command(linked: tuple[Path, Path], tmp_path: Path) -> None:
     rows = list(csv.DictReader(out.open()))
     assert {r["family_id"] for r in rows} and len({r["family_id"] for r in rows}) == 3
     assert all(int(r["change"]) == int(r["now"]) - int(r["at_start"]) for r in rows)
+
+
+def test_the_family_page_counts_the_weeks_left_to_sustain(settings) -> None:
+    from datetime import timedelta
+
+    from wholefamily.web.progress.models import Baseline
+
+    analyst = user("alex", Role.ANALYST)
+    f = family("F1", status=Status.CLOSED)
+    Family.objects.filter(pk=f.pk).update(
+        framework="sf-2022", closed_on=date.today() - timedelta(days=170)
+    )
+    Baseline.objects.create(
+        family=f,
+        version=1,
+        start=date(2024, 1, 1),
+        framework="sf-2022",
+        drop_id="d",
+        needs="HEALTH",
+        counts=[],
+        claimants={},
+        reason="x",
+        by=analyst,
+    )
+    page = client_for(analyst).get(reverse("family", args=["F1"])).content.decode()
+    assert "2 more weeks to sustain (13 days)" in page
+    Family.objects.filter(pk=f.pk).update(closed_on=date.today() - timedelta(days=183))
+    page = client_for(analyst).get(reverse("family", args=["F1"])).content.decode()
+    assert "Sustained for 183 days since closure" in page
+    Family.objects.filter(pk=f.pk).update(framework="tf-2015")  # no sustainment rule
+    page = client_for(analyst).get(reverse("family", args=["F1"])).content.decode()
+    assert "to sustain" not in page and "Sustained" not in page

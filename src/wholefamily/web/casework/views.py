@@ -260,11 +260,31 @@ def family_detail(request: HttpRequest, family_id: str) -> HttpResponse:
             "notes": family.notes.select_related("by")[:20],
             "changes": family.changes.select_related("run")[:10],
             "baseline": family.baselines.order_by("-version").select_related("by").first(),
+            "sustain": _sustain(family),
             "progress": family.progress.order_by("-at", "-created_at").first(),
             "steps": steps,
             "today": date.today(),
         },
     )
+
+
+def _sustain(family: Family) -> str:
+    """For a framework that asks outcomes to be sustained after closure: how long to go."""
+    from wholefamily.frameworks.files import FrameworkError
+    from wholefamily.web.progress.services import framework_data
+
+    if family.closed_on is None or not family.framework:
+        return ""
+    try:
+        days = framework_data(family.framework).get("sustain_after_closure_days")
+    except FrameworkError:
+        return ""
+    if days is None:
+        return ""
+    left = int(days) - (date.today() - family.closed_on).days
+    if left <= 0:
+        return f"Sustained for {days} days since closure"
+    return f"{-(-left // 7)} more week{'s' if left > 7 else ''} to sustain ({left} days)"
 
 
 @login_required

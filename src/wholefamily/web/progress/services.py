@@ -9,6 +9,7 @@ it is frozen again.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -31,9 +32,15 @@ class ProgressError(Exception):
     pass
 
 
+@functools.lru_cache(maxsize=16)
+def framework_data(name: str) -> dict[str, Any]:
+    """A framework file, checked (cached: a page view reads it too)."""
+    return check(framework_file(name)).data  # type: ignore[no-any-return]
+
+
 def _framework(name: str) -> dict[str, Any]:
     try:
-        return check(framework_file(name)).data  # type: ignore[no-any-return]
+        return framework_data(name)
     except FrameworkError as exc:
         raise ProgressError(str(exc)) from None
 
