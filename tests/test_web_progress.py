@@ -168,3 +168,12 @@ def test_the_family_page_counts_the_weeks_left_to_sustain(settings) -> None:
     Family.objects.filter(pk=f.pk).update(framework="tf-2015")  # no sustainment rule
     page = client_for(analyst).get(reverse("family", args=["F1"])).content.decode()
     assert "to sustain" not in page and "Sustained" not in page
+
+
+def test_bench_outcomes(linked: tuple[Path, Path]) -> None:
+    ws, _ = linked
+    res = run("bench", "outcomes", "--workspace", str(ws), "--families", "40")
+    assert res.returncode == 0, res.stderr
+    assert "outcomes for 40 families (tf-2015, 2024-03-31 to 2025-03-31)" in res.stdout
+    bad = run("bench", "outcomes", "--workspace", str(ws.parent / "nowhere"))
+    assert bad.returncode == 2 and "no warehouse" in bad.stderr

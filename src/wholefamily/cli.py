@@ -1374,3 +1374,25 @@ def funding_show(
             f"£{r.forecast:,} ({r.forecast_families})",
         )
     out.print(t)
+
+
+@bench_app.command("outcomes")
+def bench_outcomes(
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    families: Annotated[int, typer.Option("--families", min=1)] = 10_000,
+    framework: Annotated[str, typer.Option("--framework")] = "tf-2015",
+) -> None:
+    """Time outcome evaluation for N families of a linked workspace (target: 10,000 families
+    of a 1,000,000-person county in 60 s)."""
+    import platform
+    import resource
+
+    from wholefamily.outcomes.evaluate import evaluate_programme
+
+    r = _frameworks_call(evaluate_programme, workspace, framework, families)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out.print(
+        f"outcomes for {r.families:,} families ({framework}, {r.start} to {r.claim}): "
+        f"{r.seconds:.1f} s, {peak:.0f} MiB peak RSS, {r.met:,} met "
+        f"({platform.machine()}, {os.cpu_count()} cores)"
+    )

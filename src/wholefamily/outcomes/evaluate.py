@@ -109,3 +109,56 @@ def evaluate_outcomes(
         r,
         f1,
     )
+
+
+@dataclass
+class ProgrammeRun:
+    families: int
+    met: int
+    start: date
+    claim: date
+    seconds: float
+
+
+def evaluate_programme(
+    workspace: Path, framework: str, families: int, start: date | None = None
+) -> ProgrammeRun:
+    """The benchmark's unit of work: outcome evaluation for `families` families of the
+    last linkage, from S (default a year before its as-of date) to C (its as-of date):
+    every test counted at S and at C, claimants and continuous employment, the verdicts.
+    Every need with a rule is taken as a need at S (the most work a family can cost)."""
+    import time
+
+    from wholefamily.frameworks.engine import linked_people
+    from wholefamily.frameworks.identify import linked_as_of, open_linked
+    from wholefamily.outcomes.progress import only
+
+    fw = check(framework_file(framework)).data
+    con, drop_id = open_linked(workspace, None)
+    try:
+        claim = linked_as_of(con)
+        begin = start or months_before(claim, 12)
+        t0 = time.perf_counter()
+        people = con.table("link_people")
+        ids = (
+            people.filter(people.family_id.notnull())
+            .select("family_id")
+            .distinct()
+            .order_by("family_id")
+            .limit(families)
+            .to_pyarrow()
+            .column(0)
+            .to_pylist()
+        )
+        who = only(linked_people(con), ids)
+        base, now = measure(con, fw, drop_id, begin, who), measure(con, fw, drop_id, claim, who)
+        claiming = claimants(con, drop_id, begin, who)
+        weeks = {p: w for fam in claiming.values() for p, w in fam.items()}
+        working = employed(con, drop_id, claim, weeks, who)
+    finally:
+        con.disconnect()
+    rules = set(fw.get("outcomes") or {})
+    jobs = {f for f in ids if any(p in working for p in claiming.get(f, {}))}
+    judged = judge(fw, {f: rules for f in ids}, base, now, jobs)
+    met = sum(1 for f in ids if result(fw, f, judged[f], f in jobs).met)
+    return ProgrammeRun(len(ids), met, begin, claim, time.perf_counter() - t0)
