@@ -629,3 +629,27 @@ def test_no_personal_data_in_logs(people: dict, teams, caplog: pytest.LogCapture
     assert "Not Found: /families/F2" in caplog.text  # the logging is on, and says only the path
     for secret in ("my secret words", "Jade", "Lisa", "Carter", "2011-05-04", "unwell"):
         assert secret not in caplog.text
+
+
+def test_the_admin_configures_assessment_areas(people: dict) -> None:
+    from django.contrib.auth import get_user_model
+
+    from wholefamily.web.casework.models import AssessmentArea
+
+    assert Client().get("/admin/").status_code == 302  # to the service's own sign-in
+    r = Client().get("/admin/login/?next=/admin/")
+    assert r.status_code == 302 and r["Location"].startswith(reverse("login"))
+    assert client_for(people["kw"]).get("/admin/login/").status_code == 404  # not staff
+    boss = get_user_model().objects.create_superuser("root", "", PASSWORD)
+    c = client_for(boss)
+    r = c.post(
+        "/admin/casework/assessmentarea/add/",
+        {"name": "Money management", "order": "9", "active": "on"},
+    )
+    assert r.status_code == 302
+    family("F1", key_worker=people["kw"], team=Team.objects.get(name="North"), consent="given")
+    form = client_for(people["kw"]).get(reverse("assess", args=["F1"])).content.decode()
+    assert "Money management" in form
+    AssessmentArea.objects.filter(name="Money management").update(active=False)
+    form = client_for(people["kw"]).get(reverse("assess", args=["F1"])).content.decode()
+    assert "Money management" not in form
