@@ -14,9 +14,26 @@ import pytest
 WF = [sys.executable, "-m", "wholefamily"]
 
 
+def user_env() -> dict[str, str]:
+    """The environment of a user's shell: without the test suite's Django settings or
+    DATABASE_URL (the PostgreSQL run sets it), so commands use their workspace's own
+    case database and never the server's."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "WHOLEFAMILY_WORKSPACE")
+    }
+
+
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*WF, *args], capture_output=True, text=True, cwd=cwd, check=False, timeout=300
+        [*WF, *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
+        timeout=300,
+        env=user_env(),
     )
 
 
@@ -136,7 +153,7 @@ def test_serve_answers_and_web_commands_refuse_bad_input(tmp_path: Path) -> None
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env = user_env()
     env["WHOLEFAMILY_SECRET_KEY"] = "key-for-this-test-only-0123456789abcdef"
     proc = subprocess.Popen(
         [*WF, "serve", "--workspace", str(tmp_path / "ws"), "--port", str(port)],

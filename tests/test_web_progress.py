@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from test_cli import run
+from test_cli import run, user_env
 from webkit import client_for, date_fields, family, user
 from wholefamily import warehouse as W
 from wholefamily.frameworks.engine import linked_people
@@ -127,7 +127,9 @@ def test_movement_command(linked: tuple[Path, Path], tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=user_env()
+    )
     assert done.returncode == 0, done.stderr
     out = tmp_path / "m.csv"
     res = run("movement", "--workspace", str(ws), "--at", "2025-09-30", "--out", str(out))
