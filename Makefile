@@ -37,3 +37,11 @@ bench: setup
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache demo-workspace \
 		node_modules src/wholefamily/web/static/govuk
+
+# Web app under load (issue: family list and family page p95 < 300 ms, 20 clients,
+# PostgreSQL with 100,000 families). Fills the database on the first run (about 6 minutes).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/wf_bench
+.PHONY: bench-web
+bench-web: setup
+	$(BIN)/python benchmarks/web_load.py --families 100000 --clients 20 \
+		--database-url $(BENCH_DATABASE_URL)
