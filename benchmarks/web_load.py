@@ -33,6 +33,7 @@ the SQL queries with their times, and EXPLAIN ANALYZE of the slowest.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import math
@@ -668,7 +669,9 @@ def run_client(
 # --------------------------------------------------------------------------- server
 
 
-def start_server(workspace: Path, url: str, port: int, threads: int, log: Path) -> Any:
+def start_server(
+    workspace: Path, url: str, port: int, threads: int, processes: int, log: Path
+) -> Any:
     env = dict(os.environ, DATABASE_URL=url)
     env.pop("WHOLEFAMILY_ALLOWED_HOSTS", None)  # the server's own default
     if "WHOLEFAMILY_ALLOWED_HOSTS" in ORIGINAL_ENV:
@@ -682,6 +685,8 @@ def start_server(workspace: Path, url: str, port: int, threads: int, log: Path) 
         str(port),
         "--threads",
         str(threads),
+        "--processes",
+        str(processes),
     ]
     print("Starting: " + " ".join(cmd), flush=True)
     proc = subprocess.Popen(cmd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
@@ -717,8 +722,22 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def children(pid: int) -> list[int]:
+    """The process's children (a multi-process server's workers)."""
+    try:
+        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [int(c) for c in found]
+
+
 def server_cpu(procs: list[Any]) -> float:
-    return sum(cpu_seconds(p.pid) for p in procs)
+    total = 0.0
+    for p in procs:
+        for pid in (p.pid, *children(p.pid)):
+            with contextlib.suppress(OSError):  # a worker that ended meanwhile
+                total += cpu_seconds(pid)
+    return total
 
 
 def machine_busy() -> tuple[int, int]:
@@ -913,7 +932,13 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/wf_bench"),
     )
     ap.add_argument("--port", type=int, default=8765)
-    ap.add_argument("--threads", type=int, default=20, help="waitress threads per server")
+    ap.add_argument("--threads", type=int, default=20, help="threads per server process")
+    ap.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="processes of each server (`wholefamily serve --processes`), sharing its port",
+    )
     ap.add_argument(
         "--servers",
         type=int,
@@ -986,6 +1011,7 @@ def _run(args: argparse.Namespace, workspace: Path) -> int:
                     args.database_url,
                     port,
                     args.threads,
+                    args.processes,
                     workspace / f"server-{port}.log",
                 )
             )
@@ -1092,6 +1118,7 @@ def _run(args: argparse.Namespace, workspace: Path) -> int:
                     "other_cpu_s": other_s,
                     "loadgen_cpu_s": self1 - self0,
                     "servers": args.servers,
+                    "processes": args.processes,
                     "threads": args.threads,
                     "load_average_before": load0,
                     "load_average_after": load1,

@@ -179,6 +179,17 @@ def test_serve_answers_and_web_commands_refuse_bad_input(tmp_path: Path) -> None
         proc.wait(timeout=10)
     res = run("web", "sync", str(tmp_path / "nowhere"), "--workspace", str(tmp_path / "ws"))
     assert_one_line_error(res, "is not a folder")
+    res = run("serve", "--workspace", str(tmp_path / "ws"), "--processes", "2")
+    assert_one_line_error(res, "needs PostgreSQL")
+    res = run("serve", "--workspace", str(tmp_path / "ws"), "--threads", "0")
+    assert_one_line_error(res, "at least 1")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        res = run(
+            "serve", "--workspace", str(tmp_path / "ws"), "--port", str(taken.getsockname()[1])
+        )
+    assert_one_line_error(res, "cannot listen on 127.0.0.1:")
     res = run("web", "accounts", "--workspace", str(tmp_path / "ws"))
     assert_one_line_error(res, "--demo")
 

@@ -1057,17 +1057,75 @@ def web_manage(ctx: typer.Context, workspace: WorkspaceOption = DEFAULT_WORKSPAC
     execute_from_command_line(["wholefamily web manage", *ctx.args])
 
 
-def run_serve(workspace: Path, host: str, port: int, threads: int) -> None:
+def run_serve(workspace: Path, host: str, port: int, threads: int, processes: int = 1) -> None:
+    if threads < 1 or processes < 1:
+        fail("--threads and --processes must be at least 1")
     _web(workspace)
-    from waitress import serve as waitress_serve
+    from django.db import connection, connections
 
+    if processes > 1 and connection.vendor == "sqlite":
+        fail(
+            "--processes above 1 needs PostgreSQL (set DATABASE_URL): "
+            "the workspace's SQLite database takes one writer at a time"
+        )
+    _check_port_free(host, port)
     from wholefamily.web.wsgi import application
 
-    out.print(f"Serving the case-management app on http://{host}:{port}/ (Ctrl-C stops it)")
+    out.print(
+        f"Serving the case-management app on http://{host}:{port}/ "
+        f"({processes} process{'es' if processes > 1 else ''} of {threads} threads; "
+        "Ctrl-C stops it)"
+    )
+    if processes == 1:
+        from waitress import serve as waitress_serve
+
+        try:
+            waitress_serve(application, host=host, port=port, threads=threads, ident="wholefamily")
+        except OSError as exc:
+            fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+        return
+    # Several processes share one listening socket (gunicorn's pre-fork model,
+    # threaded workers): Python runs one thread at a time per process, so a
+    # machine's cores serve pages in parallel only through processes. The
+    # migrations above opened a connection that forked workers must not share.
+    connections.close_all()
+    from gunicorn.app.base import BaseApplication
+
+    class _Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            settings = {
+                "bind": f"{host}:{port}",
+                "workers": processes,
+                "threads": threads,
+                "worker_class": "gthread",
+                "proc_name": "wholefamily",
+                "errorlog": "-",
+                "loglevel": "warning",
+            }
+            for key, value in settings.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return application
+
+    _Server().run()
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Fail with one line when the address is taken, before a server starts."""
+    import socket
+
     try:
-        waitress_serve(application, host=host, port=port, threads=threads, ident="wholefamily")
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
 
 @app.command()
@@ -1075,10 +1133,17 @@ def serve(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8000,
-    threads: Annotated[int, typer.Option("--threads")] = 8,
+    threads: Annotated[int, typer.Option("--threads", help="Threads per process.")] = 8,
+    processes: Annotated[
+        int,
+        typer.Option(
+            "--processes",
+            help="Server processes sharing the port (PostgreSQL only); one per core suits.",
+        ),
+    ] = 1,
 ) -> None:
     """Run the case-management web app (migrations applied first)."""
-    run_serve(workspace, host, port, threads)
+    run_serve(workspace, host, port, threads, processes)
 
 
 @app.command()
