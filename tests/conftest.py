@@ -27,3 +27,12 @@ def big_county(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("big") / "c"
     generate(SynthConfig(people=30000, seed=5, as_of=AS_OF, out=out))
     return out
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with Django's cache empty: rolled-back rows give their
+    keys back on SQLite, so a cached value could outlive its test."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -138,6 +138,36 @@ def test_the_family_list_filters_and_pages(people: dict, teams, settings) -> Non
     assert b"Page 3 of 3" in r.content and re.findall(rb">(F\d)</a>", r.content) == [b"F4"]
 
 
+def _options(page: bytes, name: str) -> list[str]:
+    select = re.search(rf'<select[^>]* name="{name}">(.*?)</select>'.encode(), page, re.S)
+    assert select, name
+    return [v.decode() for v in re.findall(rb'<option value="([^"]*)"', select.group(1)) if v]
+
+
+def test_filter_choices_follow_the_data_and_the_user(people: dict, teams) -> None:
+    north, south = teams
+    family("F1", district="Casterbridge", needs=("EDUCATION",), key_worker=people["kw"], team=north)
+    family("F2", district="Budmouth", needs=("HEALTH",), key_worker=people["kw_south"], team=south)
+    analyst = client_for(people["analyst"])
+    page = analyst.get(reverse("families")).content
+    assert _options(page, "district") == ["Budmouth", "Casterbridge"]
+    assert _options(page, "need") == ["EDUCATION", "HEALTH"]
+    assert _options(page, "key_worker") == ["kim", "sam"]
+    # The codes are cached, but a new family (a sync or a nomination) shows at once.
+    family("F3", district="Weatherbury", needs=("CRIME",))
+    page = analyst.get(reverse("families")).content
+    assert _options(page, "district") == ["Budmouth", "Casterbridge", "Weatherbury"]
+    assert _options(page, "need") == ["CRIME", "EDUCATION", "HEALTH"]
+    # A key worker is offered only the key workers of families they may see.
+    family("F4", key_worker=people["kw_mate"], team=north)
+    page = client_for(people["kw"]).get(reverse("families")).content
+    assert _options(page, "key_worker") == ["kate", "kim"]
+    page = client_for(people["kw_south"]).get(reverse("families")).content
+    assert _options(page, "key_worker") == ["sam"]
+    page = client_for(people["partner"]).get(reverse("families")).content
+    assert _options(page, "key_worker") == []
+
+
 def test_only_the_dpo_searches_the_audit_log(people: dict) -> None:
     for who in ("kw", "manager", "analyst", "partner"):
         assert client_for(people[who]).get(reverse("audit")).status_code == 404
@@ -471,6 +501,22 @@ def test_sessions_expire_when_idle(people: dict, settings) -> None:
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE and settings.SESSION_COOKIE_AGE <= 8 * 3600
 
 
+def test_the_idle_clock_is_written_at_most_once_a_minute(people: dict) -> None:
+    c = client_for(people["kw"])
+    c.get(reverse("dashboard"))
+    s = c.session
+    seen = int(s["last_seen"]) - 30  # a request half a minute ago
+    s["last_seen"] = seen
+    s.save()
+    c.get(reverse("dashboard"))
+    assert c.session["last_seen"] == seen  # not rewritten: no session write per page
+    s = c.session
+    s["last_seen"] = seen - 31  # a minute and a second ago
+    s.save()
+    assert c.get(reverse("dashboard")).status_code == 200
+    assert c.session["last_seen"] > seen  # rewritten, and the user still signed in
+
+
 def test_csrf_is_enforced(people: dict, teams) -> None:
     family("F1", key_worker=people["kw"], team=teams[0])
     c = Client(enforce_csrf_checks=True)
@@ -653,3 +699,45 @@ def test_the_admin_configures_assessment_areas(people: dict) -> None:
     AssessmentArea.objects.filter(name="Money management").update(active=False)
     form = client_for(people["kw"]).get(reverse("assess", args=["F1"])).content.decode()
     assert "Money management" not in form
+
+
+def test_serve_runs_several_processes_on_postgresql(tmp_path: Path) -> None:
+    """`serve --processes 2`: two workers answer on one port (PostgreSQL only). The
+    server reads the test database; it needs none of this test's rows."""
+    import socket
+    import time
+    import urllib.request
+
+    if connection.vendor != "postgresql":
+        pytest.skip("several processes need PostgreSQL; .ci/run runs this suite on it")
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env.update(DATABASE_URL=url, WHOLEFAMILY_SECRET_KEY="key-for-this-test-only-0123456789abcdef")
+    wf = [sys.executable, "-m", "wholefamily"]
+    proc = subprocess.Popen(
+        [*wf, "serve", "--workspace", str(tmp_path), "--port", str(port), "--processes", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        body = ""
+        for _ in range(150):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/sign-in") as r:
+                    body = r.read().decode()
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert "csrfmiddlewaretoken" in body
+        workers = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        assert len(workers) == 2
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=30)
+    assert "Traceback" not in out, out

@@ -16,6 +16,9 @@ CSP = (
 )
 
 
+LAST_SEEN_EVERY = 60  # seconds
+
+
 class IdleTimeoutMiddleware:
     """Log a user out after SESSION_IDLE_SECONDS without a request."""
 
@@ -25,11 +28,14 @@ class IdleTimeoutMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             now = int(time.time())
-            last = request.session.get("last_seen", now)
-            if now - int(last) > settings.SESSION_IDLE_SECONDS:
+            last = int(request.session.get("last_seen", now))
+            if now - last > settings.SESSION_IDLE_SECONDS:
                 logout(request)
                 request.session["timed_out"] = True
-            else:
+            elif now - last >= LAST_SEEN_EVERY or "last_seen" not in request.session:
+                # Saved at most once a minute: writing the session on every
+                # request costs a database write per page for a clock that
+                # only needs minutes.
                 request.session["last_seen"] = now
         return self.get_response(request)
 

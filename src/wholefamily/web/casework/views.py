@@ -10,10 +10,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Exists, Max, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -43,7 +45,7 @@ from wholefamily.web.casework.models import (
     Review,
     Score,
 )
-from wholefamily.web.families.models import Family, Intensity, Need, Origin, Status
+from wholefamily.web.families.models import Family, Intensity, Need, Origin, Status, SyncRun
 
 NEED_NAMES = {
     "EDUCATION": "Getting a good education",
@@ -107,6 +109,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 FILTERS = ("district", "need", "status", "key_worker", "intensity")
+FILTER_CODES_SECONDS = 300
+User = get_user_model()
 
 
 @login_required
@@ -128,9 +132,9 @@ def family_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs.order_by("family_id"), settings.FAMILIES_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    visible = visible_families(request.user)
     query = "&".join(f"{k}={v}" for k, v in chosen.items() if v)
     record(request, Audit.VIEW, "family list", "", query[:300])
+    districts, needs = _filter_codes()
     return render(
         request,
         "casework/family_list.html",
@@ -138,22 +142,62 @@ def family_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "chosen": chosen,
             "query": query,
-            "districts": visible.exclude(district="")
-            .values_list("district", flat=True)
-            .distinct()
-            .order_by("district"),
-            "needs": Need.objects.filter(family__in=visible, current=True)
-            .values_list("need", flat=True)
-            .distinct()
-            .order_by("need"),
+            "districts": districts,
+            "needs": needs,
             "statuses": Status.choices,
             "intensities": Intensity.choices,
-            "workers": visible.exclude(key_worker=None)
-            .values_list("key_worker__username", "key_worker__first_name", "key_worker__last_name")
-            .distinct()
-            .order_by("key_worker__first_name"),
+            "workers": _worker_options(request.user),
         },
     )
+
+
+def _filter_codes() -> tuple[list[str], list[str]]:
+    """The districts and need codes offered as filters.
+
+    Codes only, no personal data, so they are the same for every user and are
+    cached: a DISTINCT over every family on each page view cost more than the
+    page. The key moves with the newest family, need and sync run, so a sync
+    or a nomination shows at once; the five minutes only bound the cache's life.
+    """
+    newest = (
+        Family.objects.aggregate(m=Max("pk"))["m"],
+        Need.objects.aggregate(m=Max("pk"))["m"],
+        SyncRun.objects.aggregate(m=Max("pk"))["m"],
+    )
+    key = "family-filter-codes:" + ":".join(str(n) for n in newest)
+
+    def read() -> tuple[list[str], list[str]]:
+        districts = (
+            Family.objects.exclude(district="")
+            .values_list("district", flat=True)
+            .distinct()
+            .order_by("district")
+        )
+        needs = (
+            Need.objects.filter(current=True)
+            .values_list("need", flat=True)
+            .distinct()
+            .order_by("need")
+        )
+        return list(districts), list(needs)
+
+    codes: tuple[list[str], list[str]] = cache.get_or_set(key, read, FILTER_CODES_SECONDS)
+    return codes
+
+
+def _worker_options(user: Any) -> list[tuple[str, str, str]]:
+    """Key workers of the families this user may see, for the key-worker filter.
+
+    One index probe per staff user (EXISTS on the family's key worker) rather
+    than a DISTINCT over every visible family.
+    """
+    visible = visible_families(user).order_by()
+    workers = (
+        User.objects.filter(Exists(visible.filter(key_worker=OuterRef("pk"))))
+        .order_by("first_name", "last_name", "username")
+        .values_list("username", "first_name", "last_name")
+    )
+    return list(workers)
 
 
 def _timeline(family: Family, agency: bool) -> list[dict[str, Any]]:
