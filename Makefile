@@ -44,4 +44,4 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/wf_bench
 .PHONY: bench-web
 bench-web: setup
 	$(BIN)/python benchmarks/web_load.py --families 100000 --clients 20 \
-		--database-url $(BENCH_DATABASE_URL)
+		--processes 2 --think-ms 2000 --database-url $(BENCH_DATABASE_URL) $(ARGS)
