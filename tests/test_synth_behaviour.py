@@ -6,7 +6,7 @@ import csv
 import hashlib
 import json
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -15,7 +15,7 @@ import pytest
 
 from conftest import AS_OF
 from truthcheck import tf2015_needs
-from wholefamily.sources.schema import SOURCES
+from wholefamily.sources.schema import OUT_OF_WORK_BENEFITS, SOURCES
 from wholefamily.synth import SynthConfig, generate
 from wholefamily.synth.noise import DEFAULT_RATES
 from wholefamily.synth.vocab import NICKNAMES
@@ -214,6 +214,52 @@ def test_improving_families_are_recorded(big_county: Path) -> None:
     assert improved
     summary = json.loads((big_county / "synth.json").read_text())["summary"]
     assert summary["improving_families"] > 0
+
+
+def _day(text: str) -> date | None:
+    if not text:
+        return None
+    if "/" in text:
+        return date(*map(int, reversed(text.split("/"))))
+    return date.fromisoformat(text[:10])
+
+
+def test_improved_families_move_into_work(big_county: Path) -> None:
+    """When the generator improves a family, an adult's out-of-work claim open at the
+    improvement ends and a job starts: what the programmes' work measures look for."""
+    improved = {
+        r["household_id"]: date.fromisoformat(r["improved_on"])
+        for r in read(big_county / "truth_trouble.csv")
+        if r["improved_on"] and date.fromisoformat(r["improved_on"]) + timedelta(30) <= AS_OF
+    }
+    adult_of = {
+        r["person_id"]: r["household_id"]
+        for r in read(big_county / "truth_households.csv")
+        if r["role"] == "ADULT"
+    }
+    truth: dict[str, dict[int, str]] = defaultdict(dict)
+    for r in read(big_county / "truth_records.csv"):
+        truth[r["source"]][int(r["row"])] = r["person_id"]
+    out_of_work = {b.upper() for b in OUT_OF_WORK_BENEFITS}
+    claiming, still = set(), set()
+    for i, r in enumerate(read(big_county / "drop" / "dwp_benefits.csv"), start=1):
+        h = adult_of.get(truth["dwp_benefits"].get(i, ""))
+        if h not in improved or r["benefit"].strip().upper() not in out_of_work:
+            continue
+        start, end = _day(r["start_date"]), _day(r["end_date"])
+        assert start is not None
+        for day_, into in ((improved[h], claiming), (improved[h] + timedelta(30), still)):
+            if start <= day_ and (end is None or end > day_):
+                into.add(h)
+    working = set()
+    for i, r in enumerate(read(big_county / "drop" / "employment.csv"), start=1):
+        h = adult_of.get(truth["employment"].get(i, ""))
+        start = _day(r["start_date"])
+        if h in improved and start and improved[h] <= start <= improved[h] + timedelta(30):
+            working.add(h)
+    assert len(claiming) >= 30, "too few improved families were claiming to judge"
+    assert len(claiming & still) <= 0.1 * len(claiming)
+    assert len(claiming & working) >= 0.8 * len(claiming)
 
 
 @pytest.mark.parametrize("fmt", ["csv"])

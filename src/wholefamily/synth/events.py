@@ -347,6 +347,15 @@ def careers(c: County) -> tuple[Cols, Cols]:
     )
     start = lo[wk] + rng.integers(0, 400, len(who))
     end = np.where(hi[wk] < tl.t1, hi[wk], OPEN)
+    # When a troubled family improves, its long-term workless adults move into work:
+    # the claim ends within a fortnight of the improvement and a job starts the day
+    # after (what the programmes' out-of-work measures look for). A separate stream,
+    # so the rest of the county stays as it was.
+    ir = stream(c.seed, "improvement-work")
+    turn = h.until[p.hh[who]] + ir.integers(0, 14, len(who))
+    into_work = h.improver[p.hh[who]] & (turn > start) & ((end == OPEN) | (turn < end))
+    add_emp(who[into_work], turn[into_work] + 1, end[into_work])  # to retirement, or open
+    end = np.where(into_work, turn, end)
     legacy = np.isin(code, ["IS", "ESA", "JSA", "IB", "SDA"])
     migrate = legacy & (rng.random(len(who)) < 0.6)
     mig_day = rng.integers(day(date(2024, 1, 1)), day(date(2027, 12, 31)), len(who))
