@@ -289,7 +289,7 @@ def test_the_employment_route_and_work_finance(wh: Warehouse) -> None:
 def test_evaluate_outcomes_against_the_generators_improvements(tmp_path: Path) -> None:
     from test_cli import run
     from wholefamily.ingest import load_drop
-    from wholefamily.outcomes.evaluate import evaluate_outcomes, improved_households
+    from wholefamily.outcomes.evaluate import evaluate_outcomes, improvements
     from wholefamily.synth import SynthConfig, generate
 
     generate(SynthConfig(people=6000, seed=3, as_of=C, out=tmp_path / "c"))
@@ -297,8 +297,7 @@ def test_evaluate_outcomes_against_the_generators_improvements(tmp_path: Path) -
     s = evaluate_outcomes(tmp_path / "ws", tmp_path / "c", "tf-2015", S, C)
     assert s.families > 0 and 0 <= s.both <= min(s.predicted, s.improved)
     assert s.predicted <= s.families and s.improved <= s.families
-    everyone = improved_households(tmp_path / "c", S, C)
-    assert s.improved <= len(everyone)
+    assert s.improved <= len(improvements(tmp_path / "c"))
     res = run(
         "evaluate",
         "outcomes",
@@ -327,3 +326,20 @@ def test_evaluate_outcomes_against_the_generators_improvements(tmp_path: Path) -
         str(tmp_path / "ws"),
     )
     assert bad.returncode == 2 and "--start must be before --claim" in bad.stderr
+
+
+def test_the_truth_waits_for_what_each_need_reads() -> None:
+    """An improvement counts when the outcome tests at C read only after it: 6 months
+    for most needs, the oldest of the last three terms for school attendance."""
+    from wholefamily.frameworks.engine import reaches_back_to
+    from wholefamily.outcomes.evaluate import clean_from
+
+    claim = date(2026, 9, 30)
+    rules = FW["outcomes"]
+    assert clean_from(FW, {"CRIME_ASB"}, claim) == date(2026, 3, 31)
+    assert clean_from(FW, {"WORK_FINANCE"}, claim) == date(2026, 3, 31)
+    # The last three terms before 30 Sep 2026 are SUM 2026, SPR 2026 and AUT 2025.
+    assert clean_from(FW, {"CRIME_ASB", "EDUCATION"}, claim) == date(2025, 8, 1)
+    out_of_work = rules["WORK_FINANCE"]["all_of"][1]
+    assert reaches_back_to(out_of_work, claim) == claim  # open on the day
+    assert clean_from(FW, set(), claim) == date(2026, 3, 31)  # no rule: 6 months

@@ -14,7 +14,7 @@ arithmetic on the sums, the threshold as a fraction).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -80,6 +80,21 @@ def _window(t: ir.Table, when: dict[str, Any], as_of: date) -> tuple[ir.BooleanV
         return open_at | ((start > since) & (start <= as_of)), start
     # overlaps: the episode touches the last N months
     return (start <= as_of) & (end.isnull() | (end > since)), start
+
+
+def reaches_back_to(ind: dict[str, Any], as_of: date) -> date:
+    """The earliest day whose records an indicator or outcome test reads at `as_of`
+    (the first day of its oldest term, the day after its months began, or `as_of`
+    itself for what is open on the day)."""
+    if ind.get("kind") == "absence":
+        return last_terms(as_of, ind["terms"])[0].first_day
+    when = ind["when"]
+    kind = when["window"]
+    if kind == "last_terms":
+        return last_terms(as_of, when["terms"])[0].first_day
+    if kind == "open_at":
+        return as_of
+    return months_before(as_of, when["months"]) + timedelta(days=1)
 
 
 def _who(ind: dict[str, Any], people: ir.Table) -> ir.Table:

@@ -8,7 +8,12 @@ as the membership (so linkage errors do not blur the rules):
 - the families are those eligible under the framework at S;
 - predicted: their outcome met at C (every need's tests, or the employment route);
 - truth: the generator improved the household (truth_trouble.csv improved_on)
-  after S and at least 6 months before C, so the last 6 months are clean.
+  early enough that every record the family's outcome tests read at C comes
+  after it: on or before the earliest day those tests reach back to (6 months
+  before C for most; the first day of the oldest of the last three terms for
+  school attendance). A family improved later cannot show it yet, whatever
+  the rules; one improved before S that was still eligible at S (the
+  identification looks back 12 months) has improved all the same.
 
 Precision, recall and F1 of "met" over the families eligible at S.
 """
@@ -17,11 +22,12 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from wholefamily import warehouse as W
-from wholefamily.frameworks.engine import EngineError, eligible, evidence
+from wholefamily.frameworks.engine import EngineError, eligible, evidence, reaches_back_to
 from wholefamily.frameworks.evaluate import truth_people
 from wholefamily.frameworks.files import check
 from wholefamily.frameworks.identify import framework_file
@@ -46,17 +52,39 @@ class OutcomeScores:
     f1: float
 
 
-def improved_households(truth: Path, start: date, claim: date) -> set[str]:
+def improvements(truth: Path) -> dict[str, date]:
+    """household_id -> the day the generator ended its trouble (improved households)."""
     path = truth / "truth_trouble.csv"
     if not path.is_file():
         raise EngineError(f"{truth} holds no truth_trouble.csv: --truth is a synth folder")
-    clean_from = months_before(claim, 6)
-    out = set()
     with path.open(newline="") as f:
-        for r in csv.DictReader(f):
-            if r["improved_on"] and start < date.fromisoformat(r["improved_on"]) <= clean_from:
-                out.add(r["household_id"])
-    return out
+        return {
+            r["household_id"]: date.fromisoformat(r["improved_on"])
+            for r in csv.DictReader(f)
+            if r["improved_on"]
+        }
+
+
+def clean_from(framework: dict[str, Any], needs: set[str], claim: date) -> date:
+    """The earliest day the outcome tests of these needs read at the claim date."""
+    rules = framework.get("outcomes") or {}
+    days = [
+        reaches_back_to(test, claim)
+        for need in needs
+        for test in (rules.get(need) or {}).get("all_of", [])
+    ]
+    return min(days, default=months_before(claim, 6) + timedelta(days=1))
+
+
+def improved_households(
+    truth: Path, framework: dict[str, Any], needs: dict[str, set[str]], claim: date
+) -> set[str]:
+    """The families (of `needs`, family_id -> needs at S) the generator improved in
+    time for their outcome tests at the claim date to see it."""
+    done = improvements(truth)
+    return {
+        f for f, its in needs.items() if f in done and done[f] <= clean_from(framework, its, claim)
+    }
 
 
 def evaluate_outcomes(
@@ -94,7 +122,7 @@ def evaluate_outcomes(
     jobs = {f for f in families if any(p in working for p in claiming.get(f, {}))}
     judged = judge(fw, needs, base, now, jobs)
     predicted = {f for f in families if result(fw, f, judged[f], f in jobs).met}
-    improved = improved_households(truth, start, claim) & families
+    improved = improved_households(truth, fw, {f: needs.get(f, set()) for f in families}, claim)
     both = len(predicted & improved)
     p, r, f1 = scores(len(improved), len(predicted), both)
     return OutcomeScores(
