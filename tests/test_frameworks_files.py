@@ -98,6 +98,12 @@ def _line_of(path: Path, needle: str) -> int:
             "true or false, on an absence test only",
         ),
         (
+            "employment_route: true",
+            "needs_found_during_work: sometimes\nemployment_route: true",
+            "needs_found_during_work",
+            "must be true or false",
+        ),
+        (
             "      - test: domestic abuse incident",
             "      - tset: domestic abuse incident",
             "tset",

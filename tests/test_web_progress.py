@@ -172,6 +172,79 @@ def test_the_family_page_counts_the_weeks_left_to_sustain(settings) -> None:
     assert "to sustain" not in page and "Sustained" not in page
 
 
+def test_needs_found_during_the_work_are_judged_under_sf_2022(
+    linked: tuple[Path, Path], settings
+) -> None:
+    """sf-2022 judges every need identified for the family, at the start and during the
+    work: one the data shows first after the start and one a key worker records."""
+    from wholefamily.web.families.models import Need
+    from wholefamily.web.progress.models import FoundNeed
+    from wholefamily.web.progress.services import freeze, movement, needs_to_judge
+
+    ws, run_dir = linked
+    settings.WORKSPACE = ws
+    sync(run_dir)
+    fam = Family.objects.filter(eligible=True).order_by("family_id").first()
+    assert fam is not None
+    north = Team.objects.create(name="North")
+    kw = user("kim", Role.KEY_WORKER, north)
+    Family.objects.filter(pk=fam.pk).update(
+        framework="sf-2022", status=Status.ACTIVE, key_worker=kw, team=north, started_on=AS_OF
+    )
+    fam.refresh_from_db()
+    b = freeze(fam, AS_OF, kw, "work started")
+    at_start = set(b.need_list)
+    later = sorted({"HOUSING", "RELATIONSHIPS", "EARLY_YEARS"} - at_start)
+    assert len(later) >= 2
+    Need.objects.create(
+        family=fam, need=later[0], first_seen=date(2025, 6, 30), last_seen=date(2025, 6, 30)
+    )
+    c = client_for(kw)
+    page = c.get(reverse("family", args=[fam.family_id])).content.decode()
+    assert "Record a need found during the work" in page
+    form = {"need": later[1], "note": "arguments at home", **date_fields("found_on", AS_OF)}
+    r = c.post(reverse("found_need", args=[fam.family_id]), {**form, "need": ""})
+    assert b"Select the need found" in r.content
+    before = {**form, **date_fields("found_on", date(2025, 3, 30))}
+    r = c.post(reverse("found_need", args=[fam.family_id]), before)
+    assert b"must be the same as or after the start of the work, 31 March 2025" in r.content
+    r = c.post(reverse("found_need", args=[fam.family_id]), {**form, "need": at_start.pop()})
+    assert b"Select a valid choice" in r.content  # a need at the start is not found later
+    r = c.post(reverse("found_need", args=[fam.family_id]), form)
+    assert r.status_code == 302 and FoundNeed.objects.get().need == later[1]
+    page = c.get(reverse("family", args=[fam.family_id])).content.decode()
+    assert "Needs found during the work" in page and "arguments at home" in page
+
+    judged = needs_to_judge(check(shipped()["sf-2022"]).data, [b], date(2025, 9, 30))[b.pk]
+    assert judged == set(b.need_list) | {later[0], later[1]}
+    # Before the data showed it, only the recorded one counts; tf-2015 counts neither.
+    judged = needs_to_judge(check(shipped()["sf-2022"]).data, [b], date(2025, 4, 30))[b.pk]
+    assert judged == set(b.need_list) | {later[1]}
+    tf = check(shipped()["tf-2015"]).data
+    assert needs_to_judge(tf, [b], date(2025, 9, 30))[b.pk] == set(b.need_list)
+    (p,) = movement(date(2025, 9, 30))
+    measured = {n["need"]: n for n in p.needs}
+    assert set(measured) == set(b.need_list) | {later[0], later[1]}
+    assert all(measured[n]["tests"] for n in later[:2])  # judged by sf-2022's own tests
+    if not all(measured[n]["met"] for n in later[:2]):
+        assert p.route == ""  # a need found later and not met holds the family back
+
+
+def test_recording_a_found_need_is_for_frameworks_that_count_them() -> None:
+    north, south = Team.objects.create(name="North"), Team.objects.create(name="South")
+    kw, other = user("kim", Role.KEY_WORKER, north), user("sam", Role.KEY_WORKER, south)
+    f = family("F1", key_worker=kw, team=north, consent="given")
+    Family.objects.filter(pk=f.pk).update(framework="sf-2022", started_on=AS_OF)
+    assert client_for(kw).get(reverse("found_need", args=["F1"])).status_code == 200
+    assert client_for(other).get(reverse("found_need", args=["F1"])).status_code == 404
+    analyst = user("alex", Role.ANALYST)
+    assert client_for(analyst).get(reverse("found_need", args=["F1"])).status_code == 404
+    Family.objects.filter(pk=f.pk).update(framework="tf-2015")
+    assert client_for(kw).get(reverse("found_need", args=["F1"])).status_code == 404
+    page = client_for(kw).get(reverse("family", args=["F1"])).content.decode()
+    assert "Record a need found during the work" not in page
+
+
 def test_bench_outcomes(linked: tuple[Path, Path]) -> None:
     ws, _ = linked
     res = run("bench", "outcomes", "--workspace", str(ws), "--families", "40")

@@ -45,6 +45,7 @@ TOP = (
     "outcomes",
     "employment_route",
     "sustain_after_closure_days",
+    "needs_found_during_work",
     "payments",
     "notes",
 )
@@ -183,7 +184,7 @@ class _Checker:
             self.text(data["title"], ("title",))
         if "sustain_after_closure_days" in data:
             self.integer(data["sustain_after_closure_days"], ("sustain_after_closure_days",))
-        for flag in ("distinct_headlines", "employment_route"):
+        for flag in ("distinct_headlines", "employment_route", "needs_found_during_work"):
             if flag in data and not isinstance(data[flag], bool):
                 self.bad((flag,), "must be true or false")
         needs = data.get("needs")

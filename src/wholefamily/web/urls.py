@@ -40,6 +40,7 @@ urlpatterns = [
     path("families/<str:family_id>/step", v.step, name="step"),
     path("families/<str:family_id>/close", v.close, name="close"),
     path("families/<str:family_id>/baseline", v.baseline, name="baseline"),
+    path("families/<str:family_id>/found-need", v.found_need, name="found_need"),
     path("nominate", v.nominate, name="nominate"),
     path("nominations", v.my_nominations, name="nominations"),
     path("review-queue", queue.review_queue, name="review_queue"),

@@ -64,6 +64,7 @@ CAN = {
     "evidence": {Role.KEY_WORKER, Role.MANAGER, Role.ANALYST},
     "review_queue": {Role.ANALYST},
     "baseline": {Role.MANAGER, Role.ANALYST},
+    "found_need": {Role.KEY_WORKER, Role.MANAGER},
     "claims": {Role.MANAGER, Role.ANALYST},
     "sign": {Role.MANAGER},
     "audit": {Role.DPO},
@@ -82,6 +83,7 @@ WHEN = {
     "step": {Status.ACTIVE, Status.STEPPED_UP},
     "close": {Status.ALLOCATED, Status.ACTIVE, Status.STEPPED_UP, Status.CONSENT_REFUSED},
     "baseline": {Status.ACTIVE, Status.STEPPED_UP, Status.CLOSED},
+    "found_need": {Status.ACTIVE, Status.STEPPED_UP},
 }
 
 

@@ -368,3 +368,39 @@ class BaselineForm(forms.Form):
         required=False,
         help_text="Only when the family has no start date yet. For example, 27 3 2025",
     )
+
+
+class FoundNeedForm(forms.Form):
+    need = forms.ChoiceField(
+        label="Need found",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the need found"},
+    )
+    found_on = NotInFuture(
+        label="Date found",
+        help_text="For example, 27 3 2025",
+        error_messages={"required": "Enter the date the need was found"},
+    )
+    note = forms.CharField(
+        label="What was found",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Describe the need, not the people: no names",
+        error_messages={"required": "Enter what was found"},
+    )
+
+    def __init__(
+        self, *args: Any, choices: list[tuple[str, str]], started: date | None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["need"].choices = choices
+        self.started = started
+
+    def clean_found_on(self) -> date:
+        found: date = self.cleaned_data["found_on"]
+        if self.started and found < self.started:
+            raise forms.ValidationError(
+                "The date found must be the same as or after the start of the work, "
+                f"{self.started.day} {self.started:%B %Y}"
+            )
+        return found

@@ -60,6 +60,7 @@ class Event(models.Model):
         STEP_DOWN = "step_down", "Stepped down"
         CLOSED = "closed", "Closed"
         REOPENED = "reopened", "Reopened"
+        NEED_FOUND = "need_found", "Need found during the work"
 
     family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=12, choices=Kind.choices)

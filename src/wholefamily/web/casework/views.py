@@ -283,8 +283,9 @@ def family_detail(request: HttpRequest, family_id: str) -> HttpResponse:
             "step",
             "close",
             "note",
+            "found_need",
         )
-        if can(request.user, w, family)
+        if can(request.user, w, family) and (w != "found_need" or _counts_found_needs(family))
     ]
     return render(
         request,
@@ -306,6 +307,7 @@ def family_detail(request: HttpRequest, family_id: str) -> HttpResponse:
             "baseline": family.baselines.order_by("-version").select_related("by").first(),
             "sustain": _sustain(family),
             "progress": family.progress.order_by("-at", "-created_at").first(),
+            "found_needs": family.found_needs.select_related("by"),
             "steps": steps,
             "today": date.today(),
         },
@@ -477,6 +479,63 @@ def baseline(request: HttpRequest, family_id: str) -> HttpResponse:
         apply,
         "Freeze or correct the baseline",
         initial={"on": None},
+    )
+
+
+def _counts_found_needs(family: Family) -> bool:
+    from wholefamily.frameworks.files import FrameworkError
+    from wholefamily.web.progress.services import framework_data
+
+    if not family.framework:
+        return False
+    try:
+        return bool(framework_data(family.framework).get("needs_found_during_work"))
+    except FrameworkError:
+        return False
+
+
+@login_required
+def found_need(request: HttpRequest, family_id: str) -> HttpResponse:
+    """Record a need found during the work (frameworks that count them: sf-2022)."""
+    from wholefamily.web.progress.models import FoundNeed
+    from wholefamily.web.progress.services import framework_data
+
+    family = family_or_404(request, family_id)
+    _require(request, "found_need", family)
+    if not _counts_found_needs(family):
+        _forbid(request, "found_need")
+    known = set(family.need_list) | set(family.found_needs.values_list("need", flat=True))
+    latest = family.baselines.order_by("-version").first()
+    if latest is not None:
+        known |= set(latest.need_list)
+    choices = [
+        (code, NEED_NAMES.get(code, code))
+        for code in framework_data(family.framework)["needs"]
+        if code not in known
+    ]
+    if not choices:
+        messages.info(request, "Every need of the framework is already recorded for this family.")
+        return redirect(reverse("family", args=[family.family_id]))
+
+    def form_class(data: Any, initial: Any = None) -> F.FoundNeedForm:
+        return F.FoundNeedForm(data, initial=initial, choices=choices, started=family.started_on)
+
+    def apply(family: Family, form: Any) -> str:
+        d = form.cleaned_data
+        FoundNeed.objects.create(
+            family=family, need=d["need"], found_on=d["found_on"], note=d["note"], by=request.user
+        )
+        Event.objects.create(
+            family=family,
+            kind=Event.Kind.NEED_FOUND,
+            on=d["found_on"],
+            by=request.user,
+            detail=NEED_NAMES.get(d["need"], d["need"]),
+        )
+        return f"need found: {d['need']}"
+
+    return _step(
+        request, family_id, "found_need", form_class, apply, "Record a need found during the work"
     )
 
 

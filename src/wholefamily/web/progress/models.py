@@ -54,3 +54,22 @@ class Progress(models.Model):
 
     class Meta:
         ordering = ["family", "-at", "-created_at"]
+
+
+class FoundNeed(models.Model):
+    """A need the key worker found during the work. Where the framework says so
+    (sf-2022), it is judged at the claim date with the needs at the start."""
+
+    family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="found_needs")
+    need = models.CharField(max_length=40)
+    found_on = models.DateField()
+    note = models.CharField(max_length=500, help_text="What was found (no names).")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["found_on", "need"]
+        constraints = [models.UniqueConstraint(fields=["family", "need"], name="need_found_once")]
+
+    def __str__(self) -> str:
+        return f"{self.need} found {self.found_on}"

@@ -24,8 +24,8 @@ from wholefamily.frameworks.files import FrameworkError, check
 from wholefamily.frameworks.identify import framework_file, linked_as_of, open_linked
 from wholefamily.outcomes import judge, measure, only, result
 from wholefamily.outcomes.employment import claimants, employed
-from wholefamily.web.families.models import Family
-from wholefamily.web.progress.models import Baseline, Progress
+from wholefamily.web.families.models import Family, Need
+from wholefamily.web.progress.models import Baseline, FoundNeed, Progress
 
 
 class ProgressError(Exception):
@@ -90,6 +90,30 @@ def latest_baselines() -> list[Baseline]:
     return out
 
 
+def needs_to_judge(
+    framework: dict[str, Any], baselines: list[Baseline], at: date
+) -> dict[int, set[str]]:
+    """Baseline pk -> the needs to judge at `at`: those at the start and, where the
+    framework counts needs found during the work, those the data showed first after
+    the start (up to `at`) and those the key worker recorded (found by `at`)."""
+    out = {b.pk: set(b.need_list) for b in baselines}
+    if not framework.get("needs_found_during_work"):
+        return out
+    by_family = {b.family_id: b for b in baselines}
+    ids = list(by_family)
+    for family_id, need, seen in Need.objects.filter(
+        family_id__in=ids, first_seen__lte=at
+    ).values_list("family_id", "need", "first_seen"):
+        b = by_family[family_id]
+        if seen > b.start:
+            out[b.pk].add(need)
+    for family_id, need in FoundNeed.objects.filter(
+        family_id__in=ids, found_on__lte=at
+    ).values_list("family_id", "need"):
+        out[by_family[family_id].pk].add(need)
+    return out
+
+
 def movement(
     at: date | None = None, tick: Callable[[str, int, int], None] | None = None
 ) -> list[Progress]:
@@ -112,11 +136,12 @@ def movement(
             now = measure(con, fw, drop_id, when, who)
             weeks = {p: int(w) for b in group for p, w in b.claimants.items()}
             working = employed(con, drop_id, when, weeks, who)
+            judged_needs = needs_to_judge(fw, group, when)
             for b in group:
                 fid = b.family.family_id
                 start = {(fid, n, int(i)): int(c) for n, i, c in b.counts}
                 jobs = any(p in working for p in b.claimants)
-                needs = judge(fw, {fid: set(b.need_list)}, start, now, {fid} if jobs else set())
+                needs = judge(fw, {fid: judged_needs[b.pk]}, start, now, {fid} if jobs else set())
                 r = result(fw, fid, needs[fid], jobs)
                 made.append(
                     Progress(
