@@ -132,7 +132,24 @@ def test_prepare_sign_export_and_sample(a_year_on: tuple[Path, Path], settings) 
     for f in Family.objects.all():
         freeze(f, S, manager, "work started")
     link(ws, "d", C)  # the households of today, for the claim
-    claim, lines, held = prepare("2025Q3", "tf-2015")
+    # An analyst prepares the claim in the web app (the same as `claims prepare`).
+    analyst = user("alex", Role.ANALYST)
+    assert client_for(manager).get(reverse("claim_prepare")).status_code == 404
+    web = client_for(analyst)
+    r = web.post(reverse("claim_prepare"), {"period": "2025Q5", "framework": "tf-2015"})
+    assert b"Enter the quarter as a year and quarter, like 2025Q1" in r.content
+    r = web.post(reverse("claim_prepare"), {"period": "2025q3", "framework": "tf-2015"})
+    claim = Claim.objects.get()
+    assert r.status_code == 302 and r["Location"] == reverse("claim", args=[claim.pk])
+    lines = list(claim.lines.select_related("family"))
+    held = {
+        p.family.family_id
+        for p in Progress.objects.filter(at=claim.claim_date)
+        if p.route and not claim.lines.filter(family=p.family).exists()
+    }
+    page = web.get(r["Location"]).content.decode()
+    assert f"{len(lines)} famil" in page and "added to the claim" in page
+    assert AuditEntry.objects.filter(action="change", object_id=str(claim.pk)).exists()
     assert claim.claim_date == date(2025, 9, 30)
     met = {p.family.family_id for p in Progress.objects.filter(at=claim.claim_date) if p.route}
     assert {x.family.family_id for x in lines} == met - set(held)
@@ -156,6 +173,13 @@ def test_prepare_sign_export_and_sample(a_year_on: tuple[Path, Path], settings) 
     for x in lines:
         c.post(reverse("claim_sign", args=[claim.pk, x.pk]))
     assert len(signed_lines("2025Q3", "tf-2015")) == len(lines)
+    # The claim file, downloaded by the analyst, lists every signed family.
+    assert client_for(manager).get(reverse("claim_file", args=[claim.pk])).status_code == 404
+    r = web.get(reverse("claim_file", args=[claim.pk]))
+    rows = list(csv.DictReader(r.content.decode().splitlines()))
+    assert {x["family_id"] for x in rows} == {x.family.family_id for x in lines}
+    assert {x["signed_by"] for x in rows} == {"morgan"} and rows[0]["period"] == "2025Q3"
+    assert AuditEntry.objects.filter(action="download", object_id=str(claim.pk)).exists()
     # The next quarter holds every signed family back.
     held_next = prepare("2025Q4", "tf-2015")[2]
     for x in lines:
@@ -166,6 +190,15 @@ def test_prepare_sign_export_and_sample(a_year_on: tuple[Path, Path], settings) 
     assert [x.pk for x in one] == [x.pk for x in two] and len(one) == -(-len(lines) // 2)
     with pytest.raises(ClaimError, match="--percent"):
         sample("2025Q3", "tf-2015", 7, 0)
+
+
+def test_preparing_without_a_warehouse_says_so(settings, tmp_path: Path) -> None:
+    settings.WORKSPACE = tmp_path / "empty"
+    r = client_for(user("alex", Role.ANALYST)).post(
+        reverse("claim_prepare"), {"period": "2025Q1", "framework": "tf-2015"}
+    )
+    assert r.status_code == 200 and b"There is a problem" in r.content
+    assert b"no warehouse" in r.content and not Claim.objects.exists()
 
 
 def test_claims_commands(tmp_path: Path) -> None:

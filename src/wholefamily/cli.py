@@ -1249,36 +1249,11 @@ def _lines_table(lines: list[Any], path: Path) -> None:
     import pyarrow as pa
 
     from wholefamily import safecsv
+    from wholefamily.web.claims.services import CLAIM_FILE_COLUMNS, claim_rows
 
-    rows = [
-        {
-            "period": x.claim.period,
-            "framework": x.framework,
-            "family_id": x.family.family_id,
-            "result": x.result,
-            "start": x.progress.baseline.start.isoformat(),
-            "claim_date": x.claim.claim_date.isoformat(),
-            "amount": x.amount,
-            "signed_by": x.signed_by.get_username(),
-            "signed_at": x.signed_at.isoformat(timespec="seconds"),
-        }
-        for x in lines
-    ]
+    rows = claim_rows(lines)
     schema = pa.schema(
-        [
-            (k, pa.string() if k != "amount" else pa.int64())
-            for k in (
-                "period",
-                "framework",
-                "family_id",
-                "result",
-                "start",
-                "claim_date",
-                "amount",
-                "signed_by",
-                "signed_at",
-            )
-        ]
+        [(k, pa.string() if k != "amount" else pa.int64()) for k in CLAIM_FILE_COLUMNS]
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     safecsv.write_table(pa.Table.from_pylist(rows, schema=schema), path)

@@ -67,6 +67,7 @@ CAN = {
     "found_need": {Role.KEY_WORKER, Role.MANAGER},
     "claims": {Role.MANAGER, Role.ANALYST},
     "sign": {Role.MANAGER},
+    "prepare_claim": {Role.ANALYST},
     "audit": {Role.DPO},
 }
 

@@ -197,6 +197,38 @@ def signed_lines(period: str, framework: str) -> list[Line]:
     )
 
 
+CLAIM_FILE_COLUMNS = (
+    "period",
+    "framework",
+    "family_id",
+    "result",
+    "start",
+    "claim_date",
+    "amount",
+    "signed_by",
+    "signed_at",
+)
+
+
+def claim_rows(lines: list[Line]) -> list[dict[str, Any]]:
+    """The claim file's rows: one per signed family (the CLI's export and the web's
+    download write the same)."""
+    return [
+        {
+            "period": x.claim.period,
+            "framework": x.framework,
+            "family_id": x.family.family_id,
+            "result": x.result,
+            "start": x.progress.baseline.start.isoformat(),
+            "claim_date": x.claim.claim_date.isoformat(),
+            "amount": x.amount,
+            "signed_by": x.signed_by.get_username(),
+            "signed_at": x.signed_at.isoformat(timespec="seconds"),
+        }
+        for x in lines
+    ]
+
+
 def sample(period: str, framework: str, seed: int, percent: float) -> list[Line]:
     """A reproducible audit sample: the same seed and lines give the same families."""
     if not 0 < percent <= 100:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 from django.contrib import messages
@@ -14,7 +15,8 @@ from wholefamily.web.audit.models import Action
 from wholefamily.web.casework.access import can, visible_families
 from wholefamily.web.casework.views import _require
 from wholefamily.web.claims.models import Claim, ClaimError, Line
-from wholefamily.web.claims.services import sign
+from wholefamily.web.claims.services import CLAIM_FILE_COLUMNS, claim_rows, prepare, sign
+from wholefamily.web.claims.services import signed_lines as signed_lines_of
 
 
 def _claim(request: HttpRequest, pk: int) -> Claim:
@@ -41,7 +43,60 @@ def _line(request: HttpRequest, claim: Claim, line_id: int) -> Line:
 def claim_list(request: HttpRequest) -> HttpResponse:
     _require(request, "claims")
     record(request, Action.VIEW, "claims", "", "list")
-    return render(request, "claims/list.html", {"claims": Claim.objects.all()})
+    return render(
+        request,
+        "claims/list.html",
+        {"claims": Claim.objects.all(), "can_prepare": can(request.user, "prepare_claim")},
+    )
+
+
+@login_required
+def prepare_claim(request: HttpRequest) -> HttpResponse:
+    """The web app's `wholefamily claims prepare`: an analyst prepares a quarter's claim."""
+    from wholefamily.frameworks.files import shipped
+    from wholefamily.web.casework import forms as F
+    from wholefamily.web.progress.models import Baseline
+    from wholefamily.web.progress.services import ProgressError
+
+    _require(request, "prepare_claim")
+    names = sorted({*shipped(), *Baseline.objects.values_list("framework", flat=True)})
+    form = F.PrepareClaimForm(request.POST or None, frameworks=names)
+    if request.method == "POST" and form.is_valid():
+        period, framework = form.cleaned_data["period"], form.cleaned_data["framework"]
+        try:
+            claim, added, held = prepare(period, framework)
+        except (ClaimError, ProgressError) as exc:
+            form.add_error(None, str(exc))
+        else:
+            record(request, Action.CHANGE, "claim", str(claim.pk), f"prepared {claim}")
+            messages.success(
+                request,
+                f"{len(added)} famil{'y' if len(added) == 1 else 'ies'} added to the claim; "
+                f"{len(held)} held back.",
+            )
+            request.session["held_back"] = sorted(held.items())[:200]
+            return redirect("claim", pk=claim.pk)
+    return render(request, "claims/prepare.html", {"form": form})
+
+
+@login_required
+def claim_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The claim file (every signed family of the claim), as `claims export` writes it."""
+    from wholefamily.safecsv import neutralise
+
+    claim = _claim(request, pk)
+    _require(request, "prepare_claim")
+    lines = signed_lines_of(claim.period, claim.framework)
+    record(request, Action.DOWNLOAD, "claim", str(claim.pk), f"claim file {claim}")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="claim-{claim.framework}-{claim.period}.csv"'
+    )
+    w = csv.writer(response)
+    w.writerow(CLAIM_FILE_COLUMNS)
+    for row in claim_rows(lines):
+        w.writerow([neutralise(str(row[k])) for k in CLAIM_FILE_COLUMNS])
+    return response
 
 
 @login_required
@@ -53,7 +108,13 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "claims/detail.html",
-        {"claim": claim, "lines": lines, "can_sign": can(request.user, "sign")},
+        {
+            "claim": claim,
+            "lines": lines,
+            "can_sign": can(request.user, "sign"),
+            "can_prepare": can(request.user, "prepare_claim"),
+            "held_back": request.session.pop("held_back", None),
+        },
     )
 
 
