@@ -260,6 +260,24 @@ def test_funding_adds_up(settings) -> None:
         route="",
         needs=[{"need": "HEALTH", "met": False, "tests": [["a", 1, 0, True], ["b", 1, 1, False]]}],
     )
+    b = Baseline.objects.get(family=north[1])
+    Progress.objects.create(  # N1 met its outcomes and awaits its claim
+        family=north[1],
+        baseline=b,
+        at=date(2025, 9, 30),
+        drop_id="d",
+        route="progress",
+        needs=[{"need": "HEALTH", "met": True, "tests": [["a", 1, 0, True]]}],
+    )
+    b = Baseline.objects.get(family=north[0])
+    Progress.objects.create(  # N0 is signed off already: nothing more to come
+        family=north[0],
+        baseline=b,
+        at=date(2025, 9, 30),
+        drop_id="d",
+        route="progress",
+        needs=[{"need": "HEALTH", "met": True, "tests": [["a", 1, 0, True]]}],
+    )
     Funding.objects.create(
         framework="tf-2015", year="2025/26", attachment=1000, results=800, upfront_share="0.6"
     )
@@ -279,9 +297,11 @@ def test_funding_adds_up(settings) -> None:
     assert rows["Casterbridge"].earned == 3 * 1000 + 800 and rows["Casterbridge"].claimed == 800
     assert (rows["Budmouth"].worked_with, rows["Budmouth"].target_work_with) == (1, 4)
     assert (rows["Budmouth"].forecast_families, rows["Budmouth"].forecast) == (1, 800)
+    assert (rows["Budmouth"].due_families, rows["Budmouth"].close_families) == (0, 1)
+    assert (rows["Casterbridge"].due_families, rows["Casterbridge"].close_families) == (1, 0)
     county = rows[""]
     assert (county.worked_with, county.turned_around, county.target_turn_around) == (4, 1, 5)
-    assert county.earned == 4 * 1000 + 800 and county.forecast == 800
+    assert county.earned == 4 * 1000 + 800 and county.forecast == 2 * 800
     # Without settings the framework file's amounts apply (tf-2015: 1,000 and 800).
     fw = check(shipped()["tf-2015"]).data
     assert funding("tf-2015", "2024/25", fw).rows[-1].earned == 1000  # S1 started then

@@ -1401,7 +1401,7 @@ def funding_show(
         "turned around (target)",
         "earned",
         "claimed",
-        "forecast (families)",
+        "forecast (due + close)",
     ):
         t.add_column(col, justify="left" if col == "district" else "right")
     for r in view.rows:
@@ -1411,7 +1411,7 @@ def funding_show(
             f"{r.turned_around} ({r.target_turn_around})",
             f"£{r.earned:,}",
             f"£{r.claimed:,}",
-            f"£{r.forecast:,} ({r.forecast_families})",
+            f"£{r.forecast:,} ({r.due_families} + {r.close_families})",
         )
     out.print(t)
 

@@ -7,8 +7,10 @@ county:
 - earned: worked with x attachment fee + turned around x results payment;
 - claimed: the results payments of the signed claim lines;
 - received: the money recorded as received (all districts together);
-- forecast: families close to their outcomes (every test but one met at their
-  latest measurement, not yet claimed) x results payment;
+- forecast: results payments still to come, from families not yet signed off:
+  those whose outcomes were met at their latest measurement (due: awaiting a
+  claim, a sign-off, or the sustainment after closure) and those close to them
+  (every test but one met), each x results payment;
 - up front: the share of the year's targets paid before results.
 Amounts come from the council's settings (`Funding`), else the framework file.
 """
@@ -60,8 +62,13 @@ class FundingRow:
     target_turn_around: int
     earned: int
     claimed: int
-    forecast_families: int
+    due_families: int
+    close_families: int
     forecast: int
+
+    @property
+    def forecast_families(self) -> int:
+        return self.due_families + self.close_families
 
 
 @dataclass
@@ -104,13 +111,11 @@ def funding(framework: str, year: str, fw: dict[str, Any] | None = None) -> Fund
         .order_by("family_id", "-at", "-created_at")
     ):
         latest.setdefault(p.family_id, p)
-    close = [
-        p.family.district
-        for p in latest.values()
-        if _close(p) and p.family_id not in claimed_families
-    ]
+    pending = [p for p in latest.values() if p.family_id not in claimed_families]
+    due = [p.family.district for p in pending if p.route]
+    close = [p.family.district for p in pending if _close(p)]
     targets = {t.district: t for t in Target.objects.filter(framework=framework, year=year)}
-    districts = sorted({*started, *(d for d, _ in signed), *close, *targets} - {""})
+    districts = sorted({*started, *(d for d, _ in signed), *due, *close, *targets} - {""})
     rows = []
     for d in [*districts, ""]:
 
@@ -119,6 +124,7 @@ def funding(framework: str, year: str, fw: dict[str, Any] | None = None) -> Fund
 
         n_started = sum(1 for x in started if mine(x))
         lines = [a for x, a in signed if mine(x)]
+        n_due = sum(1 for x in due if mine(x))
         n_close = sum(1 for x in close if mine(x))
         t = targets.get(d)
         rows.append(
@@ -130,8 +136,9 @@ def funding(framework: str, year: str, fw: dict[str, Any] | None = None) -> Fund
                 target_turn_around=t.turn_around if t else 0,
                 earned=n_started * attachment + len(lines) * results,
                 claimed=sum(lines),
-                forecast_families=n_close,
-                forecast=n_close * results,
+                due_families=n_due,
+                close_families=n_close,
+                forecast=(n_due + n_close) * results,
             )
         )
     county = targets.get("")
