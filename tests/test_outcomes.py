@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -343,3 +344,139 @@ def test_the_truth_waits_for_what_each_need_reads() -> None:
     out_of_work = rules["WORK_FINANCE"]["all_of"][1]
     assert reaches_back_to(out_of_work, claim) == claim  # open on the day
     assert clean_from(FW, set(), claim) == date(2026, 3, 31)  # no rule: 6 months
+
+
+# Every outcome test of every shipped framework, at its window's edge -------------------
+
+
+def _every_test() -> list[tuple[str, str, int]]:
+    out = []
+    for name, path in sorted(shipped().items()):
+        for need, rule in sorted((check(path).data.get("outcomes") or {}).items()):
+            out.extend((name, need, i) for i in range(len(rule["all_of"])))
+    return out
+
+
+def _meets(cond: Any) -> Any:
+    """A value that meets one `where` condition."""
+    from wholefamily.frameworks.files import NAMED_SETS
+
+    if not isinstance(cond, dict):
+        return cond
+    op, value = next(iter(cond.items()))
+    if op == "in":
+        return sorted(NAMED_SETS[value])[0] if isinstance(value, str) else str(value[0])
+    if op == "not_in":
+        return "SOMETHING_ELSE"
+    if op == "contains":
+        return f"OTHER;{value}"
+    return {"at_least": value, "at_most": value, "above": value + 1, "below": value - 1}[op]
+
+
+def _window_edge(when: dict[str, Any]) -> tuple[dict[str, date | None], dict[str, date | None]]:
+    """Columns for a row just inside the window at C, and for one just outside."""
+    from wholefamily.sources.calendar import last_terms, months_before
+
+    kind = when["window"]
+    if kind in ("last_months", "last_terms"):
+        first = (
+            months_before(C, when["months"]) + timedelta(days=1)
+            if kind == "last_months"
+            else last_terms(C, when["terms"])[0].first_day
+        )
+        return {when["column"]: first}, {when["column"]: first - timedelta(days=1)}
+    start, end = when["start"], when["end"]
+    if kind == "open_at":  # open on C, against closed on C
+        return {start: C - timedelta(days=30), end: None}, {start: C - timedelta(days=30), end: C}
+    since = months_before(C, when["months"])
+    if kind == "open_or_started":  # started the day after `since` (closed since)
+        return (
+            {start: since + timedelta(days=1), end: since + timedelta(days=2)},
+            {start: since - timedelta(days=10), end: since},
+        )
+    # overlaps: ended the day after `since`, against ended on it
+    return (
+        {start: since - timedelta(days=10), end: since + timedelta(days=1)},
+        {start: since - timedelta(days=10), end: since},
+    )
+
+
+def _absence_edge(test: dict[str, Any]) -> tuple[int, int]:
+    """Absent sessions of 1,000 in a term: just meeting the test's limit, just not."""
+    from fractions import Fraction
+
+    op = next(k for k in ("at_least", "at_most", "above", "below") if k in test)
+    limit = Fraction(str(test[op])) * 1000
+    assert limit.denominator == 1, "the edge needs a limit in thousandths"
+    n = int(limit)  # sessions meeting the measure at the limit
+    inside, outside = {"at_least": (n, n - 1), "at_most": (n, n + 1)}.get(op) or {
+        "above": (n + 1, n),
+        "below": (n - 1, n),
+    }[op]
+    if test["measure"] == "attendance":  # attended sessions -> absent sessions
+        return 1000 - inside, 1000 - outside
+    return inside, outside
+
+
+@pytest.mark.parametrize(("framework", "need", "index"), _every_test())
+def test_every_outcome_test_at_its_edge(
+    tmp_path: Path, framework: str, need: str, index: int
+) -> None:
+    """A row just inside the test's window at C counts and fails the test; one just
+    outside does not count and the test passes (for each of the 4 frameworks' tests)."""
+    from wholefamily.sources.calendar import last_terms
+
+    fw = check(shipped()[framework]).data
+    test = fw["outcomes"][need]["all_of"][index]
+    one = {"outcomes": {need: {"all_of": [test]}}}
+    # Under-18s or children where the test asks; the adult otherwise.
+    person = CHILD if test["who"] == "dependent_child" or "age_under" in test else ADULT
+    for side in ("inside", "outside"):
+        wh = Warehouse(tmp_path / side)
+        if test.get("kind") == "absence":
+            absent = _absence_edge(test)[side == "outside"]
+            oldest = last_terms(C, test["terms"])[0]
+            wh.add(
+                "school_attendance",
+                person,
+                academic_year=oldest.academic_year,
+                term=oldest.code,
+                sessions_possible=1000,
+                sessions_authorised_absence=0,
+                sessions_unauthorised_absence=absent,
+            )
+            wh.add(  # the other terms, clean, so a test over the terms together sees the same
+                "school_attendance",
+                person,
+                academic_year=oldest.next().academic_year,
+                term=oldest.next().code,
+                sessions_possible=0,
+                sessions_authorised_absence=0,
+                sessions_unauthorised_absence=0,
+            )
+        else:
+            inside, outside = _window_edge(test["when"])
+            age_at = (test.get("age_under") or {}).get("at", "as_of")
+            if age_at != "as_of":  # the age on the row's event date: the window's date
+                inside = {**inside, age_at: next(iter(inside.values()))}
+                outside = {**outside, age_at: next(iter(outside.values()))}
+            where = {col: _meets(c) for col, c in (test.get("where") or {}).items()}
+            for _ in range(int(test.get("count_at_least", 1))):
+                wh.add(test["source"], person, **where, **(inside if side == "inside" else outside))
+            if test.get("only_if_at_start"):  # the test applies: a row counted at S
+                at_s = {
+                    c: (S - timedelta(days=10) if i == 0 else S + timedelta(days=10))
+                    for i, c in enumerate(inside)
+                }
+                wh.add(test["source"], person, **where, **at_s)
+        wh.db.close()
+        con = W.connect(wh.ws, read_only=True)
+        try:
+            at_s, at_c = measure(con, one, "d", S), measure(con, one, "d", C)
+        finally:
+            con.disconnect()
+        s, c = at_s.get(("F1", need, 0), 0), at_c.get(("F1", need, 0), 0)
+        if side == "inside":
+            assert c >= 1 and not passes(test, s, c), (side, s, c)
+        else:
+            assert c == 0 and passes(test, s, c), (side, s, c)
