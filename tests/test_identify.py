@@ -114,6 +114,65 @@ def test_outputs_follow_the_contract(linked: tuple[Path, Path], tmp_path: Path) 
         assert f["eligible"] == ("Y" if len(f["needs"].split(";")) >= 2 and f["needs"] else "N")
 
 
+def test_the_family_profile_reads_the_drop(linked: tuple[Path, Path], tmp_path: Path) -> None:
+    """family_profile.csv: a family is a council tenant, known to social care or in
+    domestic abuse exactly when a member's row of the drop says so in the 12 months
+    before T (read here from the output files and the drop's CSVs)."""
+    county, ws = linked
+    identify(ws, "tf-2015", AS_OF, tmp_path)
+    profile = {r["family_id"]: r for r in csv.DictReader((tmp_path / "family_profile.csv").open())}
+    families = {r["family_id"] for r in csv.DictReader((tmp_path / "families.csv").open())}
+    assert set(profile) == families
+    family_of = {
+        r["person_id"]: r["family_id"]
+        for r in csv.DictReader((tmp_path / "people.csv").open())
+        if r["family_id"]
+    }
+    person_of = {
+        (r["source"], int(r["row"])): r["person_id"]
+        for r in csv.DictReader((tmp_path / "person_records.csv").open())
+    }
+    year_ago = date(2024, 3, 31)
+
+    def day(text: str) -> date:
+        text = text.strip()
+        if "/" in text:  # the generator writes some dates day first
+            d, m, y = text.split("/")
+            return date(int(y), int(m), int(d))
+        return date.fromisoformat(text)
+
+    expected: dict[str, set[str]] = {
+        k: set() for k in ("council_tenant", "known_to_social_care", "domestic_abuse")
+    }
+    for flag, source, test in (
+        (
+            "council_tenant",
+            "housing",
+            lambda r: r["tenancy_ref"].strip() and year_ago < day(r["event_date"]) <= AS_OF,
+        ),
+        ("domestic_abuse", "domestic_abuse", lambda r: year_ago < day(r["incident_date"]) <= AS_OF),
+        (
+            "known_to_social_care",
+            "social_care",
+            lambda r: (
+                day(r["start_date"]) <= AS_OF
+                and (
+                    not r["end_date"]
+                    or day(r["end_date"]) > AS_OF
+                    or day(r["start_date"]) > year_ago
+                )
+            ),
+        ),
+    ):
+        for i, r in enumerate(csv.DictReader((county / "drop" / f"{source}.csv").open()), start=1):
+            fam = family_of.get(person_of.get((source, i), ""))
+            if fam and test(r):
+                expected[flag].add(fam)
+    for flag, fams in expected.items():
+        assert fams, flag  # each circumstance occurs in the county
+        assert {f for f, r in profile.items() if r[flag] == "Y"} == fams, flag
+
+
 @pytest.mark.parametrize("name", sorted(shipped()))
 def test_every_shipped_framework_runs(linked: tuple[Path, Path], tmp_path: Path, name: str) -> None:
     _, ws = linked

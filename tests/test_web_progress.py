@@ -252,3 +252,16 @@ def test_bench_outcomes(linked: tuple[Path, Path]) -> None:
     assert "outcomes for 40 families (tf-2015, 2024-03-31 to 2025-03-31)" in res.stdout
     bad = run("bench", "outcomes", "--workspace", str(ws.parent / "nowhere"))
     assert bad.returncode == 2 and "no warehouse" in bad.stderr
+
+
+def test_sync_takes_each_familys_profile(linked: tuple[Path, Path]) -> None:
+    _, run_dir = linked
+    sync(run_dir)
+    profile = {r["family_id"]: r for r in csv.DictReader((run_dir / "family_profile.csv").open())}
+    synced = Family.objects.all()
+    assert synced
+    for f in synced:
+        p = profile[f.family_id]
+        assert (f.council_tenant, f.known_to_social_care, f.domestic_abuse) == tuple(
+            p[k] == "Y" for k in ("council_tenant", "known_to_social_care", "domestic_abuse")
+        )

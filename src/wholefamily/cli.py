@@ -709,7 +709,10 @@ def identify(
             "Eligible families by district: "
             + ", ".join(f"{d} {c:,}" for d, c in sorted(s.by_district.items()))
         )
-    out.print(f"Written: {s.out}/person_records.csv, people.csv, families.csv, family_needs.csv")
+    out.print(
+        f"Written: {s.out}/person_records.csv, people.csv, families.csv, family_needs.csv, "
+        "family_profile.csv"
+    )
 
 
 def _frameworks_call(fn: Callable[..., T], *args: Any) -> T:

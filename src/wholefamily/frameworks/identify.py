@@ -79,6 +79,62 @@ def open_linked(workspace: Path, as_of: date | None, drop_id: str | None = None)
         raise
 
 
+# Circumstances reported about the cohort (not needs): each an indicator read like the
+# frameworks' own, over the 12 months before T.
+PROFILE: dict[str, Any] = {
+    "needs": {
+        "council_tenant": {
+            "any_of": [
+                {
+                    "indicator": "named on a council tenancy (a housing event with a tenancy)",
+                    "source": "housing",
+                    "who": "member",
+                    "where": {"tenancy_ref": {"not_in": []}},
+                    "when": {"window": "last_months", "months": 12, "column": "event_date"},
+                }
+            ]
+        },
+        "known_to_social_care": {
+            "any_of": [
+                {
+                    "indicator": "a children's social care episode open or started",
+                    "source": "social_care",
+                    "who": "member",
+                    "when": {
+                        "window": "open_or_started",
+                        "months": 12,
+                        "start": "start_date",
+                        "end": "end_date",
+                    },
+                }
+            ]
+        },
+        "domestic_abuse": {
+            "any_of": [
+                {
+                    "indicator": "in a domestic abuse incident",
+                    "source": "domestic_abuse",
+                    "who": "member",
+                    "when": {"window": "last_months", "months": 12, "column": "incident_date"},
+                }
+            ]
+        },
+    }
+}
+
+
+def profile(con: Any, drop_id: str, as_of: date, families: Any) -> Any:
+    """family_profile.csv: per family, Y or N for each circumstance in PROFILE."""
+    rows = evidence(con, PROFILE, drop_id, as_of).select("family_id", "need").distinct()
+    out = families
+    for flag in PROFILE["needs"]:
+        has = rows.filter(rows.need == flag).select("family_id").mutate(**{f"_{flag}": True})
+        out = out.left_join(has, "family_id").select(
+            *out.columns, ibis.ifelse(ibis._[f"_{flag}"].fill_null(False), "Y", "N").name(flag)
+        )
+    return out.order_by("family_id")
+
+
 def identify(
     workspace: Path, framework: str, as_of: date, out: Path, drop_id: str | None = None
 ) -> IdentifySummary:
@@ -120,6 +176,10 @@ def identify(
         safecsv.write_table(
             ev.order_by(["family_id", "need", "person_id", "source", "row"]).to_pyarrow(),
             out / "family_needs.csv",
+        )
+        safecsv.write_table(
+            profile(con, drop_id, as_of, families.select("family_id")).to_pyarrow(),
+            out / "family_profile.csv",
         )
         # Not in the contract's four files: what the run was, for whoever reads the folder.
         (out / "run.json").write_text(

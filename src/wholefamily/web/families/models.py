@@ -62,6 +62,11 @@ class Family(models.Model):
     framework = models.CharField(max_length=60, blank=True)
     as_of = models.DateField(null=True, blank=True)
     in_latest_run = models.BooleanField(default=True)
+    # Circumstances read from the data at identification (family_profile.csv), for the
+    # cohort's profile in reports; not needs.
+    council_tenant = models.BooleanField(default=False)
+    known_to_social_care = models.BooleanField(default=False)
+    domestic_abuse = models.BooleanField(default=False)
     # Case side.
     status = models.CharField(
         max_length=24, choices=Status.choices, default=Status.IDENTIFIED, db_index=True

@@ -90,6 +90,18 @@ def _describe(framework: str, as_of: date, was: tuple[bool, str], now: tuple[boo
     return " ".join(parts)[:500]
 
 
+PROFILE_FLAGS = ("council_tenant", "known_to_social_care", "domestic_abuse")
+
+
+def _profile(folder: Path) -> dict[str, dict[str, bool]]:
+    """family_id -> its circumstances (family_profile.csv; a run written before the
+    file existed has none: every flag False)."""
+    path = folder / "family_profile.csv"
+    if not path.is_file():
+        return {}
+    return {r["family_id"]: {k: r.get(k) == "Y" for k in PROFILE_FLAGS} for r in _rows(path)}
+
+
 def read_meta(folder: Path) -> dict[str, str]:
     if not folder.is_dir():
         raise SyncError(f"{folder} is not a folder")
@@ -136,7 +148,9 @@ def sync(folder: Path, tick: Callable[[str, int, int], None] | None = None) -> S
             )
         }
         step("families", 1, 5)
+        flags = _profile(folder)
         fields = [
+            *PROFILE_FLAGS,
             "uprn",
             "district",
             "members",
@@ -163,6 +177,7 @@ def sync(folder: Path, tick: Callable[[str, int, int], None] | None = None) -> S
                     framework=framework,
                     as_of=as_of,
                     in_latest_run=True,
+                    **flags.get(fid, dict.fromkeys(PROFILE_FLAGS, False)),
                 )
                 for fid, r in rows.items()
             ],
