@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "wholefamily.web.casework",
     "wholefamily.web.progress",
     "wholefamily.web.claims",
+    "wholefamily.web.reporting",
 ]
 
 MIDDLEWARE = [

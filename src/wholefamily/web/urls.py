@@ -8,6 +8,7 @@ from wholefamily.web.audit.views import search
 from wholefamily.web.casework import queue
 from wholefamily.web.casework import views as v
 from wholefamily.web.claims import views as claims
+from wholefamily.web.reporting import views as reporting
 
 
 def admin_login(request: HttpRequest, extra_context: object = None) -> HttpResponse:
@@ -47,6 +48,8 @@ urlpatterns = [
     path("audit", search, name="audit"),
     path("claims", claims.claim_list, name="claims"),
     path("funding", claims.funding_view, name="funding"),
+    path("reports", reporting.dashboard, name="reports"),
+    path("reports/<slug:key>.csv", reporting.figure_csv, name="report_csv"),
     path("claims/prepare", claims.prepare_claim, name="claim_prepare"),
     path("claims/<int:pk>", claims.claim_detail, name="claim"),
     path("claims/<int:pk>/claim.csv", claims.claim_file, name="claim_file"),

@@ -68,6 +68,7 @@ CAN = {
     "claims": {Role.MANAGER, Role.ANALYST},
     "sign": {Role.MANAGER},
     "prepare_claim": {Role.ANALYST},
+    "reports": {Role.ANALYST, Role.MANAGER},
     "audit": {Role.DPO},
 }
 

@@ -134,7 +134,7 @@ def family_list(request: HttpRequest) -> HttpResponse:
     )
     query = "&".join(f"{k}={v}" for k, v in chosen.items() if v)
     record(request, Audit.VIEW, "family list", "", query[:300])
-    districts, needs = _filter_codes()
+    districts, needs = filter_codes()
     return render(
         request,
         "casework/family_list.html",
@@ -151,7 +151,7 @@ def family_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _filter_codes() -> tuple[list[str], list[str]]:
+def filter_codes() -> tuple[list[str], list[str]]:
     """The districts and need codes offered as filters.
 
     Codes only, no personal data, so they are the same for every user and are

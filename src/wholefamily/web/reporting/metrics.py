@@ -1,0 +1,470 @@
+"""The programme's figures for a period and, optionally, one district.
+
+Every figure is a table (`Figure`: columns and rows) so the dashboard, its CSV
+downloads and the committee report show the same numbers; a figure with a
+`chart` also draws as a bar chart. Definitions (where the issue is silent):
+
+- identified: families identified from data whose first need was first seen
+  in the period (a sync's as-of date), and families nominated in the period;
+- started (worked with): the work started (consent given) in the period;
+- active: started on or before the period's last day and not closed before
+  its first;
+- turned around: signed claim lines whose claim date falls in the period;
+- engagement: consent decisions recorded in the period; the share refusing is
+  refused / (given + refused);
+- intensity mix, cohort profile: over the active families;
+- step-up and step-down rates: per 100 active families;
+- movement: each outcome test at the start and at the latest measurement on
+  or before the period's end, over the active families measured;
+- payments: earned (started x attachment fee + turned around x results
+  payment, at each financial year's rates), claimed (signed amounts), received
+  (money recorded in the period; the county only, receipts have no district);
+- data quality: each source of the warehouse's latest drop.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Count, Min, Q, QuerySet, Sum
+
+from wholefamily.web.casework.models import Event, Nomination
+from wholefamily.web.claims.funding import rates, year_bounds
+from wholefamily.web.claims.models import Line, Receipt, Target
+from wholefamily.web.families.models import Family, Intensity, Need, Origin
+from wholefamily.web.progress.models import Progress
+from wholefamily.web.reporting.periods import Period
+
+
+@dataclass
+class Figure:
+    key: str  # the CSV's name
+    title: str
+    columns: list[str]
+    rows: list[list[Any]]
+    chart: tuple[int, int] | None = None  # (label column, value column) to draw as bars
+    unit: str = ""  # "%" or "£" for the chart's values
+    note: str = ""
+
+
+@dataclass
+class Metrics:
+    period: Period
+    district: str
+    framework: str
+    headline: dict[str, Any]
+    figures: list[Figure] = field(default_factory=list)
+
+    def figure(self, key: str) -> Figure:
+        return next(f for f in self.figures if f.key == key)
+
+
+def share(part: int, whole: int) -> float | None:
+    return None if whole == 0 else round(100.0 * part / whole, 1)
+
+
+def _families(district: str) -> QuerySet[Family]:
+    qs = Family.objects.all()
+    return qs.filter(district=district) if district else qs
+
+
+def _active(fams: QuerySet[Family], p: Period) -> QuerySet[Family]:
+    return fams.filter(started_on__lte=p.last).filter(
+        Q(closed_on__isnull=True) | Q(closed_on__gte=p.first)
+    )
+
+
+def main_framework() -> str:
+    """The framework most families were identified under (the dashboard's default)."""
+    top = (
+        Family.objects.exclude(framework="")
+        .values("framework")
+        .annotate(n=Count("id"))
+        .order_by("-n", "framework")
+        .first()
+    )
+    return str(top["framework"]) if top else ""
+
+
+def metrics(
+    period: Period, district: str = "", framework: str = "", workspace: Path | None = None
+) -> Metrics:
+    framework = framework or main_framework()
+    fams = _families(district)
+    active = _active(fams, period)
+    n_active = active.count()
+
+    identified = (
+        Need.objects.filter(family__in=fams.filter(origin=Origin.DATA))
+        .values("family")
+        .annotate(first=Min("first_seen"))
+        .filter(first__gte=period.first, first__lte=period.last)
+        .count()
+    )
+    nominated = (
+        Nomination.objects.filter(
+            family__in=fams, created_at__date__gte=period.first, created_at__date__lte=period.last
+        )
+        .values("family")
+        .distinct()
+        .count()
+    )
+    started = fams.filter(started_on__gte=period.first, started_on__lte=period.last)
+    closed = fams.filter(closed_on__gte=period.first, closed_on__lte=period.last).count()
+    signed = Line.objects.filter(
+        family__in=fams,
+        signed_at__isnull=False,
+        claim__claim_date__gte=period.first,
+        claim__claim_date__lte=period.last,
+    )
+    turned = signed.count()
+
+    decisions = Counter(
+        d.split(":")[0]
+        for d in Event.objects.filter(
+            family__in=fams, kind=Event.Kind.CONSENT, on__gte=period.first, on__lte=period.last
+        ).values_list("detail", flat=True)
+    )
+    refusing = share(decisions["refused"], decisions["given"] + decisions["refused"])
+
+    steps = Counter(
+        Event.objects.filter(
+            family__in=fams,
+            kind__in=[Event.Kind.STEP_UP, Event.Kind.STEP_DOWN],
+            on__gte=period.first,
+            on__lte=period.last,
+        ).values_list("kind", flat=True)
+    )
+
+    m = Metrics(
+        period,
+        district,
+        framework,
+        headline={
+            "identified": identified,
+            "nominated": nominated,
+            "started": started.count(),
+            "active": n_active,
+            "closed": closed,
+            "turned_around": turned,
+            "refusing": refusing,
+        },
+    )
+    m.figures.append(_headline(m, fams, period))
+    m.figures.append(_targets(m, fams, period))
+    if not district:
+        m.figures.append(_by_district(period))
+    m.figures.append(
+        Figure(
+            "engagement",
+            "Consent decisions",
+            ["decision", "families"],
+            [[k.capitalize(), decisions[k]] for k in ("given", "refused", "withdrawn")],
+            chart=(0, 1),
+            note=f"Share refusing: {_pct(refusing)} (refused / (given + refused)).",
+        )
+    )
+    mix = Counter(dict(active.values_list("intensity").annotate(n=Count("id"))))
+    m.figures.append(
+        Figure(
+            "intensity",
+            "Intensity of the active families",
+            ["intensity", "families", "share %"],
+            [
+                [label, mix.get(code, 0), share(mix.get(code, 0), n_active)]
+                for code, label in [*Intensity.choices, ("", "Not set")]
+            ],
+            chart=(0, 1),
+        )
+    )
+    m.figures.append(
+        Figure(
+            "steps",
+            "Step-up to social care and step-down",
+            ["step", "families", "per 100 active families"],
+            [
+                [
+                    "Stepped up",
+                    steps[Event.Kind.STEP_UP],
+                    _rate(steps[Event.Kind.STEP_UP], n_active),
+                ],
+                [
+                    "Stepped down",
+                    steps[Event.Kind.STEP_DOWN],
+                    _rate(steps[Event.Kind.STEP_DOWN], n_active),
+                ],
+            ],
+            chart=(0, 1),
+        )
+    )
+    m.figures.append(_cohort(active, n_active))
+    m.figures.append(_movement(active, period))
+    m.figures.append(_payments(m, fams, started, signed, period, framework))
+    if workspace is not None:
+        m.figures.append(_quality(workspace))
+    return m
+
+
+def _pct(v: float | None) -> str:
+    return "no decisions" if v is None else f"{v:.1f}%"
+
+
+def _rate(n: int, active: int) -> float | None:
+    return None if active == 0 else round(100.0 * n / active, 1)
+
+
+def _headline(m: Metrics, fams: QuerySet[Family], p: Period) -> Figure:
+    h = m.headline
+    rows = [
+        ["Families identified from data", h["identified"]],
+        ["Families nominated", h["nominated"]],
+        ["Families whose work started", h["started"]],
+        ["Families worked with (active)", h["active"]],
+        ["Families turned around", h["turned_around"]],
+        ["Cases closed", h["closed"]],
+        ["Share refusing consent %", h["refusing"]],
+    ]
+    return Figure("headline", "Headline figures", ["measure", "value"], rows)
+
+
+def _targets(m: Metrics, fams: QuerySet[Family], p: Period) -> Figure:
+    """Worked with and turned around against the targets, per financial year touched."""
+    rows = []
+    for year in p.financial_years:
+        first, last = year_bounds(year)
+        t = Target.objects.filter(framework=m.framework, year=year, district=m.district).first()
+        started = fams.filter(started_on__gte=first, started_on__lte=last).count()
+        turned = Line.objects.filter(
+            family__in=fams,
+            signed_at__isnull=False,
+            claim__claim_date__gte=first,
+            claim__claim_date__lte=last,
+        ).count()
+        rows.append(
+            [
+                year,
+                started,
+                t.work_with if t else None,
+                share(started, t.work_with) if t and t.work_with else None,
+                turned,
+                t.turn_around if t else None,
+                share(turned, t.turn_around) if t and t.turn_around else None,
+            ]
+        )
+    return Figure(
+        "targets",
+        f"Against the targets ({m.framework or 'no framework'}), by financial year",
+        [
+            "year",
+            "worked with",
+            "target",
+            "% of target",
+            "turned around",
+            "target",
+            "% of target",
+        ],
+        rows,
+        chart=(0, 6),
+        unit="%",
+        note="Whole financial years, whatever the period: targets are set by year.",
+    )
+
+
+def _by_district(p: Period) -> Figure:
+    all_fams = Family.objects.all()
+    started = dict(
+        all_fams.filter(started_on__gte=p.first, started_on__lte=p.last)
+        .values_list("district")
+        .annotate(n=Count("id"))
+    )
+    active = dict(_active(all_fams, p).values_list("district").annotate(n=Count("id")))
+    turned = dict(
+        Line.objects.filter(
+            signed_at__isnull=False, claim__claim_date__gte=p.first, claim__claim_date__lte=p.last
+        )
+        .values_list("family__district")
+        .annotate(n=Count("id"))
+    )
+    districts = sorted({*started, *active, *turned})
+    rows = [
+        [d or "No district", started.get(d, 0), active.get(d, 0), turned.get(d, 0)]
+        for d in districts
+    ]
+    return Figure(
+        "districts",
+        "By district",
+        ["district", "work started", "active", "turned around"],
+        rows,
+        chart=(0, 2),
+    )
+
+
+def _cohort(active: QuerySet[Family], n_active: int) -> Figure:
+    needs = dict(
+        Need.objects.filter(family__in=active, current=True)
+        .values_list("need")
+        .annotate(n=Count("family", distinct=True))
+    )
+    rows: list[list[Any]] = [
+        [need, n, share(n, n_active)] for need, n in sorted(needs.items(), key=lambda x: -x[1])
+    ]
+    profile = active.aggregate(
+        tenants=Count("id", filter=Q(council_tenant=True)),
+        social_care=Count("id", filter=Q(known_to_social_care=True)),
+        abuse=Count("id", filter=Q(domestic_abuse=True)),
+    )
+    rows += [
+        ["Council tenants", profile["tenants"], share(profile["tenants"], n_active)],
+        [
+            "Known to children's social care",
+            profile["social_care"],
+            share(profile["social_care"], n_active),
+        ],
+        ["Domestic abuse", profile["abuse"], share(profile["abuse"], n_active)],
+    ]
+    return Figure(
+        "cohort",
+        "The cohort: active families with each need or circumstance",
+        ["need or circumstance", "families", "share %"],
+        rows,
+        chart=(0, 2),
+        unit="%",
+        note="Council tenants, social care and domestic abuse are read from the data at "
+        "identification (family_profile.csv).",
+    )
+
+
+def _movement(active: QuerySet[Family], p: Period) -> Figure:
+    """Each outcome test, summed over the active families at their latest measurement."""
+    seen: set[int] = set()
+    start: Counter[str] = Counter()
+    now: Counter[str] = Counter()
+    fewer: Counter[str] = Counter()
+    families: Counter[str] = Counter()
+    for family_id, needs in (
+        Progress.objects.filter(family__in=active, at__lte=p.last)
+        .order_by("family_id", "-at", "-created_at")
+        .values_list("family_id", "needs")
+        .iterator(chunk_size=5000)
+    ):
+        if family_id in seen:
+            continue
+        seen.add(family_id)
+        for n in needs:
+            for name, at_start, at_now, _ in n["tests"]:
+                start[name] += at_start
+                now[name] += at_now
+                families[name] += 1
+                fewer[name] += at_now < at_start
+    rows = [
+        [name, families[name], start[name], now[name], now[name] - start[name], fewer[name]]
+        for name in sorted(families)
+    ]
+    return Figure(
+        "movement",
+        f"Movement since the start ({len(seen)} families measured)",
+        ["outcome test", "families", "at the start", "now", "change", "families with fewer"],
+        rows,
+        chart=(0, 4),
+        note="Records counted by each test at the start and at the latest measurement.",
+    )
+
+
+def _payments(
+    m: Metrics,
+    fams: QuerySet[Family],
+    started: QuerySet[Family],
+    signed: QuerySet[Line],
+    p: Period,
+    framework: str,
+) -> Figure:
+    from wholefamily.frameworks.files import FrameworkError, check, shipped
+
+    try:
+        fw = check(shipped()[framework]).data if framework in shipped() else None
+    except FrameworkError:
+        fw = None
+    earned = 0
+    for year in p.financial_years:
+        first, last = year_bounds(year)
+        attachment, results, _ = rates(framework, year, fw)
+        lo, hi = max(first, p.first), min(last, p.last)
+        earned += attachment * started.filter(started_on__gte=lo, started_on__lte=hi).count()
+        earned += (
+            results * signed.filter(claim__claim_date__gte=lo, claim__claim_date__lte=hi).count()
+        )
+    claimed = signed.aggregate(s=Sum("amount"))["s"] or 0
+    received = (
+        Receipt.objects.filter(
+            framework=framework, received_on__gte=p.first, received_on__lte=p.last
+        ).aggregate(s=Sum("amount"))["s"]
+        or 0
+    )
+    rows = [["Earned", earned], ["Claimed", int(claimed)]]
+    if not m.district:
+        rows.append(["Received", int(received)])
+    return Figure(
+        "payments",
+        "Payments in the period",
+        ["payment", "pounds"],
+        rows,
+        chart=(0, 1),
+        unit="£",
+        note="Received is recorded for the county only."
+        if m.district
+        else "Earned: work started x attachment fee + turned around x results payment.",
+    )
+
+
+def _quality(workspace: Path) -> Figure:
+    """Rows read, loaded and quarantined per source of the latest drop (cached briefly)."""
+    from wholefamily import warehouse as W
+    from wholefamily.ingest.load import latest_drop
+
+    key = f"reporting-quality:{workspace}"
+    got: list[list[Any]] | None = cache.get(key)
+    note = ""
+    if got is None:
+        got = []
+        try:
+            con = W.connect(workspace, read_only=True)
+        except Exception as exc:  # no warehouse, or one being written
+            note = f"The warehouse cannot be read: {str(exc).splitlines()[0]}"
+        else:
+            try:
+                drop = latest_drop(con)
+                if drop is not None:
+                    m = con.table("drop_manifest")
+                    f = con.table("load_files")
+                    t = m.filter(m.drop_id == drop).join(f, "file_id")
+                    for r in (
+                        t.select("source", "rows_read", "rows_loaded", "rows_quarantined")
+                        .order_by("source")
+                        .to_pyarrow()
+                        .to_pylist()
+                    ):
+                        got.append(
+                            [
+                                r["source"],
+                                int(r["rows_read"]),
+                                int(r["rows_loaded"]),
+                                int(r["rows_quarantined"]),
+                                share(int(r["rows_quarantined"]), int(r["rows_read"])),
+                            ]
+                        )
+            finally:
+                con.disconnect()
+            cache.set(key, got, 300)
+    return Figure(
+        "quality",
+        "Data quality of the latest drop, per source",
+        ["source", "rows read", "loaded", "quarantined", "quarantined %"],
+        got,
+        chart=(0, 4),
+        unit="%",
+        note=note or "Quarantined rows are kept with their reason: `wholefamily quality`.",
+    )

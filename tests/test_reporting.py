@@ -1,0 +1,228 @@
+"""Programme reporting: each metric on constructed families with known answers, the
+dashboard and its downloads."""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from webkit import client_for, family, user
+from wholefamily.web.accounts.models import Role, Team
+from wholefamily.web.audit.models import AuditEntry
+from wholefamily.web.casework.models import Event, Nomination
+from wholefamily.web.claims.models import Claim, Funding, Line, Receipt, Target
+from wholefamily.web.families.models import Family, Intensity, Need, Origin
+from wholefamily.web.progress.models import Baseline, Progress
+from wholefamily.web.reporting.metrics import Metrics, metrics
+from wholefamily.web.reporting.periods import PeriodError, parse_period
+
+pytestmark = pytest.mark.django_db
+Q2 = parse_period("2025Q2")  # 1 April to 30 June 2025
+
+
+def test_periods() -> None:
+    assert (Q2.first, Q2.last, Q2.financial_years) == (
+        date(2025, 4, 1),
+        date(2025, 6, 30),
+        ["2025/26"],
+    )
+    q1 = parse_period("2025q1")
+    assert (q1.label, q1.first, q1.last, q1.financial_years) == (
+        "2025Q1",
+        date(2025, 1, 1),
+        date(2025, 3, 31),
+        ["2024/25"],
+    )
+    year = parse_period("2025/26")
+    assert (year.first, year.last) == (date(2025, 4, 1), date(2026, 3, 31))
+    span = parse_period("2025-03-01..2025-04-30")
+    assert span.financial_years == ["2024/25", "2025/26"]
+    for bad in ("2025Q5", "2025/27", "2025-04-31..2025-05-01", "2025-05-01..2025-04-01", "Q1"):
+        with pytest.raises(PeriodError):
+            parse_period(bad)
+
+
+def _started(f: Family, on: date | None, closed: date | None = None, intensity: str = "") -> None:
+    Family.objects.filter(pk=f.pk).update(started_on=on, closed_on=closed, intensity=intensity)
+
+
+def _event(f: Family, kind: str, on: date, detail: str, by: Any) -> None:
+    Event.objects.create(family=f, kind=kind, on=on, detail=detail, by=by)
+
+
+def _progress(f: Family, at: date, tests: list[list[Any]], by: Any, route: str = "") -> Progress:
+    b = Baseline.objects.get_or_create(
+        family=f,
+        version=1,
+        defaults=dict(
+            start=date(2025, 1, 1),
+            framework="tf-2015",
+            drop_id="d",
+            needs=f.needs,
+            counts=[],
+            claimants={},
+            reason="start",
+            by=by,
+        ),
+    )[0]
+    return Progress.objects.create(
+        family=f,
+        baseline=b,
+        at=at,
+        drop_id="d",
+        route=route,
+        needs=[{"need": "CRIME_ASB", "met": route != "", "tests": tests}] if tests else [],
+    )
+
+
+@pytest.fixture
+def county() -> dict[str, Any]:
+    """Seven families in two districts with case work in and around 2025Q2."""
+    north = Team.objects.create(name="North", district="Casterbridge")
+    kw, manager = user("kim", Role.KEY_WORKER, north), user("morgan", Role.MANAGER, north)
+    f = {n: family(n, district="Casterbridge") for n in ("A1", "A2", "A3", "A4")}
+    f |= {n: family(n, district="Budmouth") for n in ("B1", "B2", "B3")}
+    _started(f["A1"], date(2025, 4, 10), intensity=Intensity.HIGH)
+    _started(f["A2"], date(2025, 1, 15), closed=date(2025, 5, 20), intensity=Intensity.MEDIUM)
+    _started(f["A3"], date(2025, 7, 1), intensity=Intensity.HIGH)  # after the period
+    _started(f["B1"], date(2025, 5, 1), intensity=Intensity.STANDARD)
+    _started(f["B2"], date(2024, 12, 1), closed=date(2025, 3, 1))  # closed before it
+    Need.objects.filter(family=f["A1"]).update(first_seen=date(2025, 5, 1))  # identified in Q2
+    Family.objects.filter(pk=f["A1"].pk).update(council_tenant=True, known_to_social_care=True)
+    Family.objects.filter(pk=f["B1"].pk).update(domestic_abuse=True)
+    Family.objects.filter(pk=f["B3"].pk).update(origin=Origin.NOMINATION)
+    n = Nomination.objects.create(
+        family=f["B3"],
+        nominated_by=kw,
+        agency="School",
+        needs="EDUCATION",
+        evidence="x",
+        consent="Y",
+    )
+    Nomination.objects.filter(pk=n.pk).update(created_at=datetime(2025, 5, 5, tzinfo=UTC))
+    _event(f["A1"], Event.Kind.CONSENT, date(2025, 4, 10), "given", kw)
+    _event(f["B1"], Event.Kind.CONSENT, date(2025, 5, 1), "given", kw)
+    _event(f["A3"], Event.Kind.CONSENT, date(2025, 6, 1), "refused: not now", kw)
+    _event(f["A4"], Event.Kind.CONSENT, date(2025, 5, 5), "refused: no", kw)
+    _event(f["A4"], Event.Kind.CONSENT, date(2025, 7, 5), "given", kw)  # after the period
+    _event(f["A2"], Event.Kind.STEP_UP, date(2025, 5, 1), "risk rose", kw)
+    _event(f["B1"], Event.Kind.STEP_DOWN, date(2025, 6, 10), "to early help", kw)
+    _progress(f["A1"], date(2025, 3, 31), [["ASB", 5, 5, False]], manager)
+    _progress(f["A1"], date(2025, 6, 30), [["ASB", 5, 1, True], ["offences", 2, 2, False]], manager)
+    _progress(f["A2"], date(2025, 7, 31), [["ASB", 9, 0, True]], manager)  # after the period
+    p = _progress(f["B1"], date(2025, 6, 30), [], manager, route="progress")
+    claim = Claim.objects.create(period="2025Q2", framework="tf-2015", claim_date=date(2025, 6, 30))
+    Line.objects.create(
+        claim=claim,
+        family=f["B1"],
+        framework="tf-2015",
+        result="progress",
+        progress=p,
+        amount=800,
+        signed_by=manager,
+        signed_at=datetime(2025, 7, 2, tzinfo=UTC),
+    )
+    Funding.objects.create(
+        framework="tf-2015", year="2025/26", attachment=1000, results=800, upfront_share="0.5"
+    )
+    Target.objects.create(
+        framework="tf-2015", year="2025/26", district="", work_with=10, turn_around=4
+    )
+    Target.objects.create(
+        framework="tf-2015", year="2025/26", district="Budmouth", work_with=2, turn_around=1
+    )
+    Receipt.objects.create(
+        framework="tf-2015", year="2025/26", amount=5000, received_on=date(2025, 5, 1)
+    )
+    Receipt.objects.create(
+        framework="tf-2015", year="2025/26", amount=900, received_on=date(2025, 8, 1)
+    )
+    return {"families": f, "kw": kw, "manager": manager}
+
+
+def _rows(m: Metrics, key: str) -> dict[str, list[Any]]:
+    return {str(r[0]): r[1:] for r in m.figure(key).rows}
+
+
+def test_every_metric_for_the_county(county: dict[str, Any]) -> None:
+    m = metrics(Q2)
+    assert m.framework == "tf-2015"
+    assert m.headline == {
+        "identified": 1,  # A1: its first need was first seen in May
+        "nominated": 1,  # B3
+        "started": 2,  # A1, B1
+        "active": 3,  # A1, A2 (closed in May), B1
+        "closed": 1,  # A2
+        "turned_around": 1,  # B1, signed in a claim dated 30 June
+        "refusing": 50.0,  # 2 refused of 2 given + 2 refused
+    }
+    assert _rows(m, "engagement") == {"Given": [2], "Refused": [2], "Withdrawn": [0]}
+    assert _rows(m, "intensity") == {
+        "High": [1, 33.3],
+        "Medium": [1, 33.3],
+        "Standard": [1, 33.3],
+        "Not set": [0, 0.0],
+    }
+    assert _rows(m, "steps") == {"Stepped up": [1, 33.3], "Stepped down": [1, 33.3]}
+    assert _rows(m, "cohort") == {
+        "EDUCATION": [3, 100.0],
+        "HEALTH": [3, 100.0],
+        "Council tenants": [1, 33.3],
+        "Known to children's social care": [1, 33.3],
+        "Domestic abuse": [1, 33.3],
+    }
+    # The latest measurement on or before 30 June: A1's of 30 June (not March's), B1's.
+    assert m.figure("movement").title.endswith("(2 families measured)")
+    assert _rows(m, "movement") == {"ASB": [1, 5, 1, -4, 1], "offences": [1, 2, 2, 0, 0]}
+    assert _rows(m, "payments") == {
+        "Earned": [2 * 1000 + 800],
+        "Claimed": [800],
+        "Received": [5000],
+    }
+    # 2025/26: A1, B1 and A3 (July) started, 3 of 10; B1 turned around, 1 of 4.
+    assert _rows(m, "targets") == {"2025/26": [3, 10, 30.0, 1, 4, 25.0]}
+    assert _rows(m, "districts") == {"Budmouth": [1, 1, 1], "Casterbridge": [1, 2, 0]}
+
+
+def test_every_metric_for_one_district(county: dict[str, Any]) -> None:
+    m = metrics(Q2, "Budmouth")
+    assert m.headline == {
+        "identified": 0,
+        "nominated": 1,
+        "started": 1,
+        "active": 1,
+        "closed": 0,
+        "turned_around": 1,
+        "refusing": 0.0,
+    }
+    assert _rows(m, "payments") == {"Earned": [1000 + 800], "Claimed": [800]}  # no receipts
+    assert _rows(m, "targets") == {"2025/26": [1, 2, 50.0, 1, 1, 100.0]}
+    assert _rows(m, "cohort")["Domestic abuse"] == [1, 100.0]
+    assert "districts" not in {f.key for f in m.figures}
+    empty = metrics(parse_period("2024Q1"), "Budmouth")
+    assert empty.headline["active"] == 0 and empty.headline["refusing"] is None
+    assert _rows(empty, "intensity")["High"] == [0, None]
+
+
+def test_the_dashboard_for_a_district(county: dict[str, Any]) -> None:
+    c = client_for(county["manager"])
+    r = c.get(reverse("reports"), {"period": "2025Q2", "district": "Budmouth"})
+    page = r.content.decode()
+    assert r.status_code == 200
+    assert '<p class="govuk-heading-xl" id="headline-turned">1</p>' in page
+    assert page.count('role="img"') == page.count("the chart's figures") >= 6
+    assert 'id="table-cohort"' in page and "Budmouth" in page
+    assert AuditEntry.objects.filter(action="view", object_type="dashboard").exists()
+    r = c.get(reverse("report_csv", args=["cohort"]), {"period": "2025Q2", "district": "Budmouth"})
+    assert r["Content-Disposition"] == 'attachment; filename="cohort-2025Q2-Budmouth.csv"'
+    rows = list(csv.reader(r.content.decode().splitlines()))
+    assert rows[0] == ["need or circumstance", "families", "share %"]
+    assert ["Domestic abuse", "1", "100.0"] in rows
+    assert c.get(reverse("report_csv", args=["nothing"]), {"period": "2025Q2"}).status_code == 404
+    bad = c.get(reverse("reports"), {"period": "2025Q7"}).content.decode()
+    assert "There is a problem" in bad and "a period is a quarter" in bad
+    assert client_for(county["kw"]).get(reverse("reports")).status_code == 404
