@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -226,3 +227,38 @@ def test_the_dashboard_for_a_district(county: dict[str, Any]) -> None:
     bad = c.get(reverse("reports"), {"period": "2025Q7"}).content.decode()
     assert "There is a problem" in bad and "a period is a quarter" in bad
     assert client_for(county["kw"]).get(reverse("reports")).status_code == 404
+
+
+def test_the_committee_report(county: dict[str, Any], tmp_path: Path) -> None:
+    import pypdfium2 as pdfium
+
+    from wholefamily.web.reporting.report import write
+
+    r = write(Q2, tmp_path / "a" / "report.pdf")
+    assert r.pdf is not None and r.pdf.is_file()
+    pdf = pdfium.PdfDocument(str(r.pdf))
+    text = "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    pdf.close()
+    assert "Supporting Families: programme report" in text and "2025Q2" in text
+    for needle in ("Each district", "Budmouth", "Casterbridge", "Council tenants", "Funding"):
+        assert needle in text, needle
+    assert "Families turned around" in text and "50.0%" in text  # refusing consent
+    # The same data gives the same report.
+    again = write(Q2, tmp_path / "b" / "report.pdf")
+    assert again.html == r.html
+    assert (tmp_path / "b" / "report.html").read_text() == r.html
+    one = write(Q2, tmp_path / "c" / "report.pdf", district="Budmouth")
+    assert "Each district" not in one.html and "Budmouth" in one.html
+
+
+def test_report_command_refuses_bad_input(tmp_path: Path) -> None:
+    from test_cli import assert_one_line_error, run
+
+    ws = str(tmp_path / "ws")
+    res = run("report", "--period", "2025Q5", "--out", str(tmp_path / "r.pdf"), "--workspace", ws)
+    assert_one_line_error(res, "a period is a quarter")
+    res = run("report", "--period", "2025Q1", "--out", str(tmp_path / "r.txt"), "--workspace", ws)
+    assert_one_line_error(res, "--out must name a .pdf file")
+    res = run("report", "--period", "2025Q1", "--out", str(tmp_path / "r.pdf"), "--workspace", ws)
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")

@@ -1419,6 +1419,45 @@ def funding_show(
     out.print(t)
 
 
+@app.command("report")
+def report_command(
+    period: Annotated[
+        str,
+        typer.Option(
+            "--period", help="A quarter (2025Q1), a financial year (2025/26) or DATE..DATE."
+        ),
+    ],
+    out_file: Annotated[Path, typer.Option("--out", help="The PDF to write (HTML beside it).")],
+    district: Annotated[str, typer.Option("--district", help="One district only.")] = "",
+    framework: Annotated[
+        str, typer.Option("--framework", help="Targets and payments under (default: most used).")
+    ] = "",
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """The committee report: headline figures against target, charts, each district,
+    the cohort, funding; a PDF from the case database and the warehouse."""
+    _web(workspace)
+    from wholefamily.web.reporting.periods import PeriodError, parse_period
+    from wholefamily.web.reporting.report import ReportError, write
+
+    try:
+        chosen = parse_period(period)
+    except PeriodError as exc:
+        fail(str(exc))
+    if out_file.suffix.lower() != ".pdf":
+        fail(f"--out must name a .pdf file, not {out_file}")
+    try:
+        r = _with_progress(lambda tick: write(chosen, out_file, district, framework, tick))
+    except ReportError as exc:
+        fail(str(exc))
+    h = r.metrics.headline
+    out.print(
+        f"Report {chosen.label}{', ' + district if district else ''}: {h['active']:,} families "
+        f"worked with, {h['started']:,} started, {h['turned_around']:,} turned around. "
+        f"Written: {out_file} and {out_file.with_suffix('.html')}"
+    )
+
+
 @bench_app.command("outcomes")
 def bench_outcomes(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,

@@ -9,11 +9,16 @@ from typing import Any
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from wholefamily.web.reporting.metrics import Figure
+
 BAR = 22
 GAP = 10
 LABEL = 230  # px for the labels
 PLOT = 330  # px for the longest bar
 RIGHT = 90  # px for the values
+BLUE, RED = "#1d70b8", "#d4351c"  # GOV.UK blue; red for a fall
+# Presentation attributes, not only CSS classes: the PDF's SVG renderer reads these.
+FONT = 'font-family="arial, sans-serif" font-size="14" fill="#0b0c0c"'
 
 
 def _value(v: Any, unit: str) -> str:
@@ -44,18 +49,30 @@ def bar_chart(key: str, title: str, rows: list[tuple[str, Any]], unit: str = "")
         y = i * (BAR + GAP)
         text = str(label) if len(str(label)) <= 34 else str(label)[:33] + "…"
         parts.append(
-            f'<text x="{LABEL - 8}" y="{y + BAR * 0.7:.1f}" text-anchor="end" '
+            f'<text x="{LABEL - 8}" y="{y + BAR * 0.7:.1f}" text-anchor="end" {FONT} '
             f'class="app-chart__label">{escape(text)}</text>'
         )
         w = 0.0 if v is None else PLOT * abs(float(v)) / top
         if w:
+            negative = v < 0
             parts.append(
                 f'<rect x="{LABEL}" y="{y}" width="{w:.1f}" height="{BAR}" '
-                f'class="app-chart__bar{" app-chart__bar--negative" if v < 0 else ""}"/>'
+                f'fill="{RED if negative else BLUE}" '
+                f'class="app-chart__bar{" app-chart__bar--negative" if negative else ""}"/>'
             )
         parts.append(
-            f'<text x="{LABEL + w + 6:.1f}" y="{y + BAR * 0.7:.1f}" '
+            f'<text x="{LABEL + w + 6:.1f}" y="{y + BAR * 0.7:.1f}" {FONT} '
             f'class="app-chart__value">{escape(_value(v, unit))}</text>'
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # every text above is escaped
+
+
+def chart_of(f: Figure) -> SafeString | None:
+    """A figure's bar chart (None for a figure drawn as a table only)."""
+    if f.chart is None:
+        return None
+    label, value = f.chart
+    if all(r[value] is None for r in f.rows):
+        return None  # nothing to draw (no targets set, say): the table says so
+    return bar_chart(f.key, f.title, [(str(r[label]), r[value]) for r in f.rows], f.unit)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 from datetime import date
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -16,8 +15,8 @@ from wholefamily.safecsv import neutralise
 from wholefamily.web.audit.log import record
 from wholefamily.web.audit.models import Action
 from wholefamily.web.casework.views import _require, filter_codes
-from wholefamily.web.reporting.charts import bar_chart
-from wholefamily.web.reporting.metrics import Figure, Metrics, main_framework, metrics
+from wholefamily.web.reporting.charts import chart_of
+from wholefamily.web.reporting.metrics import Metrics, main_framework, metrics
 from wholefamily.web.reporting.periods import Period, PeriodError, parse_period
 
 
@@ -36,13 +35,6 @@ def _chosen(request: HttpRequest) -> tuple[str, str, str, Period | None, str]:
         return text, district, framework, parse_period(text), ""
     except PeriodError as exc:
         return text, district, framework, None, str(exc)
-
-
-def chart_of(f: Figure) -> Any:
-    if f.chart is None:
-        return None
-    label, value = f.chart
-    return bar_chart(f.key, f.title, [(str(r[label]), r[value]) for r in f.rows], f.unit)
 
 
 @login_required
