@@ -262,3 +262,83 @@ def test_report_command_refuses_bad_input(tmp_path: Path) -> None:
     res = run("report", "--period", "2025Q1", "--out", str(tmp_path / "r.pdf"), "--workspace", ws)
     assert res.returncode == 0, res.stderr
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_small_counts_are_suppressed_with_their_complement() -> None:
+    from wholefamily.web.reporting.national import suppress
+
+    assert suppress([["A", 12, 3, 20], ["B", 7, 9, 0], ["C", 2, 4, 30], ["D", 0, 0, 5]]) == [
+        ["A", "[c]", "[c]", 20],  # 3 alone would follow from the total: 12 goes too
+        ["B", 7, 9, 0],  # nothing small; a zero is shown
+        ["C", "[c]", "[c]", 30],  # two small counts hide each other
+        ["D", 0, 0, 5],
+    ]
+
+
+def test_the_national_return_is_pseudonymised(
+    county: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wholefamily.web.families.models import Person
+    from wholefamily.web.reporting.national import national_return, pseudonym
+
+    monkeypatch.delenv("WHOLEFAMILY_RETURN_KEY", raising=False)
+    r = national_return(Q2, tmp_path / "ws", tmp_path / "out")
+    assert (r.families, r.people) == (3, 6)  # A1, A2, B1 and their two members each
+    key_file = tmp_path / "ws" / "keys" / "national-return.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    text = "\n".join(
+        (tmp_path / "out" / n).read_text() for n in ("families.csv", "people.csv", "aggregates.csv")
+    )
+    # No direct identifier: no id, name, date of birth or address of anyone.
+    for p in Person.objects.all():
+        for value in (
+            p.person_id,
+            p.forename,
+            p.surname,
+            p.dob.isoformat(),
+            p.dob.strftime("%d/%m/%Y"),
+        ):
+            assert value not in text, value
+    for f in Family.objects.all():
+        assert f.family_id not in text.replace(",", " ").split() and (
+            not f.uprn or f.uprn not in text
+        )
+    families = list(csv.DictReader((tmp_path / "out" / "families.csv").open()))
+    key = key_file.read_text().strip().encode()
+    assert {x["family_ref"] for x in families} == {
+        pseudonym(key, "family", fid) for fid in ("A1", "A2", "B1")
+    }
+    b1 = next(x for x in families if x["family_ref"] == pseudonym(key, "family", "B1"))
+    assert (b1["outcome"], b1["claimed"], b1["start_month"]) == ("progress", "Y", "2025-05")
+    people = list(csv.DictReader((tmp_path / "out" / "people.csv").open()))
+    assert {x["age_band"] for x in people} == {"11-15", "25-49"}  # born 2011 and 1985
+    # The same key gives the same pseudonyms next quarter; another key, others.
+    again = national_return(Q2, tmp_path / "ws", tmp_path / "again")
+    assert again.families == 3
+    assert (tmp_path / "again" / "families.csv").read_text() == (
+        tmp_path / "out" / "families.csv"
+    ).read_text()
+    monkeypatch.setenv("WHOLEFAMILY_RETURN_KEY", "another-council-key-0123456789abcdef")
+    national_return(Q2, tmp_path / "ws", tmp_path / "other")
+    other = {x["family_ref"] for x in csv.DictReader((tmp_path / "other" / "families.csv").open())}
+    assert other.isdisjoint({x["family_ref"] for x in families})
+    # Every count from 1 to 4 is suppressed (3 families: every non-zero count is small).
+    aggregates = list(csv.DictReader((tmp_path / "out" / "aggregates.csv").open()))
+    assert aggregates and r.suppressed > 0
+    for a in aggregates:
+        assert a["value"] in ("0", "[c]") or int(a["value"]) >= 5, a
+
+
+def test_national_return_command_refuses_bad_input(tmp_path: Path) -> None:
+    from test_cli import assert_one_line_error, run
+
+    ws = str(tmp_path / "ws")
+    res = run(
+        "national-return", "--period", "2025/26", "--out", str(tmp_path / "o"), "--workspace", ws
+    )
+    assert_one_line_error(res, "the return is for a quarter")
+    res = run(
+        "national-return", "--period", "2025Q1", "--out", str(tmp_path / "o"), "--workspace", ws
+    )
+    assert res.returncode == 0, res.stderr
+    assert "0 families" in res.stdout and (tmp_path / "o" / "aggregates.csv").is_file()

@@ -1458,6 +1458,31 @@ def report_command(
     )
 
 
+@app.command("national-return")
+def national_return_command(
+    period: Annotated[str, typer.Option("--period", help="The quarter, such as 2025Q1.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="The folder to write.")],
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """The national quarterly return: family-level progress, pseudonymised with the
+    council's key, and aggregate tables with counts under 5 suppressed."""
+    _web(workspace)
+    from wholefamily.web.reporting.national import ReturnError, national_return
+    from wholefamily.web.reporting.periods import QUARTER, PeriodError, parse_period
+
+    if not QUARTER.fullmatch(period.strip().upper()):
+        fail(f"the return is for a quarter, such as 2025Q1, not {period!r}")
+    try:
+        r = national_return(parse_period(period), workspace, out_dir)
+    except (PeriodError, ReturnError) as exc:
+        fail(str(exc))
+    out.print(
+        f"National return {period.upper()}: {r.families:,} families, {r.people:,} people; "
+        f"{r.suppressed:,} small counts suppressed. Written: {out_dir}/families.csv, "
+        "people.csv, aggregates.csv"
+    )
+
+
 @bench_app.command("outcomes")
 def bench_outcomes(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
