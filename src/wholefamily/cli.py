@@ -1072,6 +1072,11 @@ def run_serve(workspace: Path, host: str, port: int, threads: int, processes: in
             "the workspace's SQLite database takes one writer at a time"
         )
     _check_port_free(host, port)
+    # Loaded before the first request, not during it: the warehouse's libraries
+    # (Ibis, DuckDB) that the figures, the review queue and the baselines read, and
+    # the URLs (forked workers share both).
+    import wholefamily.warehouse
+    import wholefamily.web.urls  # noqa: F401
     from wholefamily.web.wsgi import application
 
     out.print(

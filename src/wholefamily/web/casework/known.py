@@ -12,13 +12,15 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q
 
-from wholefamily.linkage.known import saved_model, score_pairs
 from wholefamily.web.families.models import Member, Person
 
 SHOW_FROM = 0.5
 
 
 def already_known(named: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # The linkage stack (Splink, Ibis) loads on the first nomination, not with every page.
+    from wholefamily.linkage.known import saved_model, score_pairs
+
     pairs: list[dict[str, Any]] = []
     for p in named:
         q = Q(forename__iexact=p["forename"], surname__iexact=p["surname"])

@@ -11,8 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from wholefamily import warehouse as W
-from wholefamily.linkage import review as R
 from wholefamily.web.audit.log import record
 from wholefamily.web.audit.models import Action
 from wholefamily.web.casework.views import _require
@@ -20,6 +18,11 @@ from wholefamily.web.casework.views import _require
 
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
+    # Imported here: the linkage stack (Splink, Ibis) is heavy, and the URLconf
+    # imports this module on a server's first request.
+    from wholefamily import warehouse as W
+    from wholefamily.linkage import review as R
+
     _require(request, "review_queue")
     error, pairs = "", []
     if request.method == "POST":

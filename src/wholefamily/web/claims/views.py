@@ -15,8 +15,9 @@ from wholefamily.web.audit.models import Action
 from wholefamily.web.casework.access import can, visible_families
 from wholefamily.web.casework.views import _require
 from wholefamily.web.claims.models import Claim, ClaimError, Line
-from wholefamily.web.claims.services import CLAIM_FILE_COLUMNS, claim_rows, prepare, sign
-from wholefamily.web.claims.services import signed_lines as signed_lines_of
+
+# claims.services (the frameworks engine, Ibis) is imported in the views that use
+# it, so a server's first page does not wait for it.
 
 
 def _claim(request: HttpRequest, pk: int) -> Claim:
@@ -55,6 +56,7 @@ def prepare_claim(request: HttpRequest) -> HttpResponse:
     """The web app's `wholefamily claims prepare`: an analyst prepares a quarter's claim."""
     from wholefamily.frameworks.files import shipped
     from wholefamily.web.casework import forms as F
+    from wholefamily.web.claims.services import prepare
     from wholefamily.web.progress.models import Baseline
     from wholefamily.web.progress.services import ProgressError
 
@@ -83,6 +85,8 @@ def prepare_claim(request: HttpRequest) -> HttpResponse:
 def claim_file(request: HttpRequest, pk: int) -> HttpResponse:
     """The claim file (every signed family of the claim), as `claims export` writes it."""
     from wholefamily.safecsv import neutralise
+    from wholefamily.web.claims.services import CLAIM_FILE_COLUMNS, claim_rows
+    from wholefamily.web.claims.services import signed_lines as signed_lines_of
 
     claim = _claim(request, pk)
     _require(request, "prepare_claim")
@@ -120,6 +124,8 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def sign_line(request: HttpRequest, pk: int, line_id: int) -> HttpResponse:
+    from wholefamily.web.claims.services import sign
+
     claim = _claim(request, pk)
     _require(request, "sign")
     if request.method != "POST":
