@@ -17,7 +17,7 @@ from wholefamily.web.audit.models import AuditEntry
 from wholefamily.web.casework.models import Event, Nomination
 from wholefamily.web.claims.models import Claim, Funding, Line, Receipt, Target
 from wholefamily.web.families.models import Family, Intensity, Need, Origin
-from wholefamily.web.progress.models import Baseline, Progress
+from wholefamily.web.progress.models import Baseline, Progress, ProgressTest, rows_of_tests
 from wholefamily.web.reporting.metrics import Metrics, metrics
 from wholefamily.web.reporting.periods import PeriodError, parse_period
 
@@ -70,7 +70,7 @@ def _progress(f: Family, at: date, tests: list[list[Any]], by: Any, route: str =
             by=by,
         ),
     )[0]
-    return Progress.objects.create(
+    made = Progress.objects.create(
         family=f,
         baseline=b,
         at=at,
@@ -78,6 +78,8 @@ def _progress(f: Family, at: date, tests: list[list[Any]], by: Any, route: str =
         route=route,
         needs=[{"need": "CRIME_ASB", "met": route != "", "tests": tests}] if tests else [],
     )
+    ProgressTest.objects.bulk_create(rows_of_tests([made]))  # as movement() writes them
+    return made
 
 
 @pytest.fixture
@@ -92,7 +94,8 @@ def county() -> dict[str, Any]:
     _started(f["A3"], date(2025, 7, 1), intensity=Intensity.HIGH)  # after the period
     _started(f["B1"], date(2025, 5, 1), intensity=Intensity.STANDARD)
     _started(f["B2"], date(2024, 12, 1), closed=date(2025, 3, 1))  # closed before it
-    Need.objects.filter(family=f["A1"]).update(first_seen=date(2025, 5, 1))  # identified in Q2
+    Need.objects.filter(family=f["A1"]).update(first_seen=date(2025, 5, 1))
+    Family.objects.filter(pk=f["A1"].pk).update(identified_on=date(2025, 5, 1))  # in Q2
     Family.objects.filter(pk=f["A1"].pk).update(council_tenant=True, known_to_social_care=True)
     Family.objects.filter(pk=f["B1"].pk).update(domestic_abuse=True)
     Family.objects.filter(pk=f["B3"].pk).update(origin=Origin.NOMINATION)
@@ -153,7 +156,7 @@ def test_every_metric_for_the_county(county: dict[str, Any]) -> None:
     m = metrics(Q2)
     assert m.framework == "tf-2015"
     assert m.headline == {
-        "identified": 1,  # A1: its first need was first seen in May
+        "identified": 1,  # A1: first identified by the run as of 1 May
         "nominated": 1,  # B3
         "started": 2,  # A1, B1
         "active": 3,  # A1, A2 (closed in May), B1

@@ -643,6 +643,12 @@ def test_sync_is_idempotent_and_keeps_case_work(tmp_path: Path, people: dict, te
     )
     assert list(a.need_set.filter(current=True).values_list("need", flat=True)) == ["HEALTH"]
     assert a.need_set.get(need="EDUCATION").last_seen == date(2025, 3, 31)
+    # When each family was first identified stays the first run's date.
+    assert dict(Family.objects.values_list("family_id", "identified_on")) == {
+        "A": date(2025, 3, 31),
+        "C": date(2025, 3, 31),
+        "D": date(2025, 6, 30),
+    }
     said = FamilyChange.objects.get(family=a).summary
     assert "no longer meets the criteria" in said and "no longer shown: EDUCATION" in said
     c = Family.objects.get(family_id="C")

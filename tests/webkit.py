@@ -45,6 +45,7 @@ def family(
         eligible=True,
         framework="tf-2015",
         as_of=date(2025, 3, 31),
+        identified_on=date(2025, 3, 31),
         district=district,
         members=2,
         adults=1,

@@ -62,6 +62,9 @@ class Family(models.Model):
     framework = models.CharField(max_length=60, blank=True)
     as_of = models.DateField(null=True, blank=True)
     in_latest_run = models.BooleanField(default=True)
+    identified_on = models.DateField(
+        null=True, blank=True, help_text="The as-of date of the run that first identified it."
+    )
     # Circumstances read from the data at identification (family_profile.csv), for the
     # cohort's profile in reports; not needs.
     council_tenant = models.BooleanField(default=False)
@@ -92,7 +95,12 @@ class Family(models.Model):
     class Meta:
         ordering = ["family_id"]
         verbose_name_plural = "families"
-        indexes = [models.Index(fields=["status", "district"])]
+        indexes = [
+            models.Index(fields=["status", "district"]),
+            models.Index(fields=["started_on"]),  # figures for a period
+            models.Index(fields=["closed_on"]),
+            models.Index(fields=["identified_on"]),
+        ]
 
     def __str__(self) -> str:
         return self.family_id

@@ -176,6 +176,7 @@ def sync(folder: Path, tick: Callable[[str, int, int], None] | None = None) -> S
                     eligible=r["eligible"] == "Y",
                     framework=framework,
                     as_of=as_of,
+                    identified_on=as_of,  # kept on later syncs: not in update_fields
                     in_latest_run=True,
                     **flags.get(fid, dict.fromkeys(PROFILE_FLAGS, False)),
                 )

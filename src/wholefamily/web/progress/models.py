@@ -56,6 +56,42 @@ class Progress(models.Model):
         ordering = ["family", "-at", "-created_at"]
 
 
+class ProgressTest(models.Model):
+    """One outcome test of a measurement as a row, so figures over many families are
+    sums in the database (the programme's movement) rather than reads of every JSON."""
+
+    progress = models.ForeignKey(Progress, on_delete=models.CASCADE, related_name="test_rows")
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="+")
+    at = models.DateField()
+    need = models.CharField(max_length=40)
+    test = models.CharField(max_length=200)
+    at_start = models.IntegerField()
+    now = models.IntegerField()
+    passed = models.BooleanField()
+
+    class Meta:
+        indexes = [models.Index(fields=["at", "test"])]
+
+
+def rows_of_tests(progress: list[Progress]) -> list[ProgressTest]:
+    """The rows of measurements already saved (their JSON `needs`), to bulk-create."""
+    return [
+        ProgressTest(
+            progress_id=p.pk,
+            family_id=p.family_id,
+            at=p.at,
+            need=n["need"],
+            test=str(t[0])[:200],
+            at_start=int(t[1]),
+            now=int(t[2]),
+            passed=bool(t[3]),
+        )
+        for p in progress
+        for n in p.needs
+        for t in n["tests"]
+    ]
+
+
 class FoundNeed(models.Model):
     """A need the key worker found during the work. Where the framework says so
     (sf-2022), it is judged at the claim date with the needs at the start."""

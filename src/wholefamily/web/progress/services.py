@@ -25,7 +25,13 @@ from wholefamily.frameworks.identify import framework_file, linked_as_of, open_l
 from wholefamily.outcomes import judge, measure, only, result
 from wholefamily.outcomes.employment import claimants, employed
 from wholefamily.web.families.models import Family, Need
-from wholefamily.web.progress.models import Baseline, FoundNeed, Progress
+from wholefamily.web.progress.models import (
+    Baseline,
+    FoundNeed,
+    Progress,
+    ProgressTest,
+    rows_of_tests,
+)
 
 
 class ProgressError(Exception):
@@ -164,5 +170,7 @@ def movement(
     finally:
         con.disconnect()
     step("saving", len(by_framework), len(by_framework))
-    Progress.objects.bulk_create(made, batch_size=2000)
+    with transaction.atomic():
+        Progress.objects.bulk_create(made, batch_size=2000)
+        ProgressTest.objects.bulk_create(rows_of_tests(made), batch_size=5000)
     return made

@@ -30,13 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Subquery, Sum, Window
+from django.db.models.functions import RowNumber
 
 from wholefamily.web.casework.models import Event, Nomination
 from wholefamily.web.claims.funding import rates, year_bounds
 from wholefamily.web.claims.models import Line, Receipt, Target
 from wholefamily.web.families.models import Family, Intensity, Need, Origin
-from wholefamily.web.progress.models import Progress
+from wholefamily.web.progress.models import Progress, ProgressTest
 from wholefamily.web.reporting.periods import Period
 
 
@@ -72,6 +73,11 @@ def _families(district: str) -> QuerySet[Family]:
     return qs.filter(district=district) if district else qs
 
 
+def _of(manager: Any, district: str) -> Any:
+    """Rows of families in the district (every row for the county: no join)."""
+    return manager.filter(family__district=district) if district else manager.all()
+
+
 def _active(fams: QuerySet[Family], p: Period) -> QuerySet[Family]:
     return fams.filter(started_on__lte=p.last).filter(
         Q(closed_on__isnull=True) | Q(closed_on__gte=p.first)
@@ -79,7 +85,12 @@ def _active(fams: QuerySet[Family], p: Period) -> QuerySet[Family]:
 
 
 def main_framework() -> str:
-    """The framework most families were identified under (the dashboard's default)."""
+    """The framework most families were identified under (the dashboard's default;
+    cached a minute)."""
+    return str(cache.get_or_set("reporting-main-framework", _main_framework, 60))
+
+
+def _main_framework() -> str:
     top = (
         Family.objects.exclude(framework="")
         .values("framework")
@@ -98,25 +109,19 @@ def metrics(
     active = _active(fams, period)
     n_active = active.count()
 
-    identified = (
-        Need.objects.filter(family__in=fams.filter(origin=Origin.DATA))
-        .values("family")
-        .annotate(first=Min("first_seen"))
-        .filter(first__gte=period.first, first__lte=period.last)
-        .count()
-    )
+    identified = fams.filter(
+        origin=Origin.DATA, identified_on__gte=period.first, identified_on__lte=period.last
+    ).count()
     nominated = (
-        Nomination.objects.filter(
-            family__in=fams, created_at__date__gte=period.first, created_at__date__lte=period.last
-        )
+        _of(Nomination.objects, district)
+        .filter(created_at__date__gte=period.first, created_at__date__lte=period.last)
         .values("family")
         .distinct()
         .count()
     )
     started = fams.filter(started_on__gte=period.first, started_on__lte=period.last)
     closed = fams.filter(closed_on__gte=period.first, closed_on__lte=period.last).count()
-    signed = Line.objects.filter(
-        family__in=fams,
+    signed = _of(Line.objects, district).filter(
         signed_at__isnull=False,
         claim__claim_date__gte=period.first,
         claim__claim_date__lte=period.last,
@@ -125,19 +130,20 @@ def metrics(
 
     decisions = Counter(
         d.split(":")[0]
-        for d in Event.objects.filter(
-            family__in=fams, kind=Event.Kind.CONSENT, on__gte=period.first, on__lte=period.last
-        ).values_list("detail", flat=True)
+        for d in _of(Event.objects, district)
+        .filter(kind=Event.Kind.CONSENT, on__gte=period.first, on__lte=period.last)
+        .values_list("detail", flat=True)
     )
     refusing = share(decisions["refused"], decisions["given"] + decisions["refused"])
 
     steps = Counter(
-        Event.objects.filter(
-            family__in=fams,
+        _of(Event.objects, district)
+        .filter(
             kind__in=[Event.Kind.STEP_UP, Event.Kind.STEP_DOWN],
             on__gte=period.first,
             on__lte=period.last,
-        ).values_list("kind", flat=True)
+        )
+        .values_list("kind", flat=True)
     )
 
     m = Metrics(
@@ -238,12 +244,15 @@ def _targets(m: Metrics, fams: QuerySet[Family], p: Period) -> Figure:
         first, last = year_bounds(year)
         t = Target.objects.filter(framework=m.framework, year=year, district=m.district).first()
         started = fams.filter(started_on__gte=first, started_on__lte=last).count()
-        turned = Line.objects.filter(
-            family__in=fams,
-            signed_at__isnull=False,
-            claim__claim_date__gte=first,
-            claim__claim_date__lte=last,
-        ).count()
+        turned = (
+            _of(Line.objects, m.district)
+            .filter(
+                signed_at__isnull=False,
+                claim__claim_date__gte=first,
+                claim__claim_date__lte=last,
+            )
+            .count()
+        )
         rows.append(
             [
                 year,
@@ -339,34 +348,44 @@ def _cohort(active: QuerySet[Family], n_active: int) -> Figure:
 
 
 def _movement(active: QuerySet[Family], p: Period) -> Figure:
-    """Each outcome test, summed over the active families at their latest measurement."""
-    seen: set[int] = set()
-    start: Counter[str] = Counter()
-    now: Counter[str] = Counter()
-    fewer: Counter[str] = Counter()
-    families: Counter[str] = Counter()
-    for family_id, needs in (
-        Progress.objects.filter(family__in=active, at__lte=p.last)
-        .order_by("family_id", "-at", "-created_at")
-        .values_list("family_id", "needs")
-        .iterator(chunk_size=5000)
-    ):
-        if family_id in seen:
-            continue
-        seen.add(family_id)
-        for n in needs:
-            for name, at_start, at_now, _ in n["tests"]:
-                start[name] += at_start
-                now[name] += at_now
-                families[name] += 1
-                fewer[name] += at_now < at_start
+    """Each outcome test, summed over the active families at their latest measurement
+    on or before the period's end (sums in the database, over ProgressTest rows)."""
+    measured = Progress.objects.filter(family__in=active, at__lte=p.last)
+    # Each family's latest measurement: the first by date (then by when it was made).
+    latest = (
+        measured.annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("family_id")],
+                order_by=[F("at").desc(), F("created_at").desc(), F("pk").desc()],
+            )
+        )
+        .filter(rank=1)
+        .values("pk")
+    )
     rows = [
-        [name, families[name], start[name], now[name], now[name] - start[name], fewer[name]]
-        for name in sorted(families)
+        [
+            r["test"],
+            r["families"],
+            r["sum_start"],
+            r["sum_now"],
+            r["sum_now"] - r["sum_start"],
+            r["fewer"],
+        ]
+        for r in ProgressTest.objects.filter(progress_id__in=Subquery(latest))
+        .values("test")
+        .annotate(
+            families=Count("id"),
+            sum_start=Sum("at_start"),
+            sum_now=Sum("now"),
+            fewer=Count("id", filter=Q(now__lt=F("at_start"))),
+        )
+        .order_by("test")
     ]
+    n = measured.values("family").distinct().count()
     return Figure(
         "movement",
-        f"Movement since the start ({len(seen)} families measured)",
+        f"Movement since the start ({n} families measured)",
         ["outcome test", "families", "at the start", "now", "change", "families with fewer"],
         rows,
         chart=(0, 4),
@@ -382,10 +401,11 @@ def _payments(
     p: Period,
     framework: str,
 ) -> Figure:
-    from wholefamily.frameworks.files import FrameworkError, check, shipped
+    from wholefamily.frameworks.files import FrameworkError
+    from wholefamily.web.progress.services import framework_data
 
     try:
-        fw = check(shipped()[framework]).data if framework in shipped() else None
+        fw = framework_data(framework) if framework else None
     except FrameworkError:
         fw = None
     earned = 0
