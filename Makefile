@@ -45,3 +45,7 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/wf_bench
 bench-web: setup
 	$(BIN)/python benchmarks/web_load.py --families 100000 --clients 20 \
 		--processes 2 --think-ms 2000 --database-url $(BENCH_DATABASE_URL) $(ARGS)
+
+.PHONY: bench-reports
+bench-reports: setup
+	$(BIN)/python benchmarks/reporting.py --families 100000 --database-url $(BENCH_DATABASE_URL) $(ARGS)
