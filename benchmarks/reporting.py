@@ -48,8 +48,9 @@ from web_load import (
 DASHBOARD_TARGET_S = 1.0
 REPORT_TARGET_S = 30.0
 MARKER = "bench-reporting"  # Claim.period of the lines this script made
-YEAR = "2025/26"
-PERIOD = "2025Q3"
+YEAR = "2026/27"  # the financial year the dashboard and the report show
+PERIOD = "2026Q3"  # the claim this script makes (its marker)
+CLAIM_DATE = date(2026, 9, 30)
 
 
 def p95(values: list[float]) -> float:
@@ -69,6 +70,11 @@ def add_reporting_data(seed: int) -> None:
     if Claim.objects.filter(period=PERIOD, framework="tf-2015").exists():
         print("Reporting data already added: reused", flush=True)
         return
+    if Baseline.objects.filter(drop_id="bench").exists():
+        sys.exit(
+            "The database holds reporting data an earlier version of this script made: "
+            "refill it with `benchmarks/web_load.py --reset --populate-only`"
+        )
     rng = random.Random(seed)
     analyst = get_user_model().objects.filter(profile__role="analyst").first()
     started = list(
@@ -122,7 +128,7 @@ def add_reporting_data(seed: int) -> None:
                 Progress(
                     family_id=b.family_id,
                     baseline=b,
-                    at=date(2025, 9, 30),
+                    at=CLAIM_DATE,
                     drop_id="bench",
                     route="progress" if met else "",
                     needs=needs,
@@ -130,10 +136,10 @@ def add_reporting_data(seed: int) -> None:
             )
         progress = Progress.objects.bulk_create(progress, batch_size=5000)
         ProgressTest.objects.bulk_create(rows_of_tests(progress), batch_size=5000)
-        claim = Claim.objects.create(
-            period=PERIOD, framework="tf-2015", claim_date=date(2025, 9, 30)
-        )
-        signed_at = datetime(2025, 10, 15, tzinfo=UTC)
+        claim = Claim.objects.create(period=PERIOD, framework="tf-2015", claim_date=CLAIM_DATE)
+        signed_at = datetime(2026, 10, 15, tzinfo=UTC)
+        # Claimed: met, and worked with for 6 months or more by the claim date.
+        long_enough = {pk for pk, _, on in started if on <= date(2026, 3, 31)}
         Line.objects.bulk_create(
             [
                 Line(
@@ -147,7 +153,7 @@ def add_reporting_data(seed: int) -> None:
                     signed_at=signed_at,
                 )
                 for p in progress
-                if p.route and rng.random() < 0.35
+                if p.route and p.family_id in long_enough and rng.random() < 0.35
             ],
             batch_size=5000,
         )

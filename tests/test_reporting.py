@@ -181,7 +181,10 @@ def test_every_metric_for_the_county(county: dict[str, Any]) -> None:
     }
     # The latest measurement on or before 30 June: A1's of 30 June (not March's), B1's.
     assert m.figure("movement").title.endswith("(2 families measured)")
-    assert _rows(m, "movement") == {"ASB": [1, 5, 1, -4, 1], "offences": [1, 2, 2, 0, 0]}
+    assert _rows(m, "movement") == {
+        "CRIME_ASB: ASB": [1, 5, 1, -4, 1],
+        "CRIME_ASB: offences": [1, 2, 2, 0, 0],
+    }
     assert _rows(m, "payments") == {
         "Earned": [2 * 1000 + 800],
         "Claimed": [800],

@@ -365,7 +365,7 @@ def _movement(active: QuerySet[Family], p: Period) -> Figure:
     )
     rows = [
         [
-            r["test"],
+            f"{r['need']}: {r['test']}",
             r["families"],
             r["sum_start"],
             r["sum_now"],
@@ -373,23 +373,25 @@ def _movement(active: QuerySet[Family], p: Period) -> Figure:
             r["fewer"],
         ]
         for r in ProgressTest.objects.filter(progress_id__in=Subquery(latest))
-        .values("test")
+        .values("need", "test")
         .annotate(
             families=Count("id"),
             sum_start=Sum("at_start"),
             sum_now=Sum("now"),
             fewer=Count("id", filter=Q(now__lt=F("at_start"))),
         )
-        .order_by("test")
+        .order_by("need", "test")
     ]
     n = measured.values("family").distinct().count()
     return Figure(
         "movement",
-        f"Movement since the start ({n} families measured)",
-        ["outcome test", "families", "at the start", "now", "change", "families with fewer"],
+        f"Movement since the start ({n:,} families measured)",
+        ["need: outcome test", "families", "at the start", "now", "change", "families with fewer"],
         rows,
-        chart=(0, 4),
-        note="Records counted by each test at the start and at the latest measurement.",
+        chart=(0, 5),
+        note="Records each test counts, summed over the families it applies to, at the start "
+        "and at each family's latest measurement; the chart shows the families with fewer "
+        "records now than at the start.",
     )
 
 
