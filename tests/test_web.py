@@ -743,7 +743,13 @@ def test_serve_runs_several_processes_on_postgresql(tmp_path: Path) -> None:
             except OSError:
                 time.sleep(0.2)
         assert "csrfmiddlewaretoken" in body
-        workers = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        # The arbiter forks its workers one after the other: wait for the second.
+        workers: list[str] = []
+        for _ in range(100):
+            workers = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+            if len(workers) == 2:
+                break
+            time.sleep(0.1)
         assert len(workers) == 2
     finally:
         proc.terminate()
