@@ -204,6 +204,10 @@ def _run(args: argparse.Namespace, workspace: Path) -> int:
         print(f"Filling the database with {args.families:,} synthetic families", flush=True)
         populate(args.families, args.seed)
     add_reporting_data(args.seed)
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # fresh statistics, as autovacuum keeps them
+        cursor.execute("ANALYZE")
 
     from django.contrib.auth import get_user_model
     from django.core.cache import cache

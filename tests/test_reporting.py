@@ -185,6 +185,9 @@ def test_every_metric_for_the_county(county: dict[str, Any]) -> None:
         "CRIME_ASB: ASB": [1, 5, 1, -4, 1],
         "CRIME_ASB: offences": [1, 2, 2, 0, 0],
     }
+    # Measured again on the same day (movement run twice): the later measurement counts.
+    _progress(county["families"]["A1"], date(2025, 6, 30), [["ASB", 5, 0, True]], county["manager"])
+    assert _rows(metrics(Q2), "movement") == {"CRIME_ASB: ASB": [1, 5, 0, -5, 1]}
     assert _rows(m, "payments") == {
         "Earned": [2 * 1000 + 800],
         "Claimed": [800],

@@ -30,8 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, F, Q, QuerySet, Subquery, Sum, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 
 from wholefamily.web.casework.models import Event, Nomination
 from wholefamily.web.claims.funding import rates, year_bounds
@@ -316,7 +315,7 @@ def _cohort(active: QuerySet[Family], n_active: int) -> Figure:
     needs = dict(
         Need.objects.filter(family__in=active, current=True)
         .values_list("need")
-        .annotate(n=Count("family", distinct=True))
+        .annotate(n=Count("id"))  # one row per family and need (a unique constraint)
     )
     rows: list[list[Any]] = [
         [need, n, share(n, n_active)] for need, n in sorted(needs.items(), key=lambda x: -x[1])
@@ -350,18 +349,11 @@ def _cohort(active: QuerySet[Family], n_active: int) -> Figure:
 def _movement(active: QuerySet[Family], p: Period) -> Figure:
     """Each outcome test, summed over the active families at their latest measurement
     on or before the period's end (sums in the database, over ProgressTest rows)."""
-    measured = Progress.objects.filter(family__in=active, at__lte=p.last)
-    # Each family's latest measurement: the first by date (then by when it was made).
-    latest = (
-        measured.annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("family_id")],
-                order_by=[F("at").desc(), F("created_at").desc(), F("pk").desc()],
-            )
-        )
-        .filter(rank=1)
-        .values("pk")
+    measured = Progress.objects.filter(family__in=active, at__lte=p.last).order_by()
+    # A test row counts when no later measurement of its family (by date, then by
+    # when it was made) exists on or before the period's end: an anti-join.
+    later = Progress.objects.filter(family=OuterRef("family"), at__lte=p.last).filter(
+        Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), pk__gt=OuterRef("progress_id"))
     )
     rows = [
         [
@@ -372,7 +364,8 @@ def _movement(active: QuerySet[Family], p: Period) -> Figure:
             r["sum_now"] - r["sum_start"],
             r["fewer"],
         ]
-        for r in ProgressTest.objects.filter(progress_id__in=Subquery(latest))
+        for r in ProgressTest.objects.filter(family__in=active, at__lte=p.last)
+        .exclude(Exists(later))
         .values("need", "test")
         .annotate(
             families=Count("id"),
