@@ -351,3 +351,29 @@ def test_national_return_command_refuses_bad_input(tmp_path: Path) -> None:
     )
     assert res.returncode == 0, res.stderr
     assert "0 families" in res.stdout and (tmp_path / "o" / "aggregates.csv").is_file()
+
+
+def test_data_quality_per_source(county: dict[str, Any], tmp_path: Path) -> None:
+    """Each source of the warehouse's latest drop: rows read, loaded and quarantined, as
+    the load counted them (the same figures as `wholefamily quality`)."""
+    from conftest import AS_OF
+    from wholefamily.ingest import load_drop
+    from wholefamily.ingest.quality import quality
+    from wholefamily.synth import SynthConfig, generate
+
+    generate(SynthConfig(people=1500, seed=4, as_of=AS_OF, out=tmp_path / "c"))
+    load_drop(tmp_path / "c" / "drop", tmp_path / "ws", "d")
+    rows = _rows(metrics(Q2, workspace=tmp_path / "ws"), "quality")
+    expected = {
+        q.source: [
+            q.rows_read,
+            q.rows_loaded,
+            q.rows_quarantined,
+            round(100.0 * q.rows_quarantined / q.rows_read, 1) if q.rows_read else None,
+        ]
+        for q in quality(tmp_path / "ws").sources
+    }
+    assert rows == expected and len(rows) >= 14
+    assert all(r[0] > 0 for r in rows.values())  # every source has rows
+    empty = metrics(Q2, workspace=tmp_path / "nowhere").figure("quality")
+    assert empty.rows == [] and "cannot be read" in empty.note
