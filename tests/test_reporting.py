@@ -232,6 +232,9 @@ def test_the_dashboard_for_a_district(county: dict[str, Any]) -> None:
     rows = list(csv.reader(r.content.decode().splitlines()))
     assert rows[0] == ["need or circumstance", "families", "share %"]
     assert ["Domestic abuse", "1", "100.0"] in rows
+    Family.objects.filter(district="Budmouth").update(district="Budmouth & Melstock")
+    page = c.get(reverse("reports"), {"period": "2025Q2", "district": "Budmouth & Melstock"})
+    assert "cohort.csv?period=2025Q2&amp;district=Budmouth+%26+Melstock" in page.content.decode()
     assert c.get(reverse("report_csv", args=["nothing"]), {"period": "2025Q2"}).status_code == 404
     bad = c.get(reverse("reports"), {"period": "2025Q7"}).content.decode()
     assert "There is a problem" in bad and "a period is a quarter" in bad

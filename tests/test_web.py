@@ -138,6 +138,11 @@ def test_the_family_list_filters_and_pages(people: dict, teams, settings) -> Non
     assert b"2 families" in r.content
     r = c.get(reverse("families"), {"page": 3})
     assert b"Page 3 of 3" in r.content and re.findall(rb">(F\d)</a>", r.content) == [b"F4"]
+    # A filter with characters of its own survives the paging links.
+    Family.objects.filter(district="Budmouth").update(district="Budmouth & Melstock")
+    settings.FAMILIES_PER_PAGE = 1
+    r = c.get(reverse("families"), {"district": "Budmouth & Melstock"})
+    assert b"2 families" in r.content and b"?district=Budmouth+%26+Melstock&amp;page=" in r.content
 
 
 def _options(page: bytes, name: str) -> list[str]:

@@ -7,6 +7,7 @@ import csv
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -132,7 +133,7 @@ def family_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs.order_by("family_id"), settings.FAMILIES_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    query = "&".join(f"{k}={v}" for k, v in chosen.items() if v)
+    query = urlencode([(k, v) for k, v in chosen.items() if v])  # for the paging links
     record(request, Audit.VIEW, "family list", "", query[:300])
     districts, needs = filter_codes()
     return render(

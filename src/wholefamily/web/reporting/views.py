@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 from datetime import date
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -45,9 +46,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if period is not None:
         m = metrics(period, district, framework, getattr(settings, "WORKSPACE", None))
     record(request, Action.VIEW, "dashboard", "", f"{text} {district}".strip()[:300])
-    query = "&".join(f"{k}={v}" for k, v in (("period", text), ("district", district)) if v)
-    if framework:
-        query += f"&framework={framework}"
+    query = urlencode(
+        [
+            (k, v)
+            for k, v in (("period", text), ("district", district), ("framework", framework))
+            if v
+        ]
+    )
     return render(
         request,
         "reporting/dashboard.html",
