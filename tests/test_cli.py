@@ -144,6 +144,8 @@ def test_synth_summary_and_demo(tmp_path: Path) -> None:
     assert "families in the case database" in res.stdout
     assert "Demo accounts" in res.stdout and "keyworker" in res.stdout
     assert (tmp_path / "ws" / "cases.sqlite3").is_file()
+    assert "Demo case work:" in res.stdout
+    assert (tmp_path / "ws" / "reports" / "committee-report.pdf").read_bytes()[:4] == b"%PDF"
 
 
 def test_serve_answers_and_web_commands_refuse_bad_input(tmp_path: Path) -> None:

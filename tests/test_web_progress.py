@@ -265,3 +265,31 @@ def test_sync_takes_each_familys_profile(linked: tuple[Path, Path]) -> None:
         assert (f.council_tenant, f.known_to_social_care, f.domestic_abuse) == tuple(
             p[k] == "Y" for k in ("council_tenant", "known_to_social_care", "domestic_abuse")
         )
+
+
+def test_the_demo_case_work(linked: tuple[Path, Path], settings) -> None:
+    """`wholefamily demo`'s made-up year: families worked with from the start, baselines,
+    a measurement and a claim at the end, half of it signed off; funding and targets."""
+    from wholefamily.web.claims.models import Funding, Line, Target
+    from wholefamily.web.demo import demo_accounts, demo_casework
+
+    ws, run_dir = linked
+    settings.WORKSPACE = ws
+    sync(run_dir)
+    demo_accounts()
+    start, claim_at = date(2024, 9, 30), AS_OF
+    made = demo_casework(start, claim_at)
+    eligible = Family.objects.filter(eligible=True).count()
+    active = Family.objects.filter(status=Status.ACTIVE, started_on=start, consent="given")
+    assert made["allocated"] == active.count() > 0
+    assert made["allocated"] + made["refused"] <= eligible
+    assert made["baselines"] == Baseline.objects.filter(start=start).count() == made["allocated"]
+    assert Progress.objects.filter(at=claim_at).count() == made["allocated"]
+    lines = Line.objects.filter(claim__period="2025Q1")
+    assert made["claimed"] == lines.filter(signed_at__isnull=False).count()
+    assert made["claimed"] == (lines.count() + 1) // 2
+    assert (
+        {f.year for f in Funding.objects.all()}
+        == {"2024/25"}
+        == {t.year for t in Target.objects.all()}
+    )

@@ -181,6 +181,7 @@ def demo(
     identify("2026-09-30", "tf-2015", workspace / "runs" / "tf-2015", workspace)
     run_sync(workspace / "runs" / "tf-2015", workspace)
     print_demo_accounts(workspace)
+    run_demo_casework(workspace)
     if serve_app:
         run_serve(workspace, "127.0.0.1", port, 8)
 
@@ -1019,6 +1020,30 @@ def web_sync(
 ) -> None:
     """Bring identification results into the case database (safe to repeat)."""
     run_sync(folder, workspace)
+
+
+def run_demo_casework(workspace: Path) -> None:
+    """A year of made-up case work, a claim and the committee report (demo only)."""
+    from datetime import date
+
+    from wholefamily.web.demo import demo_casework
+    from wholefamily.web.reporting.periods import parse_period
+    from wholefamily.web.reporting.report import ReportError, write
+
+    start, claim_at = date(2025, 9, 30), date(2026, 9, 30)
+    made = _with_progress(lambda tick: demo_casework(start, claim_at))
+    out.print(
+        f"Demo case work: {made['allocated']:,} families worked with since {start} "
+        f"({made['refused']:,} refused consent), {made['baselines']:,} baselines, "
+        f"measured at {claim_at}; {made['claimed']:,} signed off in the 2026Q3 claim."
+    )
+    period = "2025-04-01..2026-09-30"
+    path = workspace / "reports" / "committee-report.pdf"
+    try:
+        write(parse_period(period), path)
+        out.print(f"Committee report for {period}: {path}")
+    except ReportError as exc:
+        out.print(f"No committee report: {exc}")
 
 
 def print_demo_accounts(workspace: Path) -> None:

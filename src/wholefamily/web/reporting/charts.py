@@ -73,6 +73,6 @@ def chart_of(f: Figure) -> SafeString | None:
     if f.chart is None:
         return None
     label, value = f.chart
-    if all(r[value] is None for r in f.rows):
-        return None  # nothing to draw (no targets set, say): the table says so
+    if not any(r[value] for r in f.rows):
+        return None  # nothing to draw (all none or zero): the table says so
     return bar_chart(f.key, f.title, [(str(r[label]), r[value]) for r in f.rows], f.unit)

@@ -481,5 +481,5 @@ def _quality(workspace: Path) -> Figure:
         got,
         chart=(0, 4),
         unit="%",
-        note=note or "Quarantined rows are kept with their reason: `wholefamily quality`.",
+        note=note or "Quarantined rows are kept with their reason (wholefamily quality).",
     )
