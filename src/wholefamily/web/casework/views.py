@@ -317,16 +317,11 @@ def family_detail(request: HttpRequest, family_id: str) -> HttpResponse:
 
 def _sustain(family: Family) -> str:
     """For a framework that asks outcomes to be sustained after closure: how long to go."""
-    from wholefamily.frameworks.files import FrameworkError
-    from wholefamily.web.progress.services import framework_data
+    from wholefamily.web.progress.services import framework_or_none
 
-    if family.closed_on is None or not family.framework:
-        return ""
-    try:
-        days = framework_data(family.framework).get("sustain_after_closure_days")
-    except FrameworkError:
-        return ""
-    if days is None:
+    fw = framework_or_none(family.framework)
+    days = fw.get("sustain_after_closure_days") if fw else None
+    if family.closed_on is None or days is None:
         return ""
     left = int(days) - (date.today() - family.closed_on).days
     if left <= 0:
@@ -484,15 +479,10 @@ def baseline(request: HttpRequest, family_id: str) -> HttpResponse:
 
 
 def _counts_found_needs(family: Family) -> bool:
-    from wholefamily.frameworks.files import FrameworkError
-    from wholefamily.web.progress.services import framework_data
+    from wholefamily.web.progress.services import framework_or_none
 
-    if not family.framework:
-        return False
-    try:
-        return bool(framework_data(family.framework).get("needs_found_during_work"))
-    except FrameworkError:
-        return False
+    fw = framework_or_none(family.framework)
+    return bool(fw and fw.get("needs_found_during_work"))
 
 
 @login_required

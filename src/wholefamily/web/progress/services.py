@@ -44,6 +44,17 @@ def framework_data(name: str) -> dict[str, Any]:
     return check(framework_file(name)).data  # type: ignore[no-any-return]
 
 
+def framework_or_none(name: str) -> dict[str, Any] | None:
+    """The framework's data for a page or a figure that must show whatever happens:
+    None for no framework, or one that cannot be read."""
+    if not name:
+        return None
+    try:
+        return framework_data(name)
+    except FrameworkError:
+        return None
+
+
 def _framework(name: str) -> dict[str, Any]:
     try:
         return framework_data(name)

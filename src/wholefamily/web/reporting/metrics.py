@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -106,35 +107,8 @@ def metrics(
     framework = framework or main_framework()
     fams = _families(district)
     active = _active(fams, period)
-    n_active = active.count()
-
-    identified = fams.filter(
-        origin=Origin.DATA, identified_on__gte=period.first, identified_on__lte=period.last
-    ).count()
-    nominated = (
-        _of(Nomination.objects, district)
-        .filter(created_at__date__gte=period.first, created_at__date__lte=period.last)
-        .values("family")
-        .distinct()
-        .count()
-    )
-    started = fams.filter(started_on__gte=period.first, started_on__lte=period.last)
-    closed = fams.filter(closed_on__gte=period.first, closed_on__lte=period.last).count()
-    signed = _of(Line.objects, district).filter(
-        signed_at__isnull=False,
-        claim__claim_date__gte=period.first,
-        claim__claim_date__lte=period.last,
-    )
-    turned = signed.count()
-
-    decisions = Counter(
-        d.split(":")[0]
-        for d in _of(Event.objects, district)
-        .filter(kind=Event.Kind.CONSENT, on__gte=period.first, on__lte=period.last)
-        .values_list("detail", flat=True)
-    )
-    refusing = share(decisions["refused"], decisions["given"] + decisions["refused"])
-
+    headline, decisions = _counts(period, district)
+    n_active = headline["active"]
     steps = Counter(
         _of(Event.objects, district)
         .filter(
@@ -144,23 +118,9 @@ def metrics(
         )
         .values_list("kind", flat=True)
     )
-
-    m = Metrics(
-        period,
-        district,
-        framework,
-        headline={
-            "identified": identified,
-            "nominated": nominated,
-            "started": started.count(),
-            "active": n_active,
-            "closed": closed,
-            "turned_around": turned,
-            "refusing": refusing,
-        },
-    )
-    m.figures.append(_headline(m, fams, period))
-    m.figures.append(_targets(m, fams, period))
+    m = Metrics(period, district, framework, headline=headline)
+    m.figures.append(_headline(headline))
+    m.figures.append(_targets(framework, district, period))
     if not district:
         m.figures.append(_by_district(period))
     m.figures.append(
@@ -170,7 +130,7 @@ def metrics(
             ["decision", "families"],
             [[k.capitalize(), decisions[k]] for k in ("given", "refused", "withdrawn")],
             chart=(0, 1),
-            note=f"Share refusing: {_pct(refusing)} (refused / (given + refused)).",
+            note=f"Share refusing: {_pct(headline['refusing'])} (refused / (given + refused)).",
         )
     )
     mix = Counter(dict(active.values_list("intensity").annotate(n=Count("id"))))
@@ -208,10 +168,58 @@ def metrics(
     )
     m.figures.append(_cohort(active, n_active))
     m.figures.append(_movement(active, period))
-    m.figures.append(_payments(m, fams, started, signed, period, framework))
+    m.figures.append(_payments(district, fams, period, framework))
     if workspace is not None:
         m.figures.append(_quality(workspace))
     return m
+
+
+def _started(fams: QuerySet[Family], first: date, last: date) -> QuerySet[Family]:
+    """Families whose work started between two days."""
+    return fams.filter(started_on__gte=first, started_on__lte=last)
+
+
+def _signed(district: str, first: date, last: date) -> QuerySet[Line]:
+    """Signed claim lines (families turned around) of claims dated between two days."""
+    return _of(Line.objects, district).filter(
+        signed_at__isnull=False, claim__claim_date__gte=first, claim__claim_date__lte=last
+    )
+
+
+def _counts(p: Period, district: str) -> tuple[dict[str, Any], Counter[str]]:
+    """The headline counts, and the period's consent decisions by kind."""
+    fams = _families(district)
+    decisions = Counter(
+        d.split(":")[0]
+        for d in _of(Event.objects, district)
+        .filter(kind=Event.Kind.CONSENT, on__gte=p.first, on__lte=p.last)
+        .values_list("detail", flat=True)
+    )
+    headline = {
+        "identified": fams.filter(
+            origin=Origin.DATA, identified_on__gte=p.first, identified_on__lte=p.last
+        ).count(),
+        "nominated": _of(Nomination.objects, district)
+        .filter(created_at__date__gte=p.first, created_at__date__lte=p.last)
+        .values("family")
+        .distinct()
+        .count(),
+        "started": _started(fams, p.first, p.last).count(),
+        "active": _active(fams, p).count(),
+        "closed": fams.filter(closed_on__gte=p.first, closed_on__lte=p.last).count(),
+        "turned_around": _signed(district, p.first, p.last).count(),
+        "refusing": share(decisions["refused"], decisions["given"] + decisions["refused"]),
+    }
+    return headline, decisions
+
+
+def district_headline(
+    p: Period, district: str, framework: str
+) -> tuple[dict[str, Any], list[Any] | None]:
+    """A district's headline counts and its targets row for the period's last year
+    (the committee report's table of districts), without the other figures."""
+    rows = _targets(framework, district, p).rows
+    return _counts(p, district)[0], (rows[-1] if rows else None)
 
 
 def _pct(v: float | None) -> str:
@@ -222,8 +230,7 @@ def _rate(n: int, active: int) -> float | None:
     return None if active == 0 else round(100.0 * n / active, 1)
 
 
-def _headline(m: Metrics, fams: QuerySet[Family], p: Period) -> Figure:
-    h = m.headline
+def _headline(h: dict[str, Any]) -> Figure:
     rows = [
         ["Families identified from data", h["identified"]],
         ["Families nominated", h["nominated"]],
@@ -236,22 +243,15 @@ def _headline(m: Metrics, fams: QuerySet[Family], p: Period) -> Figure:
     return Figure("headline", "Headline figures", ["measure", "value"], rows)
 
 
-def _targets(m: Metrics, fams: QuerySet[Family], p: Period) -> Figure:
+def _targets(framework: str, district: str, p: Period) -> Figure:
     """Worked with and turned around against the targets, per financial year touched."""
+    fams = _families(district)
     rows = []
     for year in p.financial_years:
         first, last = year_bounds(year)
-        t = Target.objects.filter(framework=m.framework, year=year, district=m.district).first()
-        started = fams.filter(started_on__gte=first, started_on__lte=last).count()
-        turned = (
-            _of(Line.objects, m.district)
-            .filter(
-                signed_at__isnull=False,
-                claim__claim_date__gte=first,
-                claim__claim_date__lte=last,
-            )
-            .count()
-        )
+        t = Target.objects.filter(framework=framework, year=year, district=district).first()
+        started = _started(fams, first, last).count()
+        turned = _signed(district, first, last).count()
         rows.append(
             [
                 year,
@@ -265,7 +265,7 @@ def _targets(m: Metrics, fams: QuerySet[Family], p: Period) -> Figure:
         )
     return Figure(
         "targets",
-        f"Against the targets ({m.framework or 'no framework'}), by financial year",
+        f"Against the targets ({framework or 'no framework'}), by financial year",
         [
             "year",
             "worked with",
@@ -285,17 +285,11 @@ def _targets(m: Metrics, fams: QuerySet[Family], p: Period) -> Figure:
 def _by_district(p: Period) -> Figure:
     all_fams = Family.objects.all()
     started = dict(
-        all_fams.filter(started_on__gte=p.first, started_on__lte=p.last)
-        .values_list("district")
-        .annotate(n=Count("id"))
+        _started(all_fams, p.first, p.last).values_list("district").annotate(n=Count("id"))
     )
     active = dict(_active(all_fams, p).values_list("district").annotate(n=Count("id")))
     turned = dict(
-        Line.objects.filter(
-            signed_at__isnull=False, claim__claim_date__gte=p.first, claim__claim_date__lte=p.last
-        )
-        .values_list("family__district")
-        .annotate(n=Count("id"))
+        _signed("", p.first, p.last).values_list("family__district").annotate(n=Count("id"))
     )
     districts = sorted({*started, *active, *turned})
     rows = [
@@ -388,31 +382,18 @@ def _movement(active: QuerySet[Family], p: Period) -> Figure:
     )
 
 
-def _payments(
-    m: Metrics,
-    fams: QuerySet[Family],
-    started: QuerySet[Family],
-    signed: QuerySet[Line],
-    p: Period,
-    framework: str,
-) -> Figure:
-    from wholefamily.frameworks.files import FrameworkError
-    from wholefamily.web.progress.services import framework_data
+def _payments(district: str, fams: QuerySet[Family], p: Period, framework: str) -> Figure:
+    from wholefamily.web.progress.services import framework_or_none
 
-    try:
-        fw = framework_data(framework) if framework else None
-    except FrameworkError:
-        fw = None
+    fw = framework_or_none(framework)
     earned = 0
     for year in p.financial_years:
         first, last = year_bounds(year)
         attachment, results, _ = rates(framework, year, fw)
         lo, hi = max(first, p.first), min(last, p.last)
-        earned += attachment * started.filter(started_on__gte=lo, started_on__lte=hi).count()
-        earned += (
-            results * signed.filter(claim__claim_date__gte=lo, claim__claim_date__lte=hi).count()
-        )
-    claimed = signed.aggregate(s=Sum("amount"))["s"] or 0
+        earned += attachment * _started(fams, lo, hi).count()
+        earned += results * _signed(district, lo, hi).count()
+    claimed = _signed(district, p.first, p.last).aggregate(s=Sum("amount"))["s"] or 0
     received = (
         Receipt.objects.filter(
             framework=framework, received_on__gte=p.first, received_on__lte=p.last
@@ -420,7 +401,7 @@ def _payments(
         or 0
     )
     rows = [["Earned", earned], ["Claimed", int(claimed)]]
-    if not m.district:
+    if not district:
         rows.append(["Received", int(received)])
     return Figure(
         "payments",
@@ -430,7 +411,7 @@ def _payments(
         chart=(0, 1),
         unit="£",
         note="Received is recorded for the county only."
-        if m.district
+        if district
         else "Earned: work started x attachment fee + turned around x results payment.",
     )
 

@@ -16,8 +16,9 @@ from django.template.loader import render_to_string
 from wholefamily.web.claims.funding import FundingView, funding
 from wholefamily.web.claims.models import ClaimError
 from wholefamily.web.families.models import Family, SyncRun
+from wholefamily.web.progress.services import framework_or_none
 from wholefamily.web.reporting.charts import chart_of
-from wholefamily.web.reporting.metrics import Metrics, metrics
+from wholefamily.web.reporting.metrics import Metrics, district_headline, metrics
 from wholefamily.web.reporting.periods import Period
 
 Tick = Callable[[str, int, int], None]
@@ -35,12 +36,9 @@ class Report:
 
 
 def _funding(framework: str, year: str) -> FundingView | None:
-    from wholefamily.frameworks.files import FrameworkError, check, shipped
-
     try:
-        fw = check(shipped()[framework]).data if framework in shipped() else None
-        return funding(framework, year, fw)
-    except (ClaimError, FrameworkError):
+        return funding(framework, year, framework_or_none(framework))
+    except ClaimError:
         return None
 
 
@@ -56,9 +54,8 @@ def build(
     if not district:
         names = sorted(set(Family.objects.exclude(district="").values_list("district", flat=True)))
         for d in names:
-            dm = metrics(period, d, m.framework)
-            targets = dm.figure("targets").rows[-1] if dm.figure("targets").rows else None
-            districts.append({"name": d, "headline": dm.headline, "targets": targets})
+            headline, targets = district_headline(period, d, m.framework)
+            districts.append({"name": d, "headline": headline, "targets": targets})
     year = period.financial_years[-1]
     last_sync = SyncRun.objects.order_by("-as_of", "-pk").first()
     html = render_to_string(
