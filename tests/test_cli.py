@@ -148,13 +148,33 @@ def test_synth_summary_and_demo(tmp_path: Path) -> None:
     assert (tmp_path / "ws" / "reports" / "committee-report.pdf").read_bytes()[:4] == b"%PDF"
 
 
+def free_port() -> int:
+    """A port nothing listens on now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def sign_in_page(port: int, tries: int) -> str:
+    """The sign-in page of a server starting on the port ('' if it never answers)."""
+    import urllib.request
+
+    for _ in range(tries):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/sign-in") as r:
+                return str(r.read().decode())
+        except OSError:
+            time.sleep(0.2)
+    return ""
+
+
 def test_serve_answers_and_web_commands_refuse_bad_input(tmp_path: Path) -> None:
     import socket
     import urllib.request
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = user_env()
     env["WHOLEFAMILY_SECRET_KEY"] = "key-for-this-test-only-0123456789abcdef"
     proc = subprocess.Popen(
@@ -165,14 +185,7 @@ def test_serve_answers_and_web_commands_refuse_bad_input(tmp_path: Path) -> None
         text=True,
     )
     try:
-        body = ""
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/sign-in") as r:
-                    body = r.read().decode()
-                break
-            except OSError:
-                time.sleep(0.2)
+        body = sign_in_page(port, tries=100)
         assert "Sign in" in body and "csrfmiddlewaretoken" in body
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/app.css") as r:
             assert r.status == 200

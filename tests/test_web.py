@@ -17,6 +17,7 @@ from django.db.utils import DatabaseError
 from django.test import Client
 from django.urls import reverse
 
+from test_cli import free_port, sign_in_page
 from webkit import PASSWORD, client_for, date_fields, family, nominated_by, user
 from wholefamily.web.accounts.models import Role, Team
 from wholefamily.web.audit.models import AppendOnlyError, AuditEntry
@@ -717,17 +718,13 @@ def test_the_admin_configures_assessment_areas(people: dict) -> None:
 def test_serve_runs_several_processes_on_postgresql(tmp_path: Path) -> None:
     """`serve --processes 2`: two workers answer on one port (PostgreSQL only). The
     server reads the test database; it needs none of this test's rows."""
-    import socket
     import time
-    import urllib.request
 
     if connection.vendor != "postgresql":
         pytest.skip("several processes need PostgreSQL; .ci/run runs this suite on it")
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env.update(DATABASE_URL=url, WHOLEFAMILY_SECRET_KEY="key-for-this-test-only-0123456789abcdef")
     wf = [sys.executable, "-m", "wholefamily"]
@@ -739,15 +736,7 @@ def test_serve_runs_several_processes_on_postgresql(tmp_path: Path) -> None:
         text=True,
     )
     try:
-        body = ""
-        for _ in range(150):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/sign-in") as r:
-                    body = r.read().decode()
-                break
-            except OSError:
-                time.sleep(0.2)
-        assert "csrfmiddlewaretoken" in body
+        assert "csrfmiddlewaretoken" in sign_in_page(port, tries=150)
         # The arbiter forks its workers one after the other: wait for the second.
         workers: list[str] = []
         for _ in range(100):
