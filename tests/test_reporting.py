@@ -341,7 +341,9 @@ def test_the_national_return_is_pseudonymised(
         assert a["value"] in ("0", "[c]") or int(a["value"]) >= 5, a
 
 
-def test_national_return_command_refuses_bad_input(tmp_path: Path) -> None:
+def test_national_return_command_refuses_bad_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from test_cli import assert_one_line_error, run
 
     ws = str(tmp_path / "ws")
@@ -354,6 +356,23 @@ def test_national_return_command_refuses_bad_input(tmp_path: Path) -> None:
     )
     assert res.returncode == 0, res.stderr
     assert "0 families" in res.stdout and (tmp_path / "o" / "aggregates.csv").is_file()
+    (tmp_path / "a-file").write_text("x")
+    res = run(
+        "national-return",
+        "--period",
+        "2025Q1",
+        "--out",
+        str(tmp_path / "a-file"),
+        "--workspace",
+        ws,
+    )
+    assert_one_line_error(res, "cannot write to")
+    monkeypatch.setenv("WHOLEFAMILY_RETURN_KEY", "short")
+    res = run(
+        "national-return", "--period", "2025Q1", "--out", str(tmp_path / "p"), "--workspace", ws
+    )
+    assert_one_line_error(res, "WHOLEFAMILY_RETURN_KEY is too short")
+    assert not (tmp_path / "p").exists()
 
 
 def test_data_quality_per_source(county: dict[str, Any], tmp_path: Path) -> None:
