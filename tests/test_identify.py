@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -303,6 +304,27 @@ def test_run_the_whole_chain(tmp_path: Path) -> None:
     for name in ("person_records.csv", "people.csv", "families.csv", "family_needs.csv"):
         assert (out / name).is_file()
     assert "families eligible" in res.stdout
+    eligible = sum(r["eligible"] == "Y" for r in csv.DictReader((out / "families.csv").open()))
+    assert eligible > 0
+    # `run` reaches the case database, so the report a newcomer asks for next has figures.
+    assert f"{eligible:,} families in the case database" in res.stdout
+    pdf = tmp_path / "report.pdf"
+    rep = run("report", "--period", "2024/25", "--out", str(pdf), "--workspace", str(ws))
+    assert rep.returncode == 0, rep.stderr
+    html = pdf.with_suffix(".html").read_text()
+    assert "tf-2015" in html and "no framework" not in html
+    assert re.search(rf"Families identified from data</t[hd]>\s*<td[^>]*>{eligible:,}<", html)
+
+
+def test_run_can_stop_before_the_case_database(tmp_path: Path) -> None:
+    generate(SynthConfig(people=1500, seed=5, as_of=AS_OF, out=tmp_path / "c"))
+    ws = tmp_path / "ws"
+    drop = str(tmp_path / "c" / "drop")
+    args = ("--as-of", "2025-03-31", "--framework", "tf-2015", "--workspace", str(ws))
+    res = run("run", drop, *args, "--no-sync")
+    assert res.returncode == 0, res.stderr
+    assert "case database" not in res.stdout
+    assert not (ws / "cases.sqlite3").exists()
 
 
 @pytest.mark.parametrize("name", sorted(shipped()))

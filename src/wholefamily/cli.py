@@ -750,8 +750,13 @@ def run_command(
         Path | None, typer.Option("--out", help="Folder for the four CSV files.")
     ] = None,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    no_sync: Annotated[
+        bool,
+        typer.Option("--no-sync", help="Stop after identifying: leave the case database alone."),
+    ] = False,
 ) -> None:
-    """Load, link and identify in one go (the whole chain for one drop)."""
+    """Load, link, identify and bring the families into the case database (the whole chain
+    for one drop)."""
     from wholefamily.ingest.load import default_drop_id
 
     parse_date(as_of, "--as-of")
@@ -760,7 +765,10 @@ def run_command(
     run_load(drop, workspace, drop_id)
     run_link(workspace, drop_id, as_of, None, False)
     name = Path(framework).stem
-    identify(as_of, framework, out_dir or workspace / "runs" / f"{drop_id}-{name}", workspace)
+    folder = out_dir or workspace / "runs" / f"{drop_id}-{name}"
+    identify(as_of, framework, folder, workspace)
+    if not no_sync:
+        run_sync(folder, workspace)
 
 
 @app.command()
