@@ -399,3 +399,21 @@ def test_data_quality_per_source(county: dict[str, Any], tmp_path: Path) -> None
     assert all(r[0] > 0 for r in rows.values())  # every source has rows
     empty = metrics(Q2, workspace=tmp_path / "nowhere").figure("quality")
     assert empty.rows == [] and "cannot be read" in empty.note
+
+
+def test_chart_shares_are_drawn_against_the_whole_and_labels_fit() -> None:
+    import re
+
+    from wholefamily.web.reporting.charts import LABEL_CHARS, PLOT, bar_chart
+
+    svg = str(bar_chart("t", "Against target", [("2025/26", 12.9), ("2026/27", 50.0)], "%"))
+    widths = [float(w) for w in re.findall(r'<rect[^>]* width="([\d.]+)"', svg)]
+    assert widths == [pytest.approx(PLOT * 0.129, abs=0.1), pytest.approx(PLOT * 0.5, abs=0.1)]
+    # Over 100% the longest bar is the full plot, as for counts.
+    svg = str(bar_chart("t", "Against target", [("a", 150.0), ("b", 75.0)], "%"))
+    assert [float(w) for w in re.findall(r'<rect[^>]* width="([\d.]+)"', svg)] == [PLOT, PLOT / 2]
+    long = "Families with an adult out of work or at risk of financial exclusion"
+    svg = str(bar_chart("t", "Needs", [(long, 3), ("Crime", 2)]))
+    lines = re.findall(r"<tspan[^>]*>([^<]*)</tspan>", svg)
+    assert lines[0] + " " + lines[1].rstrip("…") in long and lines[-1] == "Crime"
+    assert all(len(t) <= LABEL_CHARS for t in lines)

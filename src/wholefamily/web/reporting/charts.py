@@ -16,6 +16,10 @@ GAP = 10
 LABEL = 230  # px for the labels
 PLOT = 330  # px for the longest bar
 RIGHT = 90  # px for the values
+LINE = 15  # px between the two lines of a long label
+# The widest text that fits LABEL - 8 px at 14 px Arial, counted at the width of
+# its widest common letters (about 7.4 px), so no label runs off the left edge.
+LABEL_CHARS = 29
 BLUE, RED = "#1d70b8", "#d4351c"  # GOV.UK blue; red for a fall
 # Presentation attributes, not only CSS classes: the PDF's SVG renderer reads these.
 FONT = 'font-family="arial, sans-serif" font-size="14" fill="#0b0c0c"'
@@ -31,10 +35,25 @@ def _value(v: Any, unit: str) -> str:
     return f"{v:,}" if isinstance(v, int) else f"{v:,.1f}"
 
 
+def label_lines(label: str) -> list[str]:
+    """A label as one line, or two broken at a space; what is still too long ends in …"""
+    if len(label) <= LABEL_CHARS:
+        return [label]
+    cut = label.rfind(" ", 0, LABEL_CHARS + 1)
+    if cut <= 0:
+        return [label[: LABEL_CHARS - 1] + "…"]
+    rest = label[cut + 1 :]
+    if len(rest) > LABEL_CHARS:
+        rest = rest[: LABEL_CHARS - 1] + "…"
+    return [label[:cut], rest]
+
+
 def bar_chart(key: str, title: str, rows: list[tuple[str, Any]], unit: str = "") -> SafeString:
     """Horizontal bars, one per (label, value); a missing value draws no bar."""
     numbers = [abs(float(v)) for _, v in rows if v is not None]
     top = max(numbers, default=0.0) or 1.0
+    if unit == "%":
+        top = max(top, 100.0)  # a share is drawn against the whole: 12.9% is an eighth
     height = max(1, len(rows)) * (BAR + GAP)
     parts = [
         f'<svg class="app-chart" role="img" aria-labelledby="chart-{key}-title '
@@ -47,11 +66,13 @@ def bar_chart(key: str, title: str, rows: list[tuple[str, Any]], unit: str = "")
     ]
     for i, (label, v) in enumerate(rows):
         y = i * (BAR + GAP)
-        text = str(label) if len(str(label)) <= 34 else str(label)[:33] + "…"
-        parts.append(
-            f'<text x="{LABEL - 8}" y="{y + BAR * 0.7:.1f}" text-anchor="end" {FONT} '
-            f'class="app-chart__label">{escape(text)}</text>'
+        lines = label_lines(str(label))
+        first = y + (11 if len(lines) == 2 else BAR * 0.7)  # two lines fill the row's 32 px
+        spans = "".join(
+            f'<tspan x="{LABEL - 8}" y="{first + n * LINE:.1f}">{escape(t)}</tspan>'
+            for n, t in enumerate(lines)
         )
+        parts.append(f'<text text-anchor="end" {FONT} class="app-chart__label">{spans}</text>')
         w = 0.0 if v is None else PLOT * abs(float(v)) / top
         if w:
             negative = v < 0
