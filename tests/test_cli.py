@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -187,8 +188,18 @@ def test_serve_answers_and_web_commands_refuse_bad_input(tmp_path: Path) -> None
     try:
         body = sign_in_page(port, tries=100)
         assert "Sign in" in body and "csrfmiddlewaretoken" in body
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/app.css") as r:
-            assert r.status == 200
+        # Static files under names with their content's hash, compressed, cached for good.
+        css = re.findall(r'href="(/static/[^"]+\.css)"', body)
+        assert len(css) == 2 and all(re.search(r"\.[0-9a-f]{12}\.css$", c) for c in css), css
+        for path in css:
+            ask = urllib.request.Request(
+                f"http://127.0.0.1:{port}{path}", headers={"Accept-Encoding": "gzip"}
+            )
+            with urllib.request.urlopen(ask) as r:
+                assert r.status == 200 and r.headers["Content-Encoding"] == "gzip"
+                assert "immutable" in r.headers["Cache-Control"]
+                age = int(re.search(r"max-age=(\d+)", r.headers["Cache-Control"])[1])  # type: ignore[index]
+                assert age >= 365 * 24 * 3600
     finally:
         proc.terminate()
         proc.wait(timeout=10)

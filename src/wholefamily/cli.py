@@ -1105,6 +1105,12 @@ def run_serve(workspace: Path, host: str, port: int, threads: int, processes: in
             "the workspace's SQLite database takes one writer at a time"
         )
     _check_port_free(host, port)
+    from wholefamily.web import collect_static
+
+    try:
+        collect_static()
+    except OSError as exc:
+        fail(f"cannot collect the static files into {workspace / 'web-static'}: {exc}")
     # Loaded before the first request, not during it: the warehouse's libraries
     # (Ibis, DuckDB) that the figures, the review queue and the baselines read, and
     # the URLs (forked workers share both).

@@ -25,3 +25,12 @@ def configure(workspace: Path, settings: str = SETTINGS) -> None:
     os.environ["WHOLEFAMILY_WORKSPACE"] = str(workspace.resolve())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings)
     django.setup()
+
+
+def collect_static() -> None:
+    """The static files into the workspace, hashed and compressed (what `serve` sends).
+
+    Django copies only what changed; the manifest and compressed copies are remade."""
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)

@@ -134,9 +134,12 @@ DATE_FORMAT = "j F Y"
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [HERE / "static"]
-WHITENOISE_USE_FINDERS = True
+# `wholefamily serve` collects the static files into the workspace first: each gets a
+# name with its content's hash and gzip and Brotli copies, and WhiteNoise serves the
+# hashed names as immutable (cached for ten years: a new file is a new name).
+STATIC_ROOT = WORKSPACE / "web-static"
 STORAGES = {
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "wholefamily.web.storage.StaticStorage"},
 }
 
 # Page sizes.

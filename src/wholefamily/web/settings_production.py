@@ -2,7 +2,8 @@
 
 DJANGO_SETTINGS_MODULE=wholefamily.web.settings_production. It needs
 WHOLEFAMILY_SECRET_KEY and WHOLEFAMILY_ALLOWED_HOSTS from the environment;
-`manage.py check --deploy` is clean with it (a test proves it).
+`manage.py check --deploy` is clean with it (a test proves it). Static files are
+collected, hashed and compressed as in the base settings (`serve` does it).
 """
 
 from __future__ import annotations
@@ -20,7 +21,3 @@ CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
-STATIC_ROOT = WORKSPACE / "web-static"  # noqa: F405  (`web manage collectstatic` fills it)
-STORAGES = {
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-}

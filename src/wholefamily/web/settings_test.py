@@ -14,3 +14,12 @@ os.environ.setdefault("WHOLEFAMILY_SECRET_KEY", "insecure-key-for-the-test-suite
 from wholefamily.web.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The tests render pages without collecting static files first: names as they are,
+# found where they lie (`wholefamily serve`'s hashed, compressed files are tested
+# through the command itself).
+STORAGES = {
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT = None  # type: ignore[assignment]
