@@ -36,7 +36,7 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache demo-workspace \
-		node_modules src/wholefamily/web/static/govuk
+		node_modules src/wholefamily/web/static/govuk src/wholefamily/web/static/moj
 
 # Web app under load (issue: family list and family page p95 < 300 ms, 20 clients,
 # PostgreSQL with 100,000 families). Fills the database on the first run (about 6 minutes).

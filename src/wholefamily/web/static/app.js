@@ -1,8 +1,11 @@
-// Starts GOV.UK Frontend's components (kept out of the page: the CSP allows no inline script).
+// Starts GOV.UK Frontend's and the MOJ design system's components (kept out of the
+// page: the CSP allows no inline script).
 import { initAll } from "./govuk/govuk-frontend.min.js";
+import { initAll as initMoj } from "./moj/moj-frontend.min.js";
 
 document.body.classList.add("govuk-frontend-supported");
 initAll();
+initMoj();
 
 // A table wider than the screen scrolls inside a box of its own, so the page never
 // scrolls sideways on a phone. A box that scrolls can be reached by keyboard (and is
