@@ -446,13 +446,17 @@ def test_a_nomination_of_someone_already_known(people: dict) -> None:
 
 
 def test_a_nomination_needs_a_person_and_a_need(people: dict) -> None:
+    c = client_for(people["partner"])
+    blank = c.get(reverse("nominate")).content.decode()
+    assert "There is a problem" not in blank and "<title>Error:" not in blank
     data = _nomination("", "", date(2012, 1, 1))
     data.pop("needs")
     for k in ("person-0-dob_0", "person-0-dob_1", "person-0-dob_2", "person-0-role"):
         data[k] = ""
-    r = client_for(people["partner"]).post(reverse("nominate"), data)
+    r = c.post(reverse("nominate"), data)
     body = r.content.decode()
     assert "Select at least one need" in body
+    assert "There is a problem" in body and "<title>Error:" in body
     assert Family.objects.count() == 0
 
 
