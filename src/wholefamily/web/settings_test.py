@@ -14,3 +14,9 @@ os.environ.setdefault("WHOLEFAMILY_SECRET_KEY", "insecure-key-for-the-test-suite
 from wholefamily.web.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # A file, as `serve` uses, rather than SQLite's shared in-memory database: that one
+    # locks table by table and fails a second writer at once ("database table is
+    # locked") instead of making it wait, so requests in two threads could not be tested.
+    DATABASES["default"]["TEST"] = {"NAME": str(WORKSPACE / "test-cases.sqlite3")}  # noqa: F405
