@@ -10,22 +10,26 @@ requests succeed.
 
 from __future__ import annotations
 
+import importlib
 import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.db import connection, connections
+from django.db.models import F
 from django.test import Client, TransactionTestCase
 from django.urls import reverse
 
 from webkit import client_for, date_fields, family, user
 from wholefamily.web.accounts.models import Role, Team
-from wholefamily.web.casework import forms as F
-from wholefamily.web.casework.models import Event
+from wholefamily.web.audit.models import AuditEntry
+from wholefamily.web.casework import forms
+from wholefamily.web.casework.models import Assessment, AssessmentArea, Event, Review
 from wholefamily.web.families.models import Family, Status
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -59,13 +63,18 @@ def triggers_off() -> Iterator[None]:
 @pytest.fixture(scope="module", autouse=True)
 def _flush_past_append_only_triggers() -> Iterator[None]:
     """These tests commit, so the test database is emptied after each one (Django's
-    flush). The audit log refuses DELETE and TRUNCATE, so the flush, and only the
+    flush; the default assessment areas the migrations wrote are put back). The audit
+    log and signed claim lines refuse DELETE and TRUNCATE, so the flush, and only the
     flush, runs with the triggers off; they are back before the next test."""
     original = TransactionTestCase._fixture_teardown
 
     def teardown(self: TransactionTestCase) -> None:
         with triggers_off():
             original(self)
+        # What the migrations wrote, for whatever test runs next.
+        importlib.import_module("wholefamily.web.casework.migrations.0002_default_areas").forwards(
+            apps, None
+        )
 
     TransactionTestCase._fixture_teardown = teardown  # type: ignore[method-assign]
     yield
@@ -96,7 +105,7 @@ def opened(c: Client, url: str) -> dict[str, str]:
 
 def hold_validation(monkeypatch: pytest.MonkeyPatch, barrier: threading.Barrier) -> None:
     """Each request waits at the end of its form's validation until the other gets there."""
-    for form in (F.CloseForm, F.ConsentForm, F.IntensityForm):
+    for form in (forms.CloseForm, forms.ConsentForm, forms.IntensityForm):
         original = form.clean
 
         def clean(self: Any, original: Any = original) -> Any:
@@ -309,3 +318,70 @@ def test_a_form_for_a_step_no_longer_possible_is_told_without_a_save_button(
     assert "Moved" in page
     f = Family.objects.get()
     assert (f.status, f.consent) == (Status.CLOSED, "given")
+
+
+STEPS = [
+    ("check", Status.IDENTIFIED, "analyst", {"eligible": "yes", "notes": "Meets it"}),
+    ("allocate", Status.AWAITING_ALLOCATION, "manager", {"intensity": "high"}),
+    ("consent", Status.ALLOCATED, "kw", {"decision": "given", **date_fields("on", TODAY)}),
+    ("intensity", Status.ACTIVE, "kw", {"intensity": "high"}),
+    ("step", Status.ACTIVE, "kw", {"reason": "Risk escalated", **date_fields("on", TODAY)}),
+    (
+        "review",
+        Status.ACTIVE,
+        "kw",
+        {
+            "summary": "Better attendance",
+            **date_fields("on", TODAY),
+            **date_fields("next_due", TODAY + timedelta(days=60)),
+        },
+    ),
+    ("close", Status.ACTIVE, "manager", {"reason": "outcomes", **date_fields("on", TODAY)}),
+]
+
+
+@pytest.mark.parametrize(("what", "status", "who", "data"), STEPS, ids=[s[0] for s in STEPS])
+def test_every_change_of_the_case_refuses_a_stale_form(
+    what: str, status: str, who: str, data: dict[str, str], staff: dict[str, Any], north: Team
+) -> None:
+    staff["analyst"] = user("alex", Role.ANALYST)
+    f = family("F1", status=status, key_worker=staff["kw"], team=north, consent="given")
+    if what == "allocate":
+        data = {**data, "key_worker": str(staff["kw"].pk), "team": str(north.pk)}
+    c = client_for(staff[who])
+    url = reverse(what, args=["F1"])
+    seen = opened(c, url)
+    before = Family.objects.values().get(pk=f.pk)
+    # Someone else changes the case meanwhile (what any other step does to it).
+    Family.objects.filter(pk=f.pk).update(version=F("version") + 1)
+
+    r = c.post(url, {**data, **seen})
+    assert r.status_code == 409 and CHANGED in r.content.decode()
+    after = Family.objects.values().get(pk=f.pk)
+    assert after == {**before, "version": before["version"] + 1}  # nothing else written
+    assert not Event.objects.exists() and not Review.objects.exists()
+    assert not AuditEntry.objects.filter(action="change").exists()
+    # From the page it was shown again on, it saves.
+    again = re.search(r'name="version" value="(\d+)"', r.content.decode())
+    assert again is not None
+    assert c.post(url, {**data, "version": again.group(1)}).status_code == 302
+    assert Family.objects.get().version == before["version"] + 2
+
+
+def test_nothing_is_added_to_a_case_closed_after_the_form_was_opened(
+    staff: dict[str, Any], north: Team
+) -> None:
+    family("F1", status=Status.ACTIVE, key_worker=staff["kw"], team=north, consent="given")
+    kim, morgan = client_for(staff["kw"]), client_for(staff["manager"])
+    url = reverse("assess", args=["F1"])
+    seen = opened(kim, url)
+    close = reverse("close", args=["F1"])
+    closing = {"reason": "moved", **date_fields("on", TODAY), **opened(morgan, close)}
+    assert morgan.post(close, closing).status_code == 302
+
+    scores = {f"area_{a.pk}": "6" for a in AssessmentArea.objects.all()}
+    assert scores
+    r = kim.post(url, {**date_fields("on", TODAY), "notes": "Went well", **scores, **seen})
+    assert r.status_code == 409 and CHANGED in r.content.decode()
+    assert "Went well" in r.content.decode()
+    assert not Assessment.objects.exists()
