@@ -502,6 +502,32 @@ def test_sign_in_is_throttled(people: dict) -> None:
     assert AuditEntry.objects.filter(action="login", username="kate").count() == 1
 
 
+@pytest.mark.parametrize("typed", [" throttle1", "throttle1 ", "\uff54hrottle1", "THROTTLE1"])
+def test_the_sign_in_lockout_counts_the_name_as_sign_in_reads_it(typed: str) -> None:
+    """Spaces round the name and full-width letters are read as the plain name by
+    sign-in, so they count against it and are refused with it after the limit."""
+    user("throttle1", Role.KEY_WORKER)
+    c = Client()
+    for _ in range(4):
+        c.post(reverse("login"), {"username": "throttle1", "password": "wrong"})
+    c.post(reverse("login"), {"username": typed, "password": "wrong"})  # the fifth failure
+    for name in (typed, "throttle1", " throttle1", "throttle1 ", "\uff54hrottle1"):
+        r = c.post(reverse("login"), {"username": name, "password": PASSWORD})
+        assert r.status_code == 200 and b"Too many failed sign-in attempts" in r.content, name
+    assert AuditEntry.objects.filter(action="login").count() == 0
+
+
+def test_a_variant_of_a_locked_name_does_not_sign_in() -> None:
+    user("throttle1", Role.KEY_WORKER)
+    c = Client()
+    for _ in range(5):
+        c.post(reverse("login"), {"username": "throttle1", "password": "wrong"})
+    for name in (" throttle1", "throttle1 ", "\uff54hrottle1"):
+        r = c.post(reverse("login"), {"username": name, "password": PASSWORD})
+        assert b"Too many failed sign-in attempts" in r.content, name
+    assert "_auth_user_id" not in c.session
+
+
 def test_sessions_expire_when_idle(people: dict, settings) -> None:
     c = client_for(people["kw"])
     assert c.get(reverse("dashboard")).status_code == 200

@@ -23,3 +23,9 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = None  # type: ignore[assignment]
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # A file, as `serve` uses, rather than SQLite's shared in-memory database: that one
+    # locks table by table and fails a second writer at once ("database table is
+    # locked") instead of making it wait, so requests in two threads could not be tested.
+    DATABASES["default"]["TEST"] = {"NAME": str(WORKSPACE / "test-cases.sqlite3")}  # noqa: F405

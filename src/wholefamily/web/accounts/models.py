@@ -46,7 +46,8 @@ class Profile(models.Model):
 
 
 class LoginFailure(models.Model):
-    """A failed login, kept for throttling (username as typed, the client's address)."""
+    """A failed login, kept for throttling (the username as sign-in reads it, the
+    client's address)."""
 
     username = models.CharField(max_length=150, db_index=True)
     address = models.CharField(max_length=45, db_index=True)

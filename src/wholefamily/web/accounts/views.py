@@ -29,8 +29,18 @@ class ThrottledLoginForm(AuthenticationForm):
         "throttled": THROTTLED,
     }
 
+    def signing_in_as(self) -> str:
+        """The name sign-in looks up: the username field's own reading of what was
+        typed (spaces round it dropped, Unicode NFKC, so full-width letters are the
+        plain ones), also when the field refuses it, so that every way of typing one
+        name is counted against that name."""
+        name = self.cleaned_data.get("username")
+        if name is None:
+            name = self.fields["username"].to_python(self.data.get("username") or "")
+        return str(name)[:150]
+
     def clean(self) -> dict[str, Any]:
-        username = (self.data.get("username") or "")[:150]
+        username = self.signing_in_as()
         since = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
         recent = LoginFailure.objects.filter(at__gte=since)
         limit = settings.LOGIN_FAILURES_ALLOWED

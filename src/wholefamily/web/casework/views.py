@@ -3,6 +3,7 @@ visibility (404 for a family not the user's), and writes the audit log."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 from collections.abc import Callable
 from datetime import date
@@ -26,6 +27,7 @@ from wholefamily.web.accounts.models import Role
 from wholefamily.web.audit.log import record
 from wholefamily.web.audit.models import Action as Audit
 from wholefamily.web.casework import forms as F
+from wholefamily.web.casework import state
 from wholefamily.web.casework.access import (
     can,
     family_or_404,
@@ -366,17 +368,48 @@ def _step(
     title: str,
     initial: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """GET shows the form; a valid POST applies it in one transaction, audits it and
-    returns to the family page; an invalid one shows the errors."""
+    """GET shows the form, with the version of the case it is opened at. A valid POST
+    is checked and applied in one transaction with the family's row locked
+    (`state.lock`), audited, and returns to the family page. If the case changed
+    since the form was opened, or is no longer in a state the step is allowed in,
+    nothing is written and the form is shown again with what the user entered and
+    a message saying so (409); an invalid form shows its errors."""
     family = family_or_404(request, family_id)
-    _require(request, what, family)
-    form = form_class(request.POST if request.method == "POST" else None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            detail = apply(family, form)
-            record(request, Audit.CHANGE, "family", family.family_id, f"{what}: {detail}")
-        return redirect(reverse("family", args=[family.family_id]))
-    return render(request, "casework/step.html", {"family": family, "form": form, "title": title})
+    posted = request.POST if request.method == "POST" else None
+    # A form posted to a case that has moved on is answered below, with the user's input.
+    _require(request, what, None if posted is not None else family)
+    form = form_class(posted, initial=initial)
+    version, status, changed = family.version, 200, None
+    if posted is not None:
+        seen = state.seen_version(posted)
+        version = family.version if seen is None else seen
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    now = state.lock(request.user, family, what, seen)
+                    detail = apply(now, form)
+                    record(request, Audit.CHANGE, "family", now.family_id, f"{what}: {detail}")
+                return redirect(reverse("family", args=[now.family_id]))
+            except state.NotVisible:
+                record(request, Audit.DENIED, "family", family_id, "no longer visible to this user")
+                raise Http404("No such family") from None
+            except state.CaseChanged as exc:
+                family = Family.objects.get(pk=family.pk)  # as it is, after the rollback
+                changed, version, status = state.CaseChanged(family, exc.stale), family.version, 409
+                form.add_error(None, changed.message())
+    return render(
+        request,
+        "casework/step.html",
+        {
+            "family": family,
+            "form": form,
+            "title": title,
+            "version": version,
+            "changed": changed,
+            "can_save": changed is None or can(request.user, what, family),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -492,7 +525,7 @@ def found_need(request: HttpRequest, family_id: str) -> HttpResponse:
     from wholefamily.web.progress.services import framework_data
 
     family = family_or_404(request, family_id)
-    _require(request, "found_need", family)
+    _require(request, "found_need", None if request.method == "POST" else family)
     if not _counts_found_needs(family):
         _forbid(request, "found_need")
     known = set(family.need_list) | set(family.found_needs.values_list("need", flat=True))
@@ -625,6 +658,8 @@ def step(request: HttpRequest, family_id: str) -> HttpResponse:
 
     def apply(family: Family, form: Any) -> str:
         d = form.cleaned_data
+        if (family.status == Status.ACTIVE) != up:  # stepped the other way meanwhile
+            raise state.CaseChanged(family, stale=True)
         family.status = Status.STEPPED_UP if up else Status.ACTIVE
         family.save(update_fields=["status"])
         Event.objects.create(
@@ -729,9 +764,15 @@ def _nominated_family(
                 adults=sum(p["role"] != "CHILD" for p in named),
                 needs=";".join(data["needs"]),
             )
-        elif family.status in (Status.IDENTIFIED, Status.NOT_ELIGIBLE, Status.CLOSED):
-            family.status = Status.NOMINATED
-            family.save(update_fields=["status"])
+        else:
+            # Nominating a family not being worked with puts it back to the central check.
+            # Being worked with (or just nominated): the nomination joins the case as it is.
+            with contextlib.suppress(state.CaseChanged):
+                family = state.guard(
+                    family,
+                    (Status.IDENTIFIED, Status.NOT_ELIGIBLE, Status.CLOSED),
+                    status=Status.NOMINATED,
+                )
         nomination = Nomination.objects.create(
             family=family,
             nominated_by=request.user,

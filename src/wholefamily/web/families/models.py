@@ -90,6 +90,8 @@ class Family(models.Model):
     review_due = models.DateField(null=True, blank=True, db_index=True)
     closed_on = models.DateField(null=True, blank=True)
     closure_reason = models.CharField(max_length=200, blank=True)
+    # Raised by every change of the case; forms carry the version they were opened at.
+    version = models.PositiveIntegerField(default=0, help_text="See casework.state.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
