@@ -15,7 +15,7 @@ from django.shortcuts import render
 from wholefamily.safecsv import neutralise
 from wholefamily.web.audit.log import record
 from wholefamily.web.audit.models import Action
-from wholefamily.web.casework.views import _require, filter_codes
+from wholefamily.web.casework.views import filter_codes, require
 from wholefamily.web.reporting.charts import chart_of
 from wholefamily.web.reporting.metrics import Metrics, main_framework, metrics
 from wholefamily.web.reporting.periods import Period, PeriodError, parse_period
@@ -40,7 +40,7 @@ def _chosen(request: HttpRequest) -> tuple[str, str, str, Period | None, str]:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    _require(request, "reports")
+    require(request, "reports")
     text, district, framework, period, error = _chosen(request)
     m: Metrics | None = None
     if period is not None:
@@ -71,7 +71,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def figure_csv(request: HttpRequest, key: str) -> HttpResponse:
-    _require(request, "reports")
+    require(request, "reports")
     text, district, framework, period, error = _chosen(request)
     if period is None:
         raise Http404(error)
