@@ -183,7 +183,7 @@ def demo(
     print_demo_accounts(workspace)
     run_demo_casework(workspace)
     if serve_app:
-        run_serve(workspace, "127.0.0.1", port, 8)
+        run_serve(workspace, "127.0.0.1", port, 8, allow_owner=True)  # synthetic data only
 
 
 def _ticker(bar: Progress | None, task: object) -> Callable[[str, int, int], None]:
@@ -995,14 +995,17 @@ app.add_typer(web_app, name="web")
 
 def _web(workspace: Path) -> None:
     """Set Django up on the workspace's case database and bring its tables up to date."""
-    from django.core.management import call_command
-
     from wholefamily.web import configure
 
     workspace.mkdir(parents=True, exist_ok=True)
     try:
         configure(workspace)
-        call_command("migrate", verbosity=0, interactive=False)
+        from wholefamily.web.audit.roles import RoleError, migrate
+
+        # As DATABASE_OWNER_URL's role when set, which then grants DATABASE_URL's.
+        migrate()
+    except RoleError as exc:
+        fail(str(exc))
     except Exception as exc:  # a database that cannot be reached or opened
         fail(f"cannot open the case database: {str(exc).splitlines()[0]}")
 
@@ -1093,11 +1096,87 @@ def web_manage(ctx: typer.Context, workspace: WorkspaceOption = DEFAULT_WORKSPAC
     execute_from_command_line(["wholefamily web manage", *ctx.args])
 
 
-def run_serve(workspace: Path, host: str, port: int, threads: int, processes: int = 1) -> None:
+@web_app.command("grant-app-role")
+def web_grant_app_role(
+    role: Annotated[str, typer.Argument(help="The PostgreSQL role the app serves as.")],
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Migrate as the owner, then grant ROLE what serving needs: no UPDATE or DELETE of
+    the audit log or of claim lines, no TRUNCATE, no ownership (PostgreSQL)."""
+    _web(workspace)
+    from wholefamily.web.audit.roles import RoleError, as_owner, grant_app_role
+
+    try:
+        with as_owner():
+            grant_app_role(role)
+    except RoleError as exc:
+        fail(str(exc))
+    out.print(
+        f"Granted {role} what the app needs; serve with DATABASE_URL as {role} "
+        "(and DATABASE_OWNER_URL as the owner, for migrations)."
+    )
+
+
+audit_app = typer.Typer(help="The audit log and signed claim lines: check their hash chains.")
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify(workspace: WorkspaceOption = DEFAULT_WORKSPACE) -> None:
+    """Check the hash chains of the audit log and the signed claim lines; exit 2 naming
+    the first entry that does not fit."""
+    _web(workspace)
+    from wholefamily.web.audit.verify import verify_audit, verify_lines
+
+    broken = False
+    for name, unit, verdict in (
+        ("Audit log", "entries", verify_audit()),
+        ("Signed claim lines", "lines", verify_lines()),
+    ):
+        if verdict.misfit is None:
+            out.print(
+                f"{name}: OK, {verdict.count:,} {unit} in the chain; head {verdict.head}",
+                highlight=False,
+            )
+        else:
+            broken = True
+            console.print(
+                f"wholefamily: error: {name.lower()} does not verify at {verdict.misfit} "
+                f"({verdict.count:,} {unit} before it fit)",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+    if broken:
+        sys.exit(2)
+
+
+def run_serve(
+    workspace: Path,
+    host: str,
+    port: int,
+    threads: int,
+    processes: int = 1,
+    allow_owner: bool = False,
+) -> None:
     if threads < 1 or processes < 1:
         fail("--threads and --processes must be at least 1")
     _web(workspace)
     from django.db import connection, connections
+
+    from wholefamily.web.audit.roles import serving_risks
+
+    if risks := serving_risks():
+        said = (
+            f"DATABASE_URL's role could rewrite the audit log and signed claim lines "
+            f"({'; '.join(risks)})"
+        )
+        if not allow_owner:
+            fail(
+                f"{said}: serve as an app role (wholefamily web grant-app-role, "
+                "docs/postgresql.md), or pass --allow-owner"
+            )
+        console.print(f"wholefamily: warning: {said}; serving anyway (--allow-owner)")
 
     if processes > 1 and connection.vendor == "sqlite":
         fail(
@@ -1188,9 +1267,17 @@ def serve(
             help="Server processes sharing the port (PostgreSQL only); one per core suits.",
         ),
     ] = 1,
+    allow_owner: Annotated[
+        bool,
+        typer.Option(
+            "--allow-owner",
+            help="Serve even as a PostgreSQL role that could switch the audit triggers off.",
+        ),
+    ] = False,
 ) -> None:
-    """Run the case-management web app (migrations applied first)."""
-    run_serve(workspace, host, port, threads, processes)
+    """Run the case-management web app (migrations applied first, as
+    DATABASE_OWNER_URL's role when set)."""
+    run_serve(workspace, host, port, threads, processes, allow_owner)
 
 
 @app.command()

@@ -2,7 +2,9 @@
 
 Everything that differs between machines comes from the environment:
 WHOLEFAMILY_WORKSPACE (the workspace folder; the case database lives there
-unless DATABASE_URL names another), DATABASE_URL (postgres://...),
+unless DATABASE_URL names another), DATABASE_URL (postgres://...: the role the
+app serves as), DATABASE_OWNER_URL (the same database as the role that owns the
+tables: used only to migrate and grant, see docs/postgresql.md),
 WHOLEFAMILY_SECRET_KEY (kept in the workspace when unset), WHOLEFAMILY_DEBUG.
 `settings_production` adds what a server behind HTTPS needs.
 """
@@ -95,6 +97,13 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several requests write at once (audit entries): wait for the lock, not fail.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+# The tables' owner, for migrations and grants only (`wholefamily.web.audit.roles`);
+# never a connection the app serves requests on.
+DATABASE_OWNER = (
+    dj_database_url.parse(os.environ["DATABASE_OWNER_URL"])
+    if os.environ.get("DATABASE_OWNER_URL")
+    else None
+)
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"  # our GOV.UK widget templates
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

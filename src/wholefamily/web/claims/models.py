@@ -6,6 +6,9 @@ signs each family off; a signed line is immutable (the model refuses, and a
 database trigger rejects any UPDATE or DELETE of a signed line), and a family
 is never claimed twice for the same result: a partial unique index on
 (family, framework, result) over signed lines, in the database itself.
+Signing makes the line a link of a hash chain over the signed lines
+(`audit/chain.py`), so a signed line changed by someone who can bypass the
+triggers is found by `wholefamily audit verify`.
 """
 
 from __future__ import annotations
@@ -53,6 +56,24 @@ class Line(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
     )
     signed_at = models.DateTimeField(null=True, blank=True)
+    seq = models.BigIntegerField(
+        null=True, unique=True, editable=False, help_text="In the chain of signed lines."
+    )
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    CHAIN = "claim_line"
+    CONTENT = (
+        "claim_id",
+        "family_id",
+        "framework",
+        "result",
+        "progress_id",
+        "amount",
+        "pack",
+        "signed_by_id",
+        "signed_at",
+    )
 
     class Meta:
         ordering = ["claim", "family__family_id"]
@@ -69,6 +90,9 @@ class Line(models.Model):
         if self.pk is not None and Line.objects.filter(pk=self.pk, signed_at__isnull=False):
             raise ClaimError("a signed claim line cannot be changed")
         super().save(*args, **kwargs)
+
+    def content(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.CONTENT}
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         if self.signed_at is not None:

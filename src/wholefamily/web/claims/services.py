@@ -22,13 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from wholefamily.frameworks.engine import linked_people
 from wholefamily.outcomes import only
 from wholefamily.outcomes.progress import rows_behind
+from wholefamily.web.audit.chain import GENESIS, appending, digest
 from wholefamily.web.claims.models import Claim, ClaimError, Line
 from wholefamily.web.families.models import Family
 from wholefamily.web.progress.services import ProgressError, _framework, _open, movement
@@ -180,8 +181,26 @@ def sign(line: Line, by: Any) -> None:
     if line.signed_at is not None:
         raise ClaimError("this family is already signed off")
     try:
-        with transaction.atomic():
-            Line.objects.filter(pk=line.pk).update(signed_by=by, signed_at=timezone.now())
+        with appending(Line.CHAIN):  # one signer at a time takes the chain's next place
+            fresh = Line.objects.get(pk=line.pk)
+            if fresh.signed_at is not None:
+                raise ClaimError("this family is already signed off")
+            head = (
+                Line.objects.filter(seq__isnull=False)
+                .order_by("-seq")
+                .values_list("seq", "hash")
+                .first()
+            )
+            fresh.seq, fresh.prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS)
+            fresh.signed_by_id, fresh.signed_at = by.pk, timezone.now()
+            fresh.hash = digest(Line.CHAIN, fresh.seq, fresh.prev_hash, fresh.content())
+            Line.objects.filter(pk=line.pk, signed_at__isnull=True).update(
+                signed_by=by,
+                signed_at=fresh.signed_at,
+                seq=fresh.seq,
+                prev_hash=fresh.prev_hash,
+                hash=fresh.hash,
+            )
     except IntegrityError:
         raise ClaimError(
             f"family {line.family.family_id} is already claimed for the {line.result} result"
