@@ -170,8 +170,10 @@ def test_prepare_sign_export_and_sample(a_year_on: tuple[Path, Path], settings) 
     r = c.get(reverse("claim_pack", args=[claim.pk, first.pk]))
     assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
     assert AuditEntry.objects.filter(action="download", object_id=first.family.family_id).exists()
-    for x in lines:
-        c.post(reverse("claim_sign", args=[claim.pk, x.pk]))
+    c.post(
+        reverse("claim_sign_off", args=[claim.pk]),
+        {"line": [x.pk for x in lines], "declaration": "yes"},
+    )
     assert len(signed_lines("2025Q3", "tf-2015")) == len(lines)
     # The claim file, downloaded by the analyst, lists every signed family.
     assert client_for(manager).get(reverse("claim_file", args=[claim.pk])).status_code == 404
@@ -306,7 +308,7 @@ def test_funding_adds_up(settings) -> None:
     fw = check(shipped()["tf-2015"]).data
     assert funding("tf-2015", "2024/25", fw).rows[-1].earned == 1000  # S1 started then
     page = client_for(manager).get(reverse("funding"), {"year": "2025/26"}).content.decode()
-    assert "£10800" in page and "Casterbridge" in page
+    assert "£10,800" in page and "Casterbridge" in page
     bad = client_for(manager).get(reverse("funding"), {"year": "25/26"}).content.decode()
     assert "a financial year is written like 2025/26" in bad
     assert client_for(user("kim", Role.KEY_WORKER)).get(reverse("funding")).status_code == 404

@@ -1294,9 +1294,20 @@ def movement(
     day = parse_date(at, "--at") if at else None
     _web(workspace)
     from wholefamily import safecsv
-    from wholefamily.web.progress.services import ProgressError
+    from wholefamily.web.progress.services import (
+        ProgressError,
+        latest_baselines,
+        not_after_today,
+        started_by,
+    )
     from wholefamily.web.progress.services import movement as measure_movement
 
+    if day is not None:
+        try:  # a day still to come, or before every family's work started
+            not_after_today(day)
+            started_by(latest_baselines(), day)
+        except ProgressError as exc:
+            fail(f"--at: {exc}")
     try:
         made = _with_progress(lambda tick: measure_movement(day, tick))
     except ProgressError as exc:
@@ -1363,8 +1374,14 @@ def claims_prepare(
 ) -> None:
     """List the families that meet their outcomes at the period's end, with evidence packs."""
     _web(workspace)
-    from wholefamily.web.claims.services import pack_folder, prepare
+    from wholefamily.web.claims.guard import claimable
+    from wholefamily.web.claims.models import ClaimError
+    from wholefamily.web.claims.services import pack_folder, period_end, prepare
 
+    try:  # a quarter still to come, or ending before every family's work started
+        claimable(period, period_end(period), framework)
+    except ClaimError as exc:
+        fail(f"--period: {exc}")
     claim, lines, held = _claims_call(
         lambda: _with_progress(lambda tick: prepare(period, framework, tick))
     )
@@ -1436,9 +1453,13 @@ YearOption = Annotated[str, typer.Option("--year", help="Financial year, such as
 
 
 def _year(year: str) -> None:
-    from wholefamily.web.claims.funding import year_bounds
+    from wholefamily.web.claims.funding import real_year
+    from wholefamily.web.claims.models import ClaimError
 
-    _claims_call(lambda: year_bounds(year))
+    try:
+        real_year(year)
+    except ClaimError as exc:
+        fail(f"--year: {exc}")
 
 
 @funding_app.command("set")
@@ -1461,7 +1482,8 @@ def funding_set(
         defaults={"attachment": attachment, "results": results, "upfront_share": upfront},
     )
     out.print(
-        f"{framework} {year}: attachment £{attachment}, results £{results}, {upfront:.0%} up front."
+        f"{framework} {year}: attachment £{attachment:,}, results £{results:,}, "
+        f"{upfront:.0%} up front."
     )
 
 
@@ -1486,8 +1508,8 @@ def funding_target(
         defaults={"work_with": work_with, "turn_around": turn_around},
     )
     out.print(
-        f"Target {framework} {year} {district or 'county'}: work with {work_with}, "
-        f"turn around {turn_around}."
+        f"Target {framework} {year} {district or 'county'}: work with {work_with:,}, "
+        f"turn around {turn_around:,}."
     )
 
 
@@ -1520,14 +1542,15 @@ def funding_show(
 ) -> None:
     """Earned, claimed, received and forecast, by district, against targets."""
     _web(workspace)
+    _year(year)
     from wholefamily.frameworks.files import check, shipped
     from wholefamily.web.claims.funding import funding
 
     fw = check(shipped()[framework]).data if framework in shipped() else None
     view = _claims_call(lambda: funding(framework, year, fw))
     t = Table(
-        title=f"Funding {framework} {year}: attachment £{view.attachment}, results "
-        f"£{view.results}, up front £{view.upfront:,}, received £{view.received:,}"
+        title=f"Funding {framework} {year}: attachment £{view.attachment:,}, results "
+        f"£{view.results:,}, up front £{view.upfront:,}, received £{view.received:,}"
     )
     for col in (
         "district",
@@ -1541,11 +1564,11 @@ def funding_show(
     for r in view.rows:
         t.add_row(
             r.district or "county",
-            f"{r.worked_with} ({r.target_work_with})",
-            f"{r.turned_around} ({r.target_turn_around})",
+            f"{r.worked_with:,} ({r.target_work_with:,})",
+            f"{r.turned_around:,} ({r.target_turn_around:,})",
             f"£{r.earned:,}",
             f"£{r.claimed:,}",
-            f"£{r.forecast:,} ({r.due_families} + {r.close_families})",
+            f"£{r.forecast:,} ({r.due_families:,} + {r.close_families:,})",
         )
     out.print(t)
 

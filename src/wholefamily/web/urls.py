@@ -53,6 +53,6 @@ urlpatterns = [
     path("claims/prepare", claims.prepare_claim, name="claim_prepare"),
     path("claims/<int:pk>", claims.claim_detail, name="claim"),
     path("claims/<int:pk>/claim.csv", claims.claim_file, name="claim_file"),
-    path("claims/<int:pk>/lines/<int:line_id>/sign", claims.sign_line, name="claim_sign"),
+    path("claims/<int:pk>/sign-off", claims.sign_off, name="claim_sign_off"),
     path("claims/<int:pk>/lines/<int:line_id>/pack", claims.pack, name="claim_pack"),
 ]

@@ -24,6 +24,7 @@ from typing import Any
 
 from django.db.models import Sum
 
+from wholefamily.web import clock
 from wholefamily.web.claims.models import ClaimError, Funding, Line, Receipt, Target
 from wholefamily.web.progress.models import Baseline, Progress
 
@@ -41,6 +42,22 @@ def year_bounds(year: str) -> tuple[date, date]:
         raise ClaimError(f"a financial year is written like 2025/26, not {year!r}")
     start = int(m.group(1))
     return date(start, 4, 1), date(start + 1, 3, 31)
+
+
+FIRST_YEAR = "2012/13"  # the first programme (tf-2012) began in April 2012
+
+
+def real_year(year: str) -> tuple[date, date]:
+    """A financial year a council can hold figures for: written like 2025/26 (two
+    consecutive years), from 2012/13 (the first programme) to the year after this one
+    (targets and payments are set a year ahead, no further)."""
+    first, last = year_bounds(year)
+    latest = year_of(date(clock.today().year + 1, clock.today().month, 1))
+    if first > year_bounds(latest)[0]:
+        raise ClaimError(f"The financial year must be {latest} or earlier, not {year}")
+    if first < year_bounds(FIRST_YEAR)[0]:
+        raise ClaimError(f"The financial year must be {FIRST_YEAR} or later, not {year}")
+    return first, last
 
 
 def rates(framework: str, year: str, fw: dict[str, Any] | None = None) -> tuple[int, int, float]:
@@ -88,7 +105,7 @@ def _close(p: Progress) -> bool:
 
 
 def funding(framework: str, year: str, fw: dict[str, Any] | None = None) -> FundingView:
-    first, last = year_bounds(year)
+    first, last = real_year(year)
     attachment, results, share = rates(framework, year, fw)
     started = Baseline.objects.filter(
         framework=framework, version=1, start__gte=first, start__lte=last

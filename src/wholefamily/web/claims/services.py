@@ -30,6 +30,7 @@ from wholefamily.frameworks.engine import linked_people
 from wholefamily.outcomes import only
 from wholefamily.outcomes.progress import rows_behind
 from wholefamily.web.audit.chain import GENESIS, appending, digest
+from wholefamily.web.claims import guard
 from wholefamily.web.claims.models import Claim, ClaimError, Line
 from wholefamily.web.families.models import Family
 from wholefamily.web.progress.services import ProgressError, _framework, _open, movement
@@ -80,6 +81,7 @@ def prepare(
 ) -> tuple[Claim, list[Line], dict[str, str]]:
     """The claim for a period: (claim, lines added now, families held back and why)."""
     on = period_end(period)
+    guard.claimable(period, on, framework)
     fw = _framework(framework)
     progress = [p for p in movement(on, tick) if p.baseline.framework == framework]
     held: dict[str, str] = {}
@@ -94,7 +96,7 @@ def prepare(
     listed = set(claim.lines.values_list("family_id", "result"))
     new: list[Line] = []
     for p in progress:
-        if not p.route:
+        if not p.route or p.baseline.start >= on:  # no result before the work started
             continue
         key = (p.family_id, p.route)
         if key in signed:
@@ -102,6 +104,9 @@ def prepare(
             continue
         if why := case_work_done(p.family, fw, on):
             held[p.family.family_id] = why
+            continue
+        if why := guard.case_on(p.family, on):
+            held[p.family.family_id] = f"{why}, by the claim date"
             continue
         if key in listed:
             continue
@@ -178,6 +183,8 @@ def to_pdf(html: str, path: Path) -> Path | None:
 
 
 def sign(line: Line, by: Any) -> None:
+    if line.signed_at is None and (why := guard.unsignable(line)):
+        raise ClaimError(f"Family {line.family.family_id} cannot be signed off: {why}")
     if line.signed_at is not None:
         raise ClaimError("this family is already signed off")
     try:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -40,6 +41,13 @@ def _line(request: HttpRequest, claim: Claim, line_id: int) -> Line:
     return line
 
 
+def _programme_framework() -> str:
+    """The framework the programme's families are identified under (most of them)."""
+    from wholefamily.web.reporting.metrics import main_framework
+
+    return main_framework() or "tf-2015"
+
+
 @login_required
 def claim_list(request: HttpRequest) -> HttpResponse:
     _require(request, "claims")
@@ -47,7 +55,14 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "claims/list.html",
-        {"claims": Claim.objects.all(), "can_prepare": can(request.user, "prepare_claim")},
+        {
+            "claims": Claim.objects.annotate(
+                families=Count("lines"),
+                signed=Count("lines", filter=Q(lines__signed_at__isnull=False)),
+                amount=Sum("lines__amount"),
+            ),
+            "can_prepare": can(request.user, "prepare_claim"),
+        },
     )
 
 
@@ -55,14 +70,16 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 def prepare_claim(request: HttpRequest) -> HttpResponse:
     """The web app's `wholefamily claims prepare`: an analyst prepares a quarter's claim."""
     from wholefamily.frameworks.files import shipped
-    from wholefamily.web.casework import forms as F
+    from wholefamily.web.claims.forms import PrepareClaimForm
     from wholefamily.web.claims.services import prepare
     from wholefamily.web.progress.models import Baseline
     from wholefamily.web.progress.services import ProgressError
 
     _require(request, "prepare_claim")
     names = sorted({*shipped(), *Baseline.objects.values_list("framework", flat=True)})
-    form = F.PrepareClaimForm(request.POST or None, frameworks=names)
+    form = PrepareClaimForm(
+        request.POST or None, frameworks=names, initial={"framework": _programme_framework()}
+    )
     if request.method == "POST" and form.is_valid():
         period, framework = form.cleaned_data["period"], form.cleaned_data["framework"]
         try:
@@ -103,47 +120,113 @@ def claim_file(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@login_required
-def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = _claim(request, pk)
-    mine = visible_families(request.user)
-    lines = claim.lines.filter(family__in=mine).select_related("family", "signed_by")
-    record(request, Action.VIEW, "claim", str(claim.pk), f"{claim}")
+def _lines_of(request: HttpRequest, claim: Claim) -> QuerySet[Line]:
+    """The claim's lines of families the user can see, with what sign-off reads."""
+    return (
+        claim.lines.filter(family__in=visible_families(request.user))
+        .select_related("family", "signed_by", "progress", "claim")
+        .prefetch_related("family__events")
+    )
+
+
+def _detail(request: HttpRequest, claim: Claim, error: str = "", status: int = 200) -> HttpResponse:
+    from wholefamily.web.claims.guard import unsignable
+
+    lines = list(_lines_of(request, claim))
+    for x in lines:
+        x.why_not = unsignable(x) if x.signed_at is None else ""
+    awaiting = [x for x in lines if x.signed_at is None]
     return render(
         request,
         "claims/detail.html",
         {
             "claim": claim,
             "lines": lines,
+            "signable": [x for x in awaiting if not x.why_not],
+            "awaiting": awaiting,
+            "signed": [x for x in lines if x.signed_at is not None],
+            "total": sum(x.amount for x in lines),
+            "signed_total": sum(x.amount for x in lines if x.signed_at is not None),
             "can_sign": can(request.user, "sign"),
             "can_prepare": can(request.user, "prepare_claim"),
             "held_back": request.session.pop("held_back", None),
+            "error": error,
         },
+        status=status,
     )
 
 
 @login_required
-def sign_line(request: HttpRequest, pk: int, line_id: int) -> HttpResponse:
-    from wholefamily.web.claims.services import sign
+def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = _claim(request, pk)
+    record(request, Action.VIEW, "claim", str(claim.pk), f"{claim}")
+    return _detail(request, claim)
+
+
+@login_required
+def sign_off(request: HttpRequest, pk: int) -> HttpResponse:
+    """Sign-off in two steps: the families chosen on the claim's page (or every one
+    that can be signed), then a page with each family, its amount, the total and the
+    declaration the manager confirms; the lines are signed together or not at all."""
+    from wholefamily.web.claims.forms import DECLARATION, SignOffForm
+    from wholefamily.web.claims.guard import sign_all, unsignable
 
     claim = _claim(request, pk)
     _require(request, "sign")
-    if request.method != "POST":
-        raise Http404("Sign-off is a form")
-    line = _line(request, claim, line_id)
-    try:
-        sign(line, request.user)
-        record(
-            request,
-            Action.CHANGE,
-            "family",
-            line.family.family_id,
-            f"claim {claim} signed off ({line.result})",
-        )
-        messages.success(request, f"Family {line.family.family_id} signed off")
-    except ClaimError as exc:
-        messages.warning(request, str(exc))
-    return redirect("claim", pk=claim.pk)
+    awaiting = [x for x in _lines_of(request, claim) if x.signed_at is None]
+    signable = {x.pk: x for x in awaiting if not unsignable(x)}
+    data = request.POST if request.method == "POST" else request.GET
+    wanted = sorted({int(v) for v in data.getlist("line") if v.isdigit()})
+    if request.method == "GET":
+        if data.get("all"):
+            wanted = list(signable)
+        if not wanted:
+            why = "No family in this claim can be signed off" if data.get("all") else ""
+            return _detail(request, claim, why or "Select the families to sign off", 400)
+        if any(x not in signable for x in wanted):
+            return _detail(
+                request, claim, "A family chosen can no longer be signed off: choose again", 400
+            )
+    chosen = [signable[x] for x in wanted if x in signable]
+    form = SignOffForm(
+        request.POST if request.method == "POST" else None,
+        lines=list(signable),
+        initial={"line": wanted},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            sign_all(chosen, request.user)
+        except ClaimError as exc:
+            form.add_error("line", str(exc))
+        else:
+            for line in chosen:
+                record(
+                    request,
+                    Action.CHANGE,
+                    "family",
+                    line.family.family_id,
+                    f"claim {claim} signed off ({line.result}, £{line.amount:,}); "
+                    "declaration confirmed",
+                )
+            n = len(chosen)
+            messages.success(
+                request,
+                f"{n} famil{'y' if n == 1 else 'ies'} signed off, "
+                f"£{sum(x.amount for x in chosen):,} in all",
+            )
+            return redirect("claim", pk=claim.pk)
+    return render(
+        request,
+        "claims/sign_off.html",
+        {
+            "claim": claim,
+            "form": form,
+            "chosen": chosen,
+            "total": sum(x.amount for x in chosen),
+            "declaration": DECLARATION,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -159,13 +242,12 @@ def pack(request: HttpRequest, pk: int, line_id: int) -> FileResponse:
 
 @login_required
 def funding_view(request: HttpRequest) -> HttpResponse:
-    from datetime import date
-
+    from wholefamily.web import clock
     from wholefamily.web.claims.funding import funding, year_of
 
     _require(request, "claims")
-    framework = request.GET.get("framework") or "tf-2015"
-    year = request.GET.get("year") or year_of(date.today())
+    framework = request.GET.get("framework") or _programme_framework()
+    year = request.GET.get("year") or year_of(clock.today())
     from wholefamily.frameworks.files import check, shipped
 
     error = ""

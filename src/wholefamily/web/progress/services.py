@@ -24,6 +24,7 @@ from wholefamily.frameworks.files import FrameworkError, check
 from wholefamily.frameworks.identify import framework_file, linked_as_of, open_linked
 from wholefamily.outcomes import judge, measure, only, result
 from wholefamily.outcomes.employment import claimants, employed
+from wholefamily.web import clock
 from wholefamily.web.families.models import Family, Need
 from wholefamily.web.progress.models import (
     Baseline,
@@ -131,20 +132,53 @@ def needs_to_judge(
     return out
 
 
+def _day(d: date) -> str:
+    return f"{d.day} {d:%B %Y}"
+
+
+def not_after_today(at: date) -> None:
+    today = clock.today()
+    if at > today:
+        raise ProgressError(
+            f"A measurement must be dated today or before: {_day(at)} is after today, {_day(today)}"
+        )
+
+
+def started_by(baselines: list[Baseline], at: date) -> list[Baseline]:
+    """The baselines whose work had started by `at`; none of them (when there are
+    baselines) is refused."""
+    started = [b for b in baselines if b.start <= at]
+    if baselines and not started:
+        first = min(b.start for b in baselines)
+        raise ProgressError(
+            f"A measurement must be dated after work started: no family had started by "
+            f"{_day(at)} (the first started on {_day(first)})"
+        )
+    return started
+
+
 def movement(
     at: date | None = None, tick: Callable[[str, int, int], None] | None = None
 ) -> list[Progress]:
     """Every family with a baseline, measured at `at` (default: the last linkage's date)
-    against it; the results are kept (Progress) and returned."""
+    against it; the results are kept (Progress) and returned.
+
+    A measurement is of a day that has come: `at` after today is refused. A family
+    whose work starts after `at` is not measured (there is nothing to measure yet),
+    and a date before every family's start is refused."""
     step = tick or (lambda msg, done, total: None)
     baselines = latest_baselines()
-    by_framework: dict[str, list[Baseline]] = {}
-    for b in baselines:
-        by_framework.setdefault(b.framework, []).append(b)
+    if at is not None:  # before the warehouse is opened
+        not_after_today(at)
+        started_by(baselines, at)
     con, drop_id = _open(settings.WORKSPACE)
     made: list[Progress] = []
     try:
         when = at or linked_as_of(con)
+        not_after_today(when)
+        by_framework: dict[str, list[Baseline]] = {}
+        for b in started_by(baselines, when):
+            by_framework.setdefault(b.framework, []).append(b)
         for k, (name, group) in enumerate(sorted(by_framework.items())):
             step(f"measuring {len(group):,} families under {name}", k, len(by_framework))
             fw = _framework(name)
