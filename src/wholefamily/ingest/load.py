@@ -14,15 +14,28 @@ Tables (all in the workspace's warehouse):
 A file is identified by its content hash: the same content is read once,
 whichever drop it arrives in; a drop's manifest then points at it. Every
 write of one load happens in one transaction, so an error, Ctrl-C or a
-killed process leaves the warehouse exactly as it was.
+killed process leaves the warehouse exactly as it was. The manifest file
+(`drops/<id>/manifest.json`) is recorded in that transaction too and written
+before the commit, beside its place; it is put in place after the commit, or
+by the next opening of the warehouse when the process died in between.
+
+A drop that cannot be loaded at all is refused in one sentence naming the
+file or setting: a drop id that is not a plain name, a folder with no extract
+file, a file too large for the loader's memory (naming the file), a full
+disk (naming the file being written).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
 import re
+import sys
+import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -32,6 +45,7 @@ import duckdb
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from wholefamily import __version__
 from wholefamily import warehouse as W
@@ -47,6 +61,10 @@ COVERAGE_FILE = "coverage.csv"
 LINEAGE = ("drop_id", "file_id", "source", "row")
 CHUNK_ROWS = 250_000
 MEMORY_LIMIT = "1GB"  # DuckDB's share; Arrow holds one file besides
+MAX_COLUMNS = 1_000  # a source has at most 20; a header this wide is not an extract
+MAX_CELL_BYTES = 16 << 20  # no value of an extract is longer than 16 MB
+DROP_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+PAUSE_ENV = "WHOLEFAMILY_PAUSE_AT"
 
 # Where each source carries its address, if it does: (line1, postcode, town, uprn).
 ADDRESS_COLUMNS: dict[str, tuple[str, str, str | None, str | None]] = {
@@ -59,6 +77,10 @@ ADDRESS_COLUMNS["school_contacts"] = ("contact_address_line1", "contact_postcode
 
 class LoadError(Exception):
     """The drop as a whole cannot be loaded (not a folder, warehouse busy...)."""
+
+
+class TooLarge(Exception):
+    """A file is larger, in one dimension, than any extract: the load stops."""
 
 
 @dataclass
@@ -100,8 +122,18 @@ def sha256(path: Path) -> str:
 
 
 def default_drop_id(drop: Path) -> str:
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", drop.resolve().name).strip("-")
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", drop.resolve().name)
+    name = re.sub(r"^[^A-Za-z0-9]+", "", name).rstrip("-")[:64]
     return name or "drop"
+
+
+def check_drop_id(drop_id: str) -> None:
+    """A drop id names a folder of the workspace: a plain name, never `.`, `..` or a path."""
+    if not DROP_ID.fullmatch(drop_id):
+        raise LoadError(
+            f"drop id {drop_id!r}: use 1 to 64 letters, digits, '.', '_' or '-',"
+            " starting with a letter or digit"
+        )
 
 
 def classify(drop: Path) -> tuple[dict[str, tuple[Path, str]], list[FileResult], Path | None]:
@@ -200,6 +232,7 @@ def _append(con: Any, name: str, expr: ir.Table) -> None:
 def _stage(con: Any, source: str, raw: RawFile, drop_id: str, file_id: str) -> tuple[ir.Table, str]:
     """The raw rows as a temp table with `raw_<col>` named columns; (table, missing col)."""
     spec = SOURCES[source].columns
+    _check_size(raw)
     positions: dict[str, int] = {}
     duplicated: str | None = None
     for i, name in enumerate(raw.header):
@@ -237,6 +270,28 @@ def _stage(con: Any, source: str, raw: RawFile, drop_id: str, file_id: str) -> t
         long = long.filter(long.value != "").mutate(column=long.column.substitute(names))
         con.insert("extra_values", long.select(*LINEAGE, "column", "value"))
     return staged, missing
+
+
+def _check_size(raw: RawFile) -> None:
+    """TooLarge when the file is wider, or holds a longer value, than any extract."""
+    if len(raw.header) > MAX_COLUMNS:
+        raise TooLarge(
+            f"the header has {len(raw.header):,} columns (a source has at most"
+            f" {max(len(s.columns) for s in SOURCES.values())}; more than {MAX_COLUMNS:,}"
+            " is not an extract)"
+        )
+    for name in raw.table.column_names:
+        col = raw.table.column(name)
+        if not pa.types.is_string(col.type) or not len(col):
+            continue
+        longest = pc.max(pc.binary_length(col)).as_py() or 0
+        if longest > MAX_CELL_BYTES:
+            row = int(pc.index(pc.binary_length(col), longest).as_py())
+            number = raw.table.column(ROW)[row].as_py()
+            raise TooLarge(
+                f"row {number} holds a value of {longest / (1 << 20):,.0f} MB"
+                f" (more than {MAX_CELL_BYTES >> 20} MB is not an extract value)"
+            )
 
 
 def _load_source(
@@ -377,6 +432,8 @@ def _read_coverage(path: Path) -> tuple[dict[str, tuple[date, date]], list[str]]
             problems.append(f"{COVERAGE_FILE} row {r[ROW]}: unknown source {source!r}")
         elif end < start:
             problems.append(f"{COVERAGE_FILE} row {r[ROW]}: coverage ends before it starts")
+        elif start < R.EARLIEST_DATE:
+            problems.append(f"{COVERAGE_FILE} row {r[ROW]}: coverage starts before 1900")
         else:
             out[source] = (start, end)
     return out, problems
@@ -429,11 +486,16 @@ def load_drop(
         raise LoadError(f"drop folder {drop} does not exist")
     if not drop.is_dir():
         raise LoadError(f"{drop} is not a folder: a drop is a folder of extract files")
-    drop_id = drop_id or default_drop_id(drop)
-    if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", drop_id):
-        raise LoadError(f"drop id {drop_id!r}: use letters, digits, '.', '_' or '-'")
+    drop_id = default_drop_id(drop) if drop_id is None else drop_id
+    check_drop_id(drop_id)
     tick = progress or (lambda _m, _d, _t: None)
     sources, problems, coverage_file = classify(drop)
+    if not sources and not any(p.source for p in problems):
+        others = f" (it holds {len(problems)} other files)" if problems else ""
+        raise LoadError(
+            f"{drop} holds no extract file named for a source, such as school_census.csv"
+            f"{others}: nothing loaded"
+        )
     steps = len(sources) + 2
     try:
         con = W.connect(workspace)  # first: a busy warehouse is reported before any work
@@ -441,7 +503,9 @@ def load_drop(
         raise LoadError(str(exc)) from None
     results: list[FileResult] = []
     now = datetime.now(UTC).replace(tzinfo=None)
+    doing = str(W.warehouse_path(workspace))  # the file at work when an error came
     try:
+        _remove_unrecorded_manifests(workspace)
         tick("hashing files", 0, steps)
         try:
             hashes = {s: sha256(p) for s, (p, _) in sources.items()}
@@ -469,6 +533,7 @@ def load_drop(
             gaz: ir.Table | None = None
             for k, (source, (path, fmt)) in enumerate(sources.items(), start=1):
                 tick(f"loading {source}", k, steps)
+                doing = str(path)
                 fid = hashes[source]
                 res = FileResult(path.name, source, "loaded", file_id=fid)
                 if fid in known:
@@ -494,6 +559,7 @@ def load_drop(
                 if source != "gazetteer" and gaz is None:
                     gaz = _latest_gazetteer(con)
             tick("coverage and manifest", steps - 1, steps)
+            doing = str(coverage_file) if coverage_file else doing
             declared, cov_problems = _read_coverage(coverage_file) if coverage_file else ({}, [])
             for res in results:
                 if res.source is None or res.source == "gazetteer":
@@ -517,17 +583,89 @@ def load_drop(
                 )
             results.extend(problems)
             _write_manifest(con, drop_id, drop, results, now)
+            report = LoadReport(drop_id, str(drop), results)
+            where = manifest_relpath(drop_id)
+            doing = str(workspace / where)
+            path = W.record_file(con, workspace, where, _manifest_text(report, now))
+            report.manifest_path = str(path)
+            _pause("before-commit")
+            doing = str(W.warehouse_path(workspace))  # the commit
+        _pause("after-commit")
+        W.restore_files(con, workspace)  # the manifest, now that the warehouse vouches for it
         tick("done", steps, steps)
     except duckdb.InterruptException:
         raise KeyboardInterrupt from None  # Ctrl-C inside a query: rolled back
+    except TooLarge as exc:
+        raise LoadError(f"{doing}: {exc}; nothing loaded, the warehouse is unchanged") from None
+    except (duckdb.OutOfMemoryException, MemoryError) as exc:
+        if _disk_full(exc):
+            raise LoadError(_disk_full_message(exc, doing, workspace)) from None
+        raise LoadError(
+            f"{doing}: too large to load within the loader's memory ({MEMORY_LIMIT});"
+            " nothing loaded, the warehouse is unchanged"
+        ) from None
     except duckdb.Error as exc:
+        if _disk_full(exc):
+            raise LoadError(_disk_full_message(exc, doing, workspace)) from None
         first = str(exc).splitlines()[0]
-        raise LoadError(f"the load stopped and the warehouse is unchanged: {first}") from None
+        raise LoadError(
+            f"the load stopped at {doing} and the warehouse is unchanged: {first}"
+        ) from None
+    except OSError as exc:
+        if _disk_full(exc):
+            raise LoadError(_disk_full_message(exc, doing, workspace)) from None
+        raise LoadError(
+            f"cannot write {exc.filename or doing}: {exc.strerror or exc};"
+            " the warehouse is unchanged"
+        ) from None
     finally:
         con.disconnect()
-    report = LoadReport(drop_id, str(drop), results)
-    report.manifest_path = str(_manifest_json(workspace, report, now))
     return report
+
+
+def manifest_relpath(drop_id: str) -> str:
+    """Where a drop's manifest lives, relative to the workspace."""
+    return f"drops/{drop_id}/manifest.json"
+
+
+def _remove_unrecorded_manifests(workspace: Path) -> None:
+    """Temp manifests of loads that never committed (the warehouse's own are restored
+    on opening, so what is left is stale), and the folders they alone made."""
+    for pending in (workspace / "drops").glob(f"*/manifest.json*{W.PENDING}"):
+        pending.unlink(missing_ok=True)
+        with suppress(OSError):  # not empty: an earlier drop's folder
+            pending.parent.rmdir()
+
+
+def _pause(point: str) -> None:
+    """A hook for the tests that kill a load at a chosen moment: with
+    WHOLEFAMILY_PAUSE_AT=<point>, say so on stderr and wait to be killed."""
+    if os.environ.get(PAUSE_ENV) == point:
+        print(f"paused at {point}", file=sys.stderr, flush=True)
+        time.sleep(600)
+
+
+def _disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    text = str(exc)
+    return "No space left on device" in text or "disk is full" in text.lower()
+
+
+def _disk_full_message(exc: BaseException, doing: str, workspace: Path) -> str:
+    """Names the file that could not be written: the error's, else the one at work
+    when it is the workspace's (the manifest, the warehouse), else the workspace."""
+    target = getattr(exc, "filename", None)
+    if not target:
+        found = re.search(r'file "([^"]+)"', str(exc))
+        target = found.group(1) if found else None
+    inside = Path(doing).is_relative_to(workspace)
+    target = target or (doing if inside else str(workspace))
+    during = "" if inside or doing == target else f" while loading {doing}"
+    return (
+        f"the disk is full: cannot write {target}{during}; nothing loaded, the warehouse"
+        " is unchanged (free some space and load again)"
+    )
 
 
 def latest_drop(con: Any) -> str | None:
@@ -640,10 +778,8 @@ def _write_manifest(
         )
 
 
-def _manifest_json(workspace: Path, report: LoadReport, now: datetime) -> Path:
-    folder = workspace / "drops" / report.drop_id
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "manifest.json"
+def _manifest_text(report: LoadReport, now: datetime) -> str:
+    """The manifest's JSON: what each file of the drop was and became."""
     body = {
         "drop_id": report.drop_id,
         "drop_path": report.drop_path,
@@ -654,7 +790,4 @@ def _manifest_json(workspace: Path, report: LoadReport, now: datetime) -> Path:
             for f in report.files
         ],
     }
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return json.dumps(body, indent=2) + "\n"

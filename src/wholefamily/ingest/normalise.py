@@ -132,15 +132,31 @@ def sex(s: ir.StringValue) -> ir.StringValue:
     return s.upper().strip().substitute(SEX_WORDS, else_=ibis.null("string"))
 
 
+# Numbers at or beyond 10^15 are not counts or amounts any agency holds, and a
+# double no longer carries their pence exactly: such a value is not a number here.
+NUMBER_LIMIT = 1e15
+
+
+def number(s: ir.StringValue) -> ir.FloatingValue:
+    """Any number the text spells (`12`, `£1,250.50`, `1e3`, `inf`), as a double; else missing."""
+    f: Any = s.re_replace(r"^\x{00A3}", "").replace(",", "").try_cast("float64")
+    return f
+
+
+def _finite(f: Any) -> ir.BooleanValue:
+    return f.notnull() & ~f.isnan() & ~f.isinf() & (f.abs() < NUMBER_LIMIT)
+
+
 def integer(s: ir.StringValue) -> ir.IntegerValue:
-    """Whole numbers, `12` or `12.0`; anything else missing."""
+    """Whole numbers below 10^15, `12` or `12.0`; anything else (`inf`, `1e19`) missing."""
     f: Any = s.try_cast("float64")
-    whole = f.notnull() & (f.floor() == f) & (f.abs() < 1e15)
-    return ibis.ifelse(whole, f.cast("int64"), ibis.null("int64"))
+    whole = _finite(f) & (f.floor() == f)
+    # The cast comes after the choice, and cannot fail: an engine may evaluate
+    # both branches of a CASE, and `inf` or `1e19` has no int64.
+    return ibis.ifelse(whole, f, ibis.null("float64")).try_cast("int64")
 
 
 def decimal(s: ir.StringValue) -> ir.FloatingValue:
-    """Amounts and hours: `£1,250.50` -> 1250.5; anything else missing."""
-    t = s.re_replace(r"^\x{00A3}", "").replace(",", "")
-    f: Any = t.try_cast("float64")
-    return ibis.ifelse(f.isnan() | f.isinf(), ibis.null("float64"), f)
+    """Amounts and hours below 10^15: `£1,250.50` -> 1250.5; anything else missing."""
+    f: Any = number(s)
+    return ibis.ifelse(_finite(f), f, ibis.null("float64"))

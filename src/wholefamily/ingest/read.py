@@ -292,7 +292,7 @@ def _as_text(col: pa.ChunkedArray) -> pa.ChunkedArray:
         midnight = pc.all(pc.equal(pc.cast(pc.cast(col, pa.date32()), t), col)).as_py()
         col = pc.cast(col, pa.date32()) if midnight in (True, None) else col
     elif pa.types.is_floating(t):
-        whole = pc.all(pc.equal(pc.floor(col), col)).as_py()
+        whole = pc.all(pc.and_(pc.equal(pc.floor(col), col), pc.less(pc.abs(col), 2**53))).as_py()
         if whole in (True, None):
             col = pc.cast(col, pa.int64(), safe=False)
     elif pa.types.is_boolean(t):

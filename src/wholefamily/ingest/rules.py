@@ -54,7 +54,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 
 # Pairs (start, end) where the end may not come before the start.
 DATE_ORDER = (("start_date", "end_date"), ("offence_date", "outcome_date"))
-EARLIEST_DOB = date(1900, 1, 1)
+EARLIEST_DATE = date(1900, 1, 1)
+"""No date of birth or event before this is plausible in an extract."""
 
 
 def kind(source: str, column: str) -> str:
@@ -158,11 +159,21 @@ def reasons(source: str, t: ir.Table, today: date) -> list[Reason]:
         bad = present(col) & t[col].isnull()
         if k == "date":
             found.append(Reason(col, "date", "not a date as YYYY-MM-DD or DD/MM/YYYY", bad))
+            if col != "dob":
+                # Year 1 is a placeholder, not an event: it would stretch coverage by centuries.
+                early = t[col] < EARLIEST_DATE
+                found.append(Reason(col, "date_implausible", "date before 1900", early))
         elif k in ("code", "sex"):
             allowed = ", ".join(sorted(s.codes[col]))
             found.append(Reason(col, "code", f"not one of {allowed}", bad))
         elif k in ("integer", "decimal"):
-            found.append(Reason(col, "number", "not a number", bad))
+            v = N.blank_to_null(raw)
+            parsed: Any = N.number(v) if k == "decimal" else v.try_cast("float64")
+            found.append(Reason(col, "number", "not a number", bad & parsed.isnull()))
+            # `inf`, `NaN`, `1e19`, `12.5` sessions: spelled as numbers, but not usable ones.
+            kind_msg = "whole number" if k == "integer" else "finite number"
+            msg = f"not a {kind_msg} below 10^15"
+            found.append(Reason(col, "number", msg, bad & parsed.notnull()))
             if col == "ncyear":
                 out_of_range = (t[col] < -1) | (t[col] > 13)
                 found.append(Reason(col, "range", "not a year from -1 to 13", out_of_range))
@@ -179,7 +190,7 @@ def reasons(source: str, t: ir.Table, today: date) -> list[Reason]:
             Reason("dob", "dob_future", "date of birth is in the future", t["dob"] > today)
         )
         found.append(
-            Reason("dob", "dob_implausible", "date of birth before 1900", t["dob"] < EARLIEST_DOB)
+            Reason("dob", "dob_implausible", "date of birth before 1900", t["dob"] < EARLIEST_DATE)
         )
     for start, end in DATE_ORDER:
         if start in s.columns and end in s.columns:
