@@ -269,20 +269,25 @@ def _split_unclosed_quote(raw: RawFile, text: str) -> None:
         lines_before = reader.line_num
     if not start:
         return
-    physical = io.StringIO(text, newline="").readlines()
-    tail = "".join(physical[start - 1 :])
-    try:
-        for _ in csv.reader(io.StringIO(tail, newline=""), strict=True):
-            pass
+    # A field still open at the end of the file holds everything after its
+    # quote, with only doubled quotes in it (a single one would have closed it):
+    # so the text ends with that quote, the field's value re-escaped, and the
+    # quote stands at the start of a field.
+    if not fields:
+        return
+    ending = '"' + fields[-1].replace('"', '""')
+    at = len(text) - len(ending)
+    if not text.endswith(ending) or (at > 0 and text[at - 1] not in ",\r\n"):
         return  # the last record closes every quote it opens
-    except csv.Error:
-        pass
+    physical = io.StringIO(text, newline="").readlines()
     opened = start + sum(f.count("\n") for f in fields[:-1])
     width = len(raw.header)
     lines = [ln.rstrip("\r\n") for ln in physical[opened - 1 :]]
     lines = [ln for ln in lines if ln != ""] or [""]
     first_row = records + 1
-    kept = raw.table.filter(pc.less(raw.table.column(ROW), first_row))
+    # Read the rows before it the careful way, so their numbering is the one used here.
+    before = _read_csv_python(text, width)
+    kept = before.filter(pc.less(before.column(ROW), first_row))
     if kept.num_rows != first_row - 1:
         raise AssertionError("row numbering disagrees between the readers")  # a bug
     # Lines of the record before the one where the quote opened belong to that row.
