@@ -457,7 +457,12 @@ def _column_index(letters: bytes) -> int:
 
 
 def scan_sheet(path: Path) -> SheetScan:
-    """Stream the first sheet's XML: the declared dimension, the real last row, formulas."""
+    """Stream the first sheet's XML: the declared dimension, the real last row, formulas.
+
+    The XML is cut at each `</row>` (a C-speed split); a row is looked at in
+    Python only when its chunk holds a formula, or to find the last row with a
+    value, searched from the end of each chunk.
+    """
     import zipfile
     import zlib
     from html import unescape
@@ -471,32 +476,53 @@ def scan_sheet(path: Path) -> SheetScan:
                 found = _PREFIX.search(buf)
                 if (m := _DIMENSION.search(buf)) is not None:
                     out.declared = m.group(1).decode("ascii", "replace")
-                p = re.escape(found.group(1) + b":") if found and found.group(1) else b""
-                row_re = re.compile(
-                    rb"<" + p + rb"row\b([^>]*?)(?:/>|>(.*?)</" + p + rb"row>)", re.S
-                )
+                prefix = found.group(1) + b":" if found and found.group(1) else b""
+                p = re.escape(prefix)
                 cell_re = re.compile(rb"<" + p + rb"c\b([^>]*?)(?:/>|>(.*?)</" + p + rb"c>)", re.S)
                 value = re.compile(rb"<" + p + rb"v\b[^>]*>[^<]|<" + p + rb"is\b")
                 formula = re.compile(rb"<" + p + rb"f\b[^>]*?(?:/>|>(.*?)</" + p + rb"f>)", re.S)
-                f_open = b"<" + (found.group(1) + b":" if found and found.group(1) else b"") + b"f"
-                number = 0
+                row_open, row_close, f_open = (
+                    b"<" + prefix + b"row",
+                    b"</" + prefix + b"row>",
+                    (b"<" + prefix + b"f"),
+                )
+                rows_before = 0  # <row> elements in the chunks already done
+                number = 0  # the last row number seen (for rows without an r attribute)
+
+                def row_number(piece: bytes, ordinal: int) -> tuple[int, bytes]:
+                    at = piece.rfind(row_open)
+                    tag_end = piece.find(b">", at)
+                    r = _R_ATTR.search(piece, at, tag_end) if at >= 0 else None
+                    return (int(r.group(2)) if r else ordinal), piece[tag_end + 1 :]
+
                 while True:
                     chunk = fh.read(1 << 22)
                     buf += chunk
-                    end = 0
-                    for m in row_re.finditer(buf):
-                        end = m.end()
-                        r = _R_ATTR.search(m.group(1))
-                        number = int(r.group(2)) if r else number + 1
-                        body = m.group(2)
-                        if not body or not value.search(body):
-                            if body and f_open in body:
-                                _formulas(out, number, body, cell_re, value, formula, unescape)
-                            continue
-                        out.last_row = number
-                        if f_open in body:
-                            _formulas(out, number, body, cell_re, value, formula, unescape)
-                    buf = buf[end:]
+                    end = buf.rfind(row_close)
+                    if end >= 0:
+                        done, buf = buf[:end], buf[end + len(row_close) :]
+                        pieces = done.split(row_close)
+                        if f_open in done:
+                            for piece in pieces:
+                                rows_before += piece.count(row_open)
+                                number, body = row_number(piece, max(number + 1, rows_before))
+                                if value.search(body):
+                                    out.last_row = number
+                                if f_open in body:
+                                    _formulas(out, number, body, cell_re, value, formula, unescape)
+                        else:
+                            counts = [piece.count(row_open) for piece in pieces]
+                            total = rows_before + sum(counts)
+                            ordinal = total
+                            for i in range(len(pieces) - 1, -1, -1):
+                                n, body = row_number(pieces[i], ordinal)
+                                if value.search(body):
+                                    out.last_row = max(out.last_row, n)
+                                    break
+                                ordinal -= counts[i]
+                            rows_before = total
+                            last_n, _ = row_number(pieces[-1], total)
+                            number = last_n
                     if not chunk:
                         break
     except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error, SyntaxError) as exc:
