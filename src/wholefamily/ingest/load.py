@@ -125,7 +125,12 @@ def default_drop_id(drop: Path) -> str:
 
 
 def classify(drop: Path) -> tuple[dict[str, tuple[Path, str]], list[FileResult], Path | None]:
-    """Source files by source name, problems (unknown, duplicate), and coverage.csv."""
+    """Source files by source name, problems, and coverage.csv.
+
+    Problems: anything not a regular file (a symbolic link, a pipe: refused
+    unread), files the spec does not name, a source sent twice, and a file
+    whose bytes are not of its extension's format.
+    """
     by_source: dict[str, list[tuple[Path, str]]] = {}
     problems: list[FileResult] = []
     coverage: Path | None = None
