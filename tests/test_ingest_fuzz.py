@@ -78,10 +78,53 @@ def _csv_bytes(rows: list[list[str]], delimiter: str, head: list[str]) -> bytes:
     return buf.getvalue().encode("utf-8", errors="surrogatepass")
 
 
+def _open_quote(text: str) -> tuple[int, int] | None:
+    """(complete data records before it, line) of a quote still open at the end, or None.
+
+    A character-by-character reading of the quoting rules (slow, for small fuzz files).
+    """
+    lines = io.StringIO(text, newline="").readlines()
+    state, records, opened, nonempty, header = "start", 0, 0, False, True
+    for number, line in enumerate(lines, start=1):
+        for c in line:
+            if state in ("start", "field_start"):
+                if c == '"':
+                    state, opened, nonempty = "quoted", number, True
+                elif c in "\r\n":
+                    state = "end"
+                elif c == ",":
+                    state, nonempty = "field_start", True
+                else:
+                    state, nonempty = "field", True
+            elif state == "field":
+                state = "end" if c in "\r\n" else ("field_start" if c == "," else "field")
+            elif state == "quoted":
+                state = "after_quote" if c == '"' else "quoted"
+            elif state == "after_quote":
+                if c == '"':
+                    state = "quoted"
+                elif c == ",":
+                    state = "field_start"
+                else:
+                    state = "end" if c in "\r\n" else "field"
+            if state == "end":
+                if nonempty and not header:
+                    records += 1
+                header = header and not nonempty
+                state, nonempty = "start", False
+    return (records, opened) if state == "quoted" else None
+
+
 def _expected_rows(data: bytes) -> int:
     text = data.decode("utf-8")
     csv.field_size_limit(1 << 30)
     rows = list(csv.reader(io.StringIO(text, newline="")))
+    open_quote = _open_quote(text)
+    if open_quote and len(rows) > 1:
+        # Every non-blank line from the open quote on is a row of its own.
+        before, line = open_quote
+        after = io.StringIO(text, newline="").readlines()[line - 1 :]
+        return before + max(1, sum(1 for ln in after if ln.rstrip("\r\n") != ""))
     return sum(1 for r in rows[1:] if r)  # a blank line is not a row
 
 

@@ -6,10 +6,17 @@ Tables (all in the workspace's warehouse):
                           raw_<column> as given, <column> typed and normalised,
                           name keys, postcode validity, resolved address
     quarantine_<source>   rows that broke a rule: lineage, raw_<column>, raw_line
+                          (both: quality_flags, what the reader changed or could
+                          not find in the row, e.g. a time of day dropped)
     quarantine_reasons    one row per broken rule: column, value, rule, message
     extra_values          values of columns the spec does not name (kept, ignored)
     load_files            one row per distinct file content (sha256): counts, status
     drop_manifest         per drop, what each file in the folder was and became
+
+Only regular files directly in the drop folder are read: a symbolic link, a
+device or a pipe is refused by name and never opened. A file whose bytes are
+not of its extension's format (an `.xlsx` that is no ZIP archive) is rejected
+before anything else, its content hash included.
 
 A file is identified by its content hash: the same content is read once,
 whichever drop it arrives in; a drop's manifest then points at it. Every
@@ -32,6 +39,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import sys
 import time
 from collections.abc import Callable
@@ -46,13 +54,24 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.compute as pc
+from ibis.backends.sql.datatypes import DuckDBType
 
 from wholefamily import __version__
 from wholefamily import warehouse as W
 from wholefamily.ingest import address as A
 from wholefamily.ingest import normalise as N
 from wholefamily.ingest import rules as R
-from wholefamily.ingest.read import FORMATS, LINE, ROW, SHAPE, FileUnreadable, RawFile, read_file
+from wholefamily.ingest.read import (
+    FLAGS,
+    FORMATS,
+    LINE,
+    ROW,
+    SHAPE,
+    FileUnreadable,
+    RawFile,
+    read_file,
+    wrong_format,
+)
 from wholefamily.sources.calendar import term_bounds
 from wholefamily.sources.schema import SOURCES
 
@@ -88,7 +107,8 @@ class FileResult:
     file_name: str
     source: str | None
     status: str
-    """loaded, rejected, unchanged, already_loaded, unknown, duplicate_source, coverage"""
+    """loaded, needs_attention (loaded, but the file is damaged: see message), rejected,
+    unchanged, already_loaded, unknown, duplicate_source, coverage"""
     message: str = ""
     file_id: str | None = None
     rows_read: int = 0
@@ -137,14 +157,25 @@ def check_drop_id(drop_id: str) -> None:
 
 
 def classify(drop: Path) -> tuple[dict[str, tuple[Path, str]], list[FileResult], Path | None]:
-    """Source files by source name, problems (unknown, duplicate), and coverage.csv."""
+    """Source files by source name, problems, and coverage.csv.
+
+    Problems: anything not a regular file (a symbolic link, a pipe: refused
+    unread), files the spec does not name, a source sent twice, and a file
+    whose bytes are not of its extension's format.
+    """
     by_source: dict[str, list[tuple[Path, str]]] = {}
     problems: list[FileResult] = []
     coverage: Path | None = None
     for path in sorted(drop.iterdir()):
-        if path.name.startswith(".") or not path.is_file():
-            if not path.name.startswith("."):
-                problems.append(FileResult(path.name, None, "unknown", "not a file; not loaded"))
+        if path.name.startswith("."):
+            continue
+        refused = _not_regular(path)
+        if refused:
+            stem = path.stem.lower()
+            status = "unknown" if refused.startswith("a folder") else "rejected"
+            problems.append(
+                FileResult(path.name, stem if stem in SOURCES else None, status, refused)
+            )
             continue
         if path.name.lower() == COVERAGE_FILE:
             coverage = path
@@ -179,9 +210,32 @@ def classify(drop: Path) -> tuple[dict[str, tuple[Path, str]], list[FileResult],
                     )
                 )
         else:
-            chosen[source] = found[0]
+            path, fmt = found[0]
+            try:
+                wrong = wrong_format(path, fmt)
+            except OSError as exc:
+                wrong = f"cannot read the file: {exc.strerror or exc}"
+            if wrong:
+                problems.append(FileResult(path.name, source, "rejected", wrong))
+            else:
+                chosen[source] = found[0]
     order = ["gazetteer", *(s for s in SOURCES if s != "gazetteer")]
     return {s: chosen[s] for s in order if s in chosen}, problems, coverage
+
+
+def _not_regular(path: Path) -> str:
+    """Why `path` is not read ('' for a regular file); the link itself, never its target."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError as exc:
+        return f"cannot be examined ({exc.strerror or exc}); not read"
+    if stat.S_ISREG(mode):
+        return ""
+    if stat.S_ISLNK(mode):
+        return "a symbolic link, not a regular file in the drop folder; refused, not read"
+    if stat.S_ISDIR(mode):
+        return "a folder, not a file; not read"
+    return "not a regular file (a device, pipe or socket); refused, not read"
 
 
 # ------------------------------------------------------------------ schema
@@ -221,6 +275,11 @@ def _ensure_bookkeeping(con: Any) -> None:
 
 def _append(con: Any, name: str, expr: ir.Table) -> None:
     if W.has_table(con, name):
+        have = set(con.table(name).columns)
+        for col, kind in expr.schema().items():
+            if col not in have:  # a warehouse written before the column existed
+                sql_type = DuckDBType.to_string(kind)
+                con.con.execute(f'ALTER TABLE "{name}" ADD COLUMN "{col}" {sql_type}')
         con.insert(name, expr)
     else:
         con.create_table(name, expr)
@@ -255,6 +314,7 @@ def _stage(con: Any, source: str, raw: RawFile, drop_id: str, file_id: str) -> t
             cols[f"raw_{col}"] = pa.nulls(t.num_rows, pa.string())
     cols["raw_line"] = t.column(LINE)
     cols["shape"] = t.column(SHAPE)
+    cols["quality_flags"] = t.column(FLAGS)
     extra = [(name, i) for i, name in enumerate(raw.header) if name not in spec]
     for k, (_, i) in enumerate(extra):
         cols[f"extra_{k}"] = t.column(f"c{i}")
@@ -295,14 +355,25 @@ def _check_size(raw: RawFile) -> None:
 
 
 def _load_source(
-    con: Any, source: str, raw: RawFile, drop_id: str, file_id: str, gaz: ir.Table | None
+    con: Any,
+    source: str,
+    raw: RawFile,
+    drop_id: str,
+    file_id: str,
+    gaz: ir.Table | None,
+    refusal: tuple[str, str] | None = None,
 ) -> tuple[int, int, str]:
-    """Stage, validate and store one file; (loaded, quarantined, rejection message)."""
+    """Stage, validate and store one file; (loaded, quarantined, rejection message).
+
+    `refusal` (column, message) rejects the file as a whole, its rows quarantined.
+    """
     staged, missing = _stage(con, source, raw, drop_id, file_id)
     spec = SOURCES[source].columns
     raw_cols = [f"raw_{c}" for c in spec]
     rejection = ""
-    if missing.startswith("!"):
+    if refusal:
+        missing, rejection = refusal
+    elif missing.startswith("!"):
         rejection = f"column {missing[1:]!r} appears more than once in the header"
     elif missing:
         rejection = f"required column {missing!r} is missing"
@@ -316,7 +387,11 @@ def _load_source(
             message=ibis.literal(rejection),
         )
         con.insert("quarantine_reasons", bad)
-        _append(con, f"quarantine_{source}", staged.select(*LINEAGE, *raw_cols, "raw_line"))
+        _append(
+            con,
+            f"quarantine_{source}",
+            staged.select(*LINEAGE, *raw_cols, "raw_line", "quality_flags"),
+        )
         return 0, raw.rows, rejection
 
     typed = staged.mutate(**R.typed(source, staged))
@@ -380,7 +455,11 @@ def _load_source(
     con.insert("quarantine_reasons", reasons)
     bad_rows = reasons.select("row").distinct()
     quarantined = typed.semi_join(bad_rows, "row")
-    _append(con, f"quarantine_{source}", quarantined.select(*LINEAGE, *raw_cols, "raw_line"))
+    _append(
+        con,
+        f"quarantine_{source}",
+        quarantined.select(*LINEAGE, *raw_cols, "raw_line", "quality_flags"),
+    )
     good = typed.anti_join(bad_rows, "row").drop("raw_line", "shape")
     good = good.drop(*[c for c in good.columns if c.startswith("extra_")])
     if source == "gazetteer":
@@ -709,13 +788,25 @@ def _load_file(
         res.warnings = raw.warnings
         res.rows_read = raw.rows
         rejection = ""
+        spec = SOURCES[res.source].columns
+        nested = [name for name in raw.nested if name in spec]
+        refusal = (
+            (
+                nested[0],
+                f"column {nested[0]!r} holds nested values (lists or records), not one value "
+                "per row: send it flat",
+            )
+            if nested
+            else None
+        )
+        attention = raw.attention
         # Every rule looks at one row (the gazetteer's duplicate check at the whole
         # file, which is small), so a large file is validated in slices of bounded memory.
         size = raw.rows if res.source == "gazetteer" else CHUNK_ROWS
         for start in range(0, max(raw.rows, 1), max(size, 1)):
             part = RawFile(raw.header, raw.table.slice(start, size), raw.encoding)
             n_loaded, n_bad, rejection = _load_source(
-                con, res.source, part, drop_id, res.file_id, gaz
+                con, res.source, part, drop_id, res.file_id, gaz, refusal
             )
             res.rows_loaded += n_loaded
             res.rows_quarantined += n_bad
@@ -725,6 +816,8 @@ def _load_file(
             hint = [w for w in res.warnings if "comma-separated" in w]
             if hint:
                 res.message += f" ({hint[0]})"
+        elif attention:
+            res.status, res.message = "needs_attention", attention
     except FileUnreadable as exc:
         res.status, res.message = "rejected", str(exc)
     except OSError as exc:

@@ -4,12 +4,24 @@ Whatever the format, the result is the same shape: one text column per
 header cell (header names lower-cased and stripped), a `__row` column with
 the 1-based data-row number, and a `__shape` column that is null for a
 well-formed row or says what is wrong with its shape (too many or too few
-fields). No row is dropped here: a malformed row is kept with its fields,
-padded, so that the loader can quarantine it with a reason.
+fields), and a `__flags` column that is null or notes what the reader had to
+change or could not find (a time of day dropped from a timestamp, a formula
+with no saved value). No row is dropped here: a malformed row is kept with
+its fields, padded, so that the loader can quarantine it with a reason.
+
+Rows are counted from what the file holds, never from what it claims: an
+XLSX sheet is read by calamine, which ignores the sheet's declared
+`<dimension>`, and the sheet's XML is scanned for the last row holding a
+value, so a reader that stopped early is caught. A CSV quote that is never
+closed is reported at the line it opened, and every physical line from there
+to the end of the file becomes a row of its own (shape error) rather than one
+field. UTF-8, UTF-16 and UTF-32 are recognised by their byte-order marks.
 
 Native values (dates in XLSX or Parquet, numbers) are written as text the
 same way a CSV would carry them (`2024-03-01`, `12`), so one set of rules
-validates every format.
+validates every format. A timestamp is its date; a time of day other than
+midnight is kept in the row's flags. A nested Parquet value (struct, list,
+map) is written as JSON text and its column named in `RawFile.nested`.
 """
 
 from __future__ import annotations
@@ -19,11 +31,13 @@ import csv
 import io
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -31,6 +45,7 @@ import pyarrow.csv as pacsv
 ROW = "__row"
 SHAPE = "__shape"
 LINE = "__line"  # the whole raw row, for a row whose shape is wrong
+FLAGS = "__flags"  # what the reader changed or could not find in the row, or null
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
 
 
@@ -46,6 +61,10 @@ class RawFile:
     """Text columns named c0..cN (by header position), plus __row and __shape."""
     encoding: str = "utf-8"
     warnings: list[str] = field(default_factory=list)
+    attention: str = ""
+    """Non-empty when the file was read but needs a person to look at it (why)."""
+    nested: list[str] = field(default_factory=list)
+    """Header names of Parquet columns whose values are nested (kept as JSON text)."""
 
     @property
     def rows(self) -> int:
@@ -73,15 +92,19 @@ def _header_names(cells: list[Any]) -> list[str]:
 
 
 def _columns_table(
-    columns: list[list[str | None]],
+    columns: Sequence[Sequence[str | None]],
     rows: list[int],
     shapes: list[str | None],
     lines: list[str | None],
+    flags: list[str | None] | None = None,
 ) -> pa.Table:
     arrays = {f"c{i}": pa.array(col, type=pa.string()) for i, col in enumerate(columns)}
     arrays[ROW] = pa.array(rows, type=pa.int64())
     arrays[SHAPE] = pa.array(shapes, type=pa.string())
     arrays[LINE] = pa.array(lines, type=pa.string())
+    arrays[FLAGS] = (
+        pa.nulls(len(rows), type=pa.string()) if flags is None else pa.array(flags, pa.string())
+    )
     return pa.table(arrays)
 
 
@@ -91,6 +114,7 @@ def _well_formed(table: pa.Table, rows: pa.Array) -> pa.Table:
         table.append_column(ROW, rows)
         .append_column(SHAPE, pa.nulls(n, type=pa.string()))
         .append_column(LINE, pa.nulls(n, type=pa.string()))
+        .append_column(FLAGS, pa.nulls(n, type=pa.string()))
     )
 
 
@@ -107,10 +131,46 @@ def _shape_message(found: int, expected: int) -> str:
 # --------------------------------------------------------------------------- CSV
 
 
+# Byte-order marks, longest first (a UTF-32-LE mark begins with the UTF-16-LE one).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le'/'-be' when the first line is plain ASCII with a zero byte beside each."""
+    head = data[:256]
+    head = head[: len(head) // 2 * 2]
+    if len(head) < 8:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if not odd.strip(b"\x00") and even.isascii() and b"\x00" not in even:
+        return "utf-16-le"
+    if not even.strip(b"\x00") and odd.isascii() and b"\x00" not in odd:
+        return "utf-16-be"
+    return None
+
+
 def _decode(data: bytes) -> tuple[bytes, str, list[str]]:
-    """UTF-8 first; else cp1252 (with a warning), re-encoded as UTF-8."""
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
+    """UTF-8, UTF-16 or UTF-32 as marked; else UTF-8; else cp1252 (with a warning).
+
+    The result is always UTF-8 without a byte-order mark.
+    """
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            data = data[len(bom) :]
+            if name == "utf-8":
+                break
+            return _decode_wide(data, name, f"{name.upper()} (by its byte-order mark)"), name, []
+    else:
+        wide = _utf16_without_bom(data)
+        if wide:
+            note = f"{wide.upper()} without a byte-order mark"
+            return _decode_wide(data, wide, note), wide, [f"read as {note}"]
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -122,6 +182,18 @@ def _decode(data: bytes) -> tuple[bytes, str, list[str]]:
             [f"not valid UTF-8 (first bad byte on line {where}); read as Windows-1252"],
         )
     return data, "utf-8", []
+
+
+def _decode_wide(data: bytes, encoding: str, what: str) -> bytes:
+    try:
+        return data.decode(encoding).encode("utf-8")
+    except UnicodeError as exc:
+        at = getattr(exc, "start", None)
+        where = f" at byte {at}" if isinstance(at, int) else ""
+        raise FileUnreadable(
+            f"the file is {what} but not valid {encoding.upper()}{where}: "
+            "save it again as UTF-8 CSV"
+        ) from None
 
 
 def _delimiter_hint(header: list[str]) -> str | None:
@@ -147,9 +219,101 @@ def read_csv(path: Path) -> RawFile:
     except (pa.ArrowInvalid, pa.ArrowException, OverflowError):
         table = _read_csv_python(data.decode("utf-8"), len(header))
     raw = RawFile(header, table, encoding, warnings)
+    if _may_end_in_quote(data, table):
+        _split_unclosed_quote(raw, data.decode("utf-8"))
     if hint:
         raw.warnings.append(hint)
     return raw
+
+
+def _may_end_in_quote(data: bytes, table: pa.Table) -> bool:
+    """Cheap test: could the last row be a quote that was never closed?
+
+    A quote left open swallows everything after it into the last row's last
+    field, so that row then holds a line break; an open quote on the very
+    last line leaves an odd number of quote marks.
+    """
+    if table.num_rows == 0:
+        return data.count(b'"') % 2 == 1
+    if data.count(b'"') % 2 == 1:
+        return True
+    last = table.slice(table.num_rows - 1, 1).to_pylist()[0]
+    return any(
+        isinstance(v, str) and ("\n" in v or "\r" in v)
+        for k, v in last.items()
+        if k != ROW and k != SHAPE
+    )
+
+
+def _split_unclosed_quote(raw: RawFile, text: str) -> None:
+    """If the file ends inside a quoted field, give each line from the quote on its own row.
+
+    The rows before the open quote stand as read. The record holding the quote
+    and every non-blank physical line after it become one row each, with the
+    line's text, its fields as far as they can be told apart, and a shape
+    error naming the line where the quote opened, so rows read counts the
+    lines the agency sent, and none of them is loaded on a guess.
+    """
+    csv.field_size_limit(1 << 30)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=False)
+    lines_before = 0  # physical lines consumed before the current record
+    start = 0  # the last record's first physical line (1-based), 0: none yet
+    fields: list[str] = []
+    records = 0  # data records before the last one
+    for n, rec in enumerate(reader):
+        if rec:
+            if n > 0 and start:
+                records += 1
+            if n > 0:
+                start, fields = lines_before + 1, rec
+        lines_before = reader.line_num
+    if not start:
+        return
+    # A field still open at the end of the file holds everything after its
+    # quote, with only doubled quotes in it (a single one would have closed it):
+    # so the text ends with that quote, the field's value re-escaped, and the
+    # quote stands at the start of a field.
+    if not fields:
+        return
+    ending = '"' + fields[-1].replace('"', '""')
+    at = len(text) - len(ending)
+    if not text.endswith(ending) or (at > 0 and text[at - 1] not in ",\r\n"):
+        return  # the last record closes every quote it opens
+    physical = io.StringIO(text, newline="").readlines()
+    opened = start + sum(f.count("\n") for f in fields[:-1])
+    width = len(raw.header)
+    lines = [ln.rstrip("\r\n") for ln in physical[opened - 1 :]]
+    lines = [ln for ln in lines if ln != ""] or [""]
+    first_row = records + 1
+    # Read the rows before it the careful way, so their numbering is the one used here.
+    before = _read_csv_python(text, width)
+    kept = before.filter(pc.less(before.column(ROW), first_row))
+    if kept.num_rows != first_row - 1:
+        raise AssertionError("row numbering disagrees between the readers")  # a bug
+    # Lines of the record before the one where the quote opened belong to that row.
+    head = "".join(physical[start - 1 : opened - 1]).rstrip("\r\n")
+    if head:
+        lines[0] = head + "\n" + lines[0]
+    after = len(lines) - 1
+    cols: list[list[str | None]] = [[] for _ in range(width)]
+    shapes: list[str | None] = []
+    for i, line in enumerate(lines):
+        parts = next(csv.reader(io.StringIO(line), strict=False), [])
+        for j in range(width):
+            cols[j].append(parts[j] if j < len(parts) else "")
+        shapes.append(
+            f"a quote opened on line {opened} is never closed: this line and the "
+            f"{after:,} after it were not read as rows"
+            if i == 0
+            else f"line inside the quote opened on line {opened}, which is never closed"
+        )
+    rows = list(range(first_row, first_row + len(lines)))
+    split = _columns_table(cols, rows, shapes, list(lines))
+    raw.table = pa.concat_tables([kept, split])
+    raw.attention = (
+        f"a quote opened on line {opened} is never closed: that line and the {after:,} "
+        "after it are quarantined, one row each; correct the quote and send the file again"
+    )
 
 
 def _read_csv_arrow(data: bytes, width: int) -> pa.Table:
@@ -223,14 +387,18 @@ def _read_csv_python(text: str, width: int) -> pa.Table:
 # -------------------------------------------------------------------------- XLSX
 
 
+def _time_note(t: time) -> str:
+    return f"time of day {t.isoformat()} dropped"
+
+
 def _cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        if value.time() == time(0, 0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
+        return value.date().isoformat()  # a time of day is noted by the caller
     if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
         return value.isoformat()
     if isinstance(value, bool):
         return "Y" if value else "N"
@@ -241,18 +409,162 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def read_xlsx(path: Path) -> RawFile:
+@dataclass
+class SheetScan:
+    """What the first sheet's XML holds, found without trusting what it declares."""
+
+    declared: str | None = None
+    """The `<dimension ref>` the sheet declares, if any."""
+    last_row: int = 0
+    """The last sheet row (1-based) with a cell holding a value."""
+    unsaved_formulas: list[tuple[int, int, str]] = field(default_factory=list)
+    """(sheet row, 0-based column, formula) of formula cells with no saved value."""
+
+
+def _first_sheet_part(book: Any) -> str:
+    import posixpath
+    import xml.etree.ElementTree as ET
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    wb = ET.fromstring(book.read("xl/workbook.xml"))
+    sheet = wb.find(f"{{{main}}}sheets/{{{main}}}sheet")
+    if sheet is None:
+        raise FileUnreadable("the workbook has no sheet")
+    rid = sheet.get(f"{{{rel}}}id")
+    rels = ET.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    for r in rels:
+        if r.get("Id") == rid:
+            target = r.get("Target") or ""
+            return (
+                target.lstrip("/")
+                if target.startswith("/")
+                else posixpath.normpath(posixpath.join("xl", target))
+            )
+    raise FileUnreadable("the workbook names no part for its first sheet")
+
+
+_PREFIX = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?sheetData\b")
+_DIMENSION = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*\bref="([^"]*)"')
+_R_ATTR = re.compile(rb'\br="([A-Z]*)(\d+)"')
+
+
+def _column_index(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n - 1
+
+
+def scan_sheet(path: Path) -> SheetScan:
+    """Stream the first sheet's XML: the declared dimension, the real last row, formulas.
+
+    The XML is cut at each `</row>` (a C-speed split); a row is looked at in
+    Python only when its chunk holds a formula, or to find the last row with a
+    value, searched from the end of each chunk.
+    """
     import zipfile
+    import zlib
+    from html import unescape
 
-    from openpyxl import load_workbook
-
+    out = SheetScan()
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        with zipfile.ZipFile(path) as book:
+            part = _first_sheet_part(book)
+            with book.open(part) as fh:
+                buf = fh.read(1 << 16)
+                found = _PREFIX.search(buf)
+                if (m := _DIMENSION.search(buf)) is not None:
+                    out.declared = m.group(1).decode("ascii", "replace")
+                prefix = found.group(1) + b":" if found and found.group(1) else b""
+                p = re.escape(prefix)
+                cell_re = re.compile(rb"<" + p + rb"c\b([^>]*?)(?:/>|>(.*?)</" + p + rb"c>)", re.S)
+                value = re.compile(rb"<" + p + rb"v\b[^>]*>[^<]|<" + p + rb"is\b")
+                formula = re.compile(rb"<" + p + rb"f\b[^>]*?(?:/>|>(.*?)</" + p + rb"f>)", re.S)
+                row_open, row_close, f_open = (
+                    b"<" + prefix + b"row",
+                    b"</" + prefix + b"row>",
+                    (b"<" + prefix + b"f"),
+                )
+                rows_before = 0  # <row> elements in the chunks already done
+                number = 0  # the last row number seen (for rows without an r attribute)
+
+                def row_number(piece: bytes, ordinal: int) -> tuple[int, bytes]:
+                    at = piece.rfind(row_open)
+                    tag_end = piece.find(b">", at)
+                    r = _R_ATTR.search(piece, at, tag_end) if at >= 0 else None
+                    return (int(r.group(2)) if r else ordinal), piece[tag_end + 1 :]
+
+                while True:
+                    chunk = fh.read(1 << 22)
+                    buf += chunk
+                    end = buf.rfind(row_close)
+                    if end >= 0:
+                        done, buf = buf[:end], buf[end + len(row_close) :]
+                        pieces = done.split(row_close)
+                        if f_open in done:
+                            for piece in pieces:
+                                rows_before += piece.count(row_open)
+                                number, body = row_number(piece, max(number + 1, rows_before))
+                                if value.search(body):
+                                    out.last_row = number
+                                if f_open in body:
+                                    _formulas(out, number, body, cell_re, value, formula, unescape)
+                        else:
+                            counts = [piece.count(row_open) for piece in pieces]
+                            total = rows_before + sum(counts)
+                            ordinal = total
+                            for i in range(len(pieces) - 1, -1, -1):
+                                n, body = row_number(pieces[i], ordinal)
+                                if value.search(body):
+                                    out.last_row = max(out.last_row, n)
+                                    break
+                                ordinal -= counts[i]
+                            rows_before = total
+                            last_n, _ = row_number(pieces[-1], total)
+                            number = last_n
+                    if not chunk:
+                        break
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error, SyntaxError) as exc:
+        raise FileUnreadable(f"not a readable XLSX workbook ({exc.__class__.__name__})") from None
+    return out
+
+
+def _formulas(
+    out: SheetScan,
+    number: int,
+    body: bytes,
+    cell_re: re.Pattern[bytes],
+    value: re.Pattern[bytes],
+    formula: re.Pattern[bytes],
+    unescape: Any,
+) -> None:
+    for c in cell_re.finditer(body):
+        inner = c.group(2) or b""
+        f = formula.search(inner)
+        if f is None or value.search(inner):
+            continue
+        r = _R_ATTR.search(c.group(1))
+        col = _column_index(r.group(1)) if r else -1
+        text = unescape((f.group(1) or b"").decode("utf-8", "replace"))
+        out.unsaved_formulas.append((number, col, f"={text}" if text else "a shared formula"))
+
+
+def read_xlsx(path: Path) -> RawFile:
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    scan = scan_sheet(path)
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        sheet = book.get_sheet_by_index(0)
+    except (CalamineError, OSError, ValueError) as exc:
         raise FileUnreadable(f"not a readable XLSX workbook ({exc.__class__.__name__})") from None
     try:
-        sheet = book.worksheets[0]
-        it = sheet.iter_rows(values_only=True)
+        first_at = sheet.start
+        it = sheet.iter_rows()
+        if first_at is None or first_at[0] != 0:
+            raise FileUnreadable("the first sheet has no header row (row 1 is empty)")
+        col0 = first_at[1]  # calamine starts at the first column holding a value
         first = next(it, None)
         if first is None or not any(c not in (None, "") for c in first):
             raise FileUnreadable("the first sheet has no header row")
@@ -260,38 +572,123 @@ def read_xlsx(path: Path) -> RawFile:
         while header and header[-1] == "":
             header.pop()
         width = len(header)
-        cols: list[list[str | None]] = [[] for _ in range(width)]
+        data: list[list[str]] = []
         rows: list[int] = []
+        sheet_rows: list[int] = []
         shapes: list[str | None] = []
         lines: list[str | None] = []
+        notes: dict[int, list[str]] = {}
         number = 0
+        sheet_row = 1
         for cells in it:
-            texts = [_cell_text(v) for v in cells]
-            while texts and texts[-1] == "":
-                texts.pop()
-            if not texts:
+            sheet_row += 1
+            texts = [v if type(v) is str else _cell_text(v) for v in cells]
+            if not any(texts):
                 continue  # an empty sheet row is not a data row
             number += 1
             rows.append(number)
-            ok = len(texts) <= width
-            shapes.append(None if ok else _shape_message(len(texts), width))
-            lines.append(None if ok else _joined(texts))
-            for i in range(width):
-                cols[i].append(texts[i] if i < len(texts) else "")
+            sheet_rows.append(sheet_row)
+            for j, v in enumerate(cells):
+                if type(v) is datetime and v.time() != time(0, 0) and j < width:
+                    notes.setdefault(number, []).append(f"{header[j]}: {_time_note(v.time())}")
+            used = len(texts)
+            while used and texts[used - 1] == "":
+                used -= 1
+            if used <= width:
+                shapes.append(None)
+                lines.append(None)
+            else:
+                shapes.append(_shape_message(used, width))
+                lines.append(_joined(texts[:used]))
+            if len(texts) < width:
+                texts.extend([""] * (width - len(texts)))
+            data.append(texts[:width])
+    except CalamineError as exc:
+        raise FileUnreadable(f"not a readable XLSX workbook ({exc.__class__.__name__})") from None
     finally:
         book.close()
-    return RawFile(header, _columns_table(cols, rows, shapes, lines))
+    if scan.last_row > sheet_row:
+        raise FileUnreadable(
+            f"the sheet holds values down to row {scan.last_row:,} but the reader stopped at "
+            f"row {sheet_row:,}; not loaded"
+        )
+    columns: list[tuple[str, ...]] = (
+        list(zip(*data, strict=True)) if data else [() for _ in range(width)]
+    )
+    raw = RawFile(header, _columns_table(columns, rows, shapes, lines))
+    if scan.declared and scan.last_row:
+        declared_last = re.search(r"(\d+)$", scan.declared)
+        if declared_last and int(declared_last.group(1)) != scan.last_row:
+            raw.warnings.append(
+                f"the sheet declares its size as {scan.declared} but holds values down to row "
+                f"{scan.last_row:,}; every row was read"
+            )
+    if scan.unsaved_formulas:
+        by_sheet_row = {r: i for i, r in enumerate(sheet_rows)}
+        for srow, col, text in scan.unsaved_formulas:
+            i = by_sheet_row.get(srow)
+            j = col - col0
+            if i is None or not 0 <= j < width:
+                continue
+            name = header[j] or f"column {j + 1}"
+            notes.setdefault(rows[i], []).append(
+                f"{name}: formula {text} has no saved value; read as empty"
+            )
+        raw.warnings.append(
+            f"{len(scan.unsaved_formulas):,} formula cell(s) have no saved value (the workbook "
+            "was not recalculated before saving); read as empty and flagged on their rows"
+        )
+    if notes:
+        flags = [("; ".join(notes[n]) if n in notes else None) for n in rows]
+        raw.table = raw.table.set_column(
+            raw.table.schema.get_field_index(FLAGS), FLAGS, pa.array(flags, pa.string())
+        )
+    return raw
 
 
 # ----------------------------------------------------------------------- Parquet
 
 
+def _is_nested(t: pa.DataType) -> bool:
+    return bool(
+        pa.types.is_struct(t)
+        or pa.types.is_list(t)
+        or pa.types.is_large_list(t)
+        or pa.types.is_fixed_size_list(t)
+        or pa.types.is_map(t)
+        or pa.types.is_union(t)
+        or (hasattr(pa.types, "is_list_view") and pa.types.is_list_view(t))
+        or (hasattr(pa.types, "is_large_list_view") and pa.types.is_large_list_view(t))
+    )
+
+
+def _as_json(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A nested column as JSON text, in row order (DuckDB's to_json)."""
+    con = duckdb.connect()
+    try:
+        con.register("nested", pa.table({"v": col}))
+        out = con.execute("SELECT to_json(v)::VARCHAR AS v FROM nested").arrow().read_all()
+    finally:
+        con.close()
+    return out.column("v")
+
+
+def _timestamp_date(col: pa.ChunkedArray, name: str) -> tuple[pa.ChunkedArray, pa.Array | None]:
+    """(the dates, a note per row whose time of day is not midnight, else None)."""
+    if col.type.tz is not None:
+        col = pc.local_timestamp(col)  # the wall-clock time where it was recorded
+    day = pc.cast(col, pa.date32())
+    midnight = pc.equal(pc.cast(day, col.type), col)
+    if pc.all(pc.fill_null(midnight, True)).as_py():
+        return day, None
+    clock = pc.replace_substring_regex(pc.strftime(col, format="%H:%M:%S"), r"\.0+$", "")
+    note = pc.binary_join_element_wise(f"{name}: time of day ", clock, " dropped", "")
+    return day, pc.if_else(pc.fill_null(midnight, True), None, note).combine_chunks()
+
+
 def _as_text(col: pa.ChunkedArray) -> pa.ChunkedArray:
     t = col.type
-    if pa.types.is_timestamp(t):
-        midnight = pc.all(pc.equal(pc.cast(pc.cast(col, pa.date32()), t), col)).as_py()
-        col = pc.cast(col, pa.date32()) if midnight in (True, None) else col
-    elif pa.types.is_floating(t):
+    if pa.types.is_floating(t):
         whole = pc.all(pc.and_(pc.equal(pc.floor(col), col), pc.less(pc.abs(col), 2**53))).as_py()
         if whole in (True, None):
             col = pc.cast(col, pa.int64(), safe=False)
@@ -311,17 +708,96 @@ def read_parquet(path: Path) -> RawFile:
         raise FileUnreadable(f"not a readable Parquet file ({str(exc).splitlines()[0]})") from None
     header = _header_names(table.column_names)
     arrays: dict[str, Any] = {}
+    notes: list[pa.Array] = []
+    nested: list[str] = []
+    warnings: list[str] = []
     for i, name in enumerate(table.column_names):
+        col = table.column(name)
+        kind = col.type
         try:
-            arrays[f"c{i}"] = _as_text(table.column(name))
-        except (pa.ArrowException, ValueError):
-            kind = table.column(name).type
+            if _is_nested(kind):
+                col = _as_json(col)
+                nested.append(header[i])
+                warnings.append(f"column {name!r} holds nested values ({kind}); read as JSON text")
+            elif pa.types.is_timestamp(kind):
+                col, note = _timestamp_date(col, header[i])
+                if note is not None:
+                    notes.append(note)
+            arrays[f"c{i}"] = _as_text(col)
+        except (pa.ArrowException, ValueError, duckdb.Error):
             raise FileUnreadable(f"column {name!r} of type {kind} cannot be read as text") from None
     n = table.num_rows
     arrays[ROW] = pa.array(range(1, n + 1), type=pa.int64())
     arrays[SHAPE] = pa.nulls(n, type=pa.string())
     arrays[LINE] = pa.nulls(n, type=pa.string())
-    return RawFile(header, pa.table(arrays))
+    if notes:
+        flags = notes[0]
+        for more in notes[1:]:  # "a; b" where both are noted, else whichever is
+            both = pc.binary_join_element_wise(flags, more, "; ")
+            flags = pc.coalesce(both, flags, more)
+        arrays[FLAGS] = flags
+    else:
+        arrays[FLAGS] = pa.nulls(n, type=pa.string())
+    raw = RawFile(header, pa.table(arrays), warnings=warnings, nested=nested)
+    if notes:
+        timed = sum(int(pc.sum(pc.is_valid(a)).as_py() or 0) for a in notes)
+        raw.warnings.append(
+            f"{timed:,} timestamp value(s) carry a time of day: the date is used and the time "
+            "kept in the row's quality flags"
+        )
+    return raw
+
+
+_MAGIC = (
+    (b"PK\x03\x04", "a ZIP archive (as XLSX is)"),
+    (b"PK\x05\x06", "a ZIP archive (as XLSX is)"),
+    (b"PAR1", "a Parquet file"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel 97-2003 (.xls) or password-protected workbook"),
+    (b"%PDF", "a PDF document"),
+)
+
+
+def _sniffed(head: bytes) -> str | None:
+    return next((what for magic, what in _MAGIC if head.startswith(magic)), None)
+
+
+def wrong_format(path: Path, fmt: str) -> str | None:
+    """Why the bytes of `path` are not a `fmt` file, judged by its first bytes; None if they may be.
+
+    Checked before anything else (the content hash included), so a file is
+    never taken for another it happens to equal.
+    """
+    with path.open("rb") as fh:
+        head = fh.read(8)
+        size = fh.seek(0, 2)
+        tail = b""
+        if size >= 8:
+            fh.seek(size - 4)
+            tail = fh.read(4)
+    found = _sniffed(head)
+    if fmt == "xlsx":
+        if head.startswith(b"PK\x03\x04"):
+            return None
+        return (
+            f"not an XLSX workbook: the file is {found}"
+            if found
+            else "not an XLSX workbook: an XLSX file is a ZIP archive, and this is not one"
+        )
+    if fmt == "parquet":
+        if head.startswith(b"PAR1") and tail == b"PAR1":
+            return None
+        if head.startswith(b"PAR1"):
+            return "not a complete Parquet file: its closing PAR1 marker is missing (cut short?)"
+        return (
+            f"not a Parquet file: the file is {found}"
+            if found
+            else "not a Parquet file: it does not begin with the PAR1 marker"
+        )
+    if head.startswith(b"PAR1") and tail != b"PAR1":
+        found = None  # a text file may begin with these letters; a Parquet file ends with them
+    if found:
+        return f"not a CSV text file: the file is {found}"
+    return None
 
 
 def read_file(path: Path, fmt: str) -> RawFile:
