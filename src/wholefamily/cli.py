@@ -1235,6 +1235,7 @@ def movement(
         for n in p.needs
         for t in (n["tests"] or [["", 0, 0, False]])
     ]
+    rows.sort(key=lambda r: (r["family_id"], r["framework"], r["need"], r["test"]))
     import pyarrow as pa
 
     safecsv.write_table(pa.Table.from_pylist(rows), path)
