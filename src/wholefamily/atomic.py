@@ -215,7 +215,8 @@ def staged_folder(
     caller has asked the user, as `synth --force` does).
     keep_existing: start from a copy of the files already in `out` (a claim's
     evidence packs grow as families are added)."""
-    out = Path(os.path.abspath(out))
+    # A link to a folder: the folder it points at is the one replaced.
+    out = Path(os.path.realpath(out) if out.is_symlink() else os.path.abspath(out))
     out.parent.mkdir(parents=True, exist_ok=True)
     settle(out)
     check_replaceable(out, names)
