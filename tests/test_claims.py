@@ -160,6 +160,20 @@ def test_prepare_sign_export_and_sample(a_year_on: tuple[Path, Path], settings) 
         assert f"Evidence pack: family {x.family.family_id}" in html and "Baseline" in html
     again = prepare("2025Q3", "tf-2015")[1]
     assert again == [] and claim.lines.count() == len(lines)
+    # The packs' folder is whole: run.json lists every pack with its SHA-256.
+    from wholefamily.atomic import verified
+    from wholefamily.web.claims.services import pack_folder
+
+    packs = {f"{x.family.family_id}{ext}" for x in lines for ext in (".html", ".pdf")}
+    with verified(pack_folder(claim), packs) as (meta, files):
+        assert meta == {"claim": "2025Q3", "framework": "tf-2015"} and set(files) == packs
+    # A line whose pack was never written (a prepare killed before the folder was in
+    # place) gets it at the next prepare; the other packs stay.
+    Line.objects.filter(pk=lines[0].pk).update(pack="")
+    assert prepare("2025Q3", "tf-2015")[1] == []
+    assert Line.objects.get(pk=lines[0].pk).pack == lines[0].pack
+    with verified(pack_folder(claim), packs) as (_, files):
+        assert set(files) == packs
 
     # Sign-off in the web app: managers only, audited.
     assert client_for(kw).get(reverse("claim", args=[claim.pk])).status_code == 404

@@ -125,7 +125,7 @@ def test_interrupted_run_leaves_nothing(tmp_path: Path) -> None:
     )
     # Wait until the staging folder exists, then interrupt mid-write.
     deadline = time.time() + 60
-    while time.time() < deadline and not any(tmp_path.glob(".out.partial-*/drop")):
+    while time.time() < deadline and not any(tmp_path.glob("out.tmp-*/drop")):
         time.sleep(0.05)
     time.sleep(0.5)
     os.kill(proc.pid, signal.SIGINT)

@@ -324,6 +324,16 @@ def test_the_national_return_is_pseudonymised(
     assert (b1["outcome"], b1["claimed"], b1["start_month"]) == ("progress", "Y", "2025-05")
     people = list(csv.DictReader((tmp_path / "out" / "people.csv").open()))
     assert {x["age_band"] for x in people} == {"11-15", "25-49"}  # born 2011 and 1985
+    # Rows in the order of their pseudonyms (a total key that tells nothing of the ids);
+    # the folder written whole, run.json giving each file's SHA-256.
+    assert [x["family_ref"] for x in families] == sorted(x["family_ref"] for x in families)
+    refs = [(x["family_ref"], x["person_ref"]) for x in people]
+    assert refs == sorted(set(refs))
+    from wholefamily.atomic import verified
+    from wholefamily.web.reporting.national import FILES
+
+    with verified(tmp_path / "out", FILES) as (meta, _):
+        assert meta == {"return": "national", "period": Q2.label}
     # The same key gives the same pseudonyms next quarter; another key, others.
     again = national_return(Q2, tmp_path / "ws", tmp_path / "again")
     assert again.families == 3

@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from test_cli import free_port, sign_in_page
 from webkit import PASSWORD, client_for, date_fields, family, nominated_by, user
+from wholefamily.atomic import sha256
 from wholefamily.web.accounts.models import Role, Team
 from wholefamily.web.audit.models import AppendOnlyError, AuditEntry
 from wholefamily.web.casework.models import Action, Assessment, Event, Nomination, Review
@@ -635,6 +636,9 @@ def _run(folder: Path, as_of: str, families: list[tuple[str, str, str]]) -> Path
         for fid, needs, _ in families:
             for i, n in enumerate(filter(None, needs.split(";"))):
                 w.writerow([fid, n, f"{fid}-c", "school_exclusions", 10 + i, "2025-01-10", "x"])
+    files = {p.name: sha256(p) for p in folder.iterdir() if p.name != "run.json"}
+    meta = json.loads((folder / "run.json").read_text())
+    (folder / "run.json").write_text(json.dumps({**meta, "files": files}))
     return folder
 
 

@@ -138,6 +138,9 @@ def test_movement_command(linked: tuple[Path, Path], tmp_path: Path) -> None:
     rows = list(csv.DictReader(out.open()))
     assert {r["family_id"] for r in rows} and len({r["family_id"] for r in rows}) == 3
     assert all(int(r["change"]) == int(r["now"]) - int(r["at_start"]) for r in rows)
+    # In the order of a total key, so the same measurement writes the same file.
+    key = [(r["family_id"], r["framework"], r["need"], r["test"]) for r in rows]
+    assert key == sorted(set(key))
 
 
 def test_the_family_page_counts_the_weeks_left_to_sustain(settings) -> None:

@@ -686,11 +686,14 @@ def identify(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Identify eligible families under a framework, with the evidence for every need."""
+    from wholefamily.atomic import FolderError
     from wholefamily.frameworks.identify import identify as run_identify
 
     day = parse_date(as_of, "--as-of")
     try:
         s = _frameworks_call(run_identify, workspace, framework, day, out_dir)
+    except FolderError as exc:  # it names the folder
+        fail(str(exc))
     except OSError as exc:
         fail(f"cannot write {out_dir}: {exc.strerror or exc}")
     t = Table(
@@ -717,7 +720,9 @@ def identify(
 
 
 def _frameworks_call(fn: Callable[..., T], *args: Any) -> T:
-    """Run a frameworks function; its errors become one line and exit status 2."""
+    """Run a frameworks function; its errors, and a warehouse another process holds,
+    become one line and exit status 2."""
+    from wholefamily import warehouse as W
     from wholefamily.frameworks.engine import EngineError
     from wholefamily.frameworks.files import FrameworkError
 
@@ -725,7 +730,7 @@ def _frameworks_call(fn: Callable[..., T], *args: Any) -> T:
         return fn(*args)
     except FrameworkError as exc:
         fail(exc.problems[0])
-    except EngineError as exc:
+    except (EngineError, W.WarehouseError) as exc:
         fail(str(exc))
 
 
@@ -1088,11 +1093,15 @@ def web_accounts(
 )
 def web_manage(ctx: typer.Context, workspace: WorkspaceOption = DEFAULT_WORKSPACE) -> None:
     """Django's manage.py on this workspace (for example: check --deploy)."""
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
     from wholefamily.web import configure
 
-    configure(workspace)
+    try:
+        configure(workspace)
+    except ImproperlyConfigured as exc:  # production settings without their environment
+        fail(str(exc))
     execute_from_command_line(["wholefamily web manage", *ctx.args])
 
 
@@ -1338,6 +1347,7 @@ def movement(
         for n in p.needs
         for t in (n["tests"] or [["", 0, 0, False]])
     ]
+    rows.sort(key=lambda r: (r["family_id"], r["framework"], r["need"], r["test"]))
     import pyarrow as pa
 
     safecsv.write_table(pa.Table.from_pylist(rows), path)

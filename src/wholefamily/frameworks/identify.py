@@ -1,13 +1,15 @@
 """`wholefamily identify`: the identification run of `shared/spec/outputs.md`.
 
 Writes person_records.csv and people.csv (from the linkage), families.csv
-(every family at T: address, district, members, needs met, eligible) and
-family_needs.csv (every piece of evidence), and returns a summary.
+(every family at T: address, district, members, needs met, eligible),
+family_needs.csv (every piece of evidence), family_profile.csv and run.json
+(the run, and each file's SHA-256), and returns a summary. The folder is
+written whole or not at all (`wholefamily.atomic`), every file in the order
+of a total key.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -15,10 +17,11 @@ from typing import Any
 
 import ibis
 
-from wholefamily import safecsv
 from wholefamily import warehouse as W
+from wholefamily.atomic import check_replaceable, staged_folder
 from wholefamily.frameworks.engine import EngineError, eligible, evidence
 from wholefamily.frameworks.files import FrameworkError, check, shipped
+from wholefamily.linkage.link import OUTPUT_FILES as LINK_FILES
 from wholefamily.linkage.link import write_outputs
 
 
@@ -135,10 +138,17 @@ def profile(con: Any, drop_id: str, as_of: date, families: Any) -> Any:
     return out.order_by("family_id")
 
 
+OUTPUT_FILES = (*LINK_FILES, "families.csv", "family_needs.csv", "family_profile.csv")
+# family_needs.csv's order: every column, so that the order is total and identical runs
+# write identical bytes (a record can show one need under two indicators).
+EVIDENCE_ORDER = ("family_id", "need", "person_id", "source", "row", "date", "indicator")
+
+
 def identify(
     workspace: Path, framework: str, as_of: date, out: Path, drop_id: str | None = None
 ) -> IdentifySummary:
     fw = check(framework_file(framework)).data
+    check_replaceable(out, OUTPUT_FILES)  # before the work, not after it
     con, drop_id = open_linked(workspace, as_of, drop_id)
     try:
         ev = evidence(con, fw, drop_id, as_of)
@@ -170,30 +180,23 @@ def identify(
             eligible=ibis.ifelse(families.ok.fill_null(False), "Y", "N"),
         ).order_by("family_id")
         fam_t = families.to_pyarrow()
-        out.mkdir(parents=True, exist_ok=True)
-        write_outputs(con, out)
-        safecsv.write_table(fam_t, out / "families.csv")
-        safecsv.write_table(
-            ev.order_by(["family_id", "need", "person_id", "source", "row"]).to_pyarrow(),
-            out / "family_needs.csv",
-        )
-        safecsv.write_table(
-            profile(con, drop_id, as_of, families.select("family_id")).to_pyarrow(),
-            out / "family_profile.csv",
-        )
-        # Not in the contract's four files: what the run was, for whoever reads the folder.
-        (out / "run.json").write_text(
-            json.dumps(
-                {
-                    "framework": str(fw["framework"]),
-                    "title": str(fw.get("title", "")),
-                    "as_of": as_of.isoformat(),
-                    "drop_id": drop_id,
-                },
-                indent=2,
+        # Not in the contract's files: what the run was, and each file's SHA-256, for
+        # whoever reads the folder (`web sync` refuses a folder whose files do not match).
+        run = {
+            "framework": str(fw["framework"]),
+            "title": str(fw.get("title", "")),
+            "as_of": as_of.isoformat(),
+            "drop_id": drop_id,
+        }
+        with staged_folder(out, run=run, names=OUTPUT_FILES) as staged:
+            write_outputs(con, staged)
+            staged.write_csv(fam_t, "families.csv")
+            order = [*EVIDENCE_ORDER, *(c for c in ev.columns if c not in EVIDENCE_ORDER)]
+            staged.write_csv(ev.order_by(order).to_pyarrow(), "family_needs.csv")
+            staged.write_csv(
+                profile(con, drop_id, as_of, families.select("family_id")).to_pyarrow(),
+                "family_profile.csv",
             )
-            + "\n"
-        )
     finally:
         con.disconnect()
     rows = fam_t.to_pylist()

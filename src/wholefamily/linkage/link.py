@@ -32,8 +32,8 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from wholefamily import safecsv
 from wholefamily import warehouse as W
+from wholefamily.atomic import FolderError, Staged, check_replaceable, staged_folder
 from wholefamily.ingest.load import latest_drop
 from wholefamily.linkage import model as M
 from wholefamily.linkage.identities import identities, identity_keys, most_frequent
@@ -171,16 +171,27 @@ def link(
             raise LinkError(f"drop {drop_id!r} has no loaded files in this workspace")
         as_of = as_of or date.today()
         con.con.execute("SET memory_limit = '2GB'")
+        out = out or workspace / "runs" / drop_id
+        try:
+            check_replaceable(out, OUTPUT_FILES)  # before the work, not after it
+        except FolderError as exc:
+            raise LinkError(str(exc)) from None
+        # The outputs are written, and put in place whole, inside the linkage's
+        # transaction: the warehouse commits only once the folder is complete, so a
+        # linkage the warehouse holds always has its folder (a failure or a kill before
+        # the commit leaves both as they were, and at worst `OUT.tmp-PID` beside OUT).
         with W.transaction(con):
             _ensure_kept(con)
             report = _run(con, workspace, drop_id, as_of, retrain, tick, settings)
-        out = out or workspace / "runs" / drop_id
-        try:
-            write_outputs(con, out)
-        except OSError as exc:
-            raise LinkError(
-                f"linked, but cannot write the outputs to {out}: {exc.strerror or exc}"
-            ) from None
+            try:
+                run = {"step": "link", "drop_id": drop_id, "as_of": as_of.isoformat()}
+                with staged_folder(out, run=run, names=OUTPUT_FILES) as staged:
+                    write_outputs(con, staged)
+            except OSError as exc:
+                said = str(exc) if isinstance(exc, FolderError) else exc.strerror or str(exc)
+                raise LinkError(
+                    f"cannot write the outputs to {out}: {said}; nothing was linked"
+                ) from None
         report.out = str(out)
     finally:
         con.disconnect()
@@ -534,11 +545,16 @@ def age_at(dob: ir.DateValue, when: date | ir.DateValue) -> ir.IntegerValue:
     return years - ibis.ifelse(before_birthday, 1, 0)
 
 
-def write_outputs(con: Any, out: Path) -> None:
+OUTPUT_FILES = ("person_records.csv", "people.csv")
+
+
+def write_outputs(con: Any, staged: Staged) -> None:
+    """person_records.csv and people.csv of the linkage into a folder being written
+    (every row in an order of a total key, so identical runs write identical bytes)."""
     rec = con.table("link_records")
     ids = con.table("mpi_keys")
     pr = rec.join(ids, rec.identity_id == ids.key).select("source", "row", "person_id")
-    safecsv.write_table(pr.order_by(["source", "row"]).to_pyarrow(), out / "person_records.csv")
+    staged.write_csv(pr.order_by(["source", "row", "person_id"]).to_pyarrow(), OUTPUT_FILES[0])
     people = con.table("link_people")
     cols = ["person_id", "forename", "surname", "dob", "sex", "uprn", "family_id", "role"]
-    safecsv.write_table(people.select(cols).order_by("person_id").to_pyarrow(), out / "people.csv")
+    staged.write_csv(people.select(cols).order_by(cols).to_pyarrow(), OUTPUT_FILES[1])

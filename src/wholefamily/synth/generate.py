@@ -1,7 +1,8 @@
 """`wholefamily synth`: generate a synthetic county's drop and its ground truth.
 
 Output layout, written to a temporary folder beside OUT and renamed into
-place only when complete, so an interrupted run leaves nothing half-written:
+place only when complete (`wholefamily.atomic`), so an interrupted run leaves
+nothing half-written:
 
     OUT/drop/              the drop: one file per source, plus coverage.csv
     OUT/truth_records.csv  source,row,person_id for every row naming a person
@@ -15,11 +16,8 @@ place only when complete, so an interrupted run leaves nothing half-written:
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -28,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from wholefamily import __version__
+from wholefamily.atomic import staged_folder
 from wholefamily.sources.schema import SOURCES
 from wholefamily.synth import build
 from wholefamily.synth import population as P
@@ -131,28 +130,6 @@ def source_formats(cfg: SynthConfig) -> dict[str, str]:
     return out
 
 
-@contextmanager
-def _staging(out: Path) -> Iterator[Path]:
-    """A temporary folder beside `out`, renamed to `out` on success, removed otherwise."""
-    parent = out.absolute().parent
-    try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=parent))
-    except OSError as exc:
-        raise SynthError(f"--out {out}: cannot write in {parent}: {exc.strerror}") from None
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old: Path | None = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
-        os.replace(out, old / "x")
-    os.replace(tmp, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def _truth_people(c: County, path: Path) -> None:
     p, tl = c.people, c.timeline
     born = np.flatnonzero(p.dob <= tl.cut)
@@ -252,7 +229,8 @@ def generate(cfg: SynthConfig, progress: Progress | None = None) -> SynthSummary
         improving_families=0,
         formats=formats,
     )
-    with _staging(cfg.out) as tmp:
+    with staged_folder(cfg.out, names=None) as staged:  # validate() asked for --force
+        tmp = staged.path
         drop = tmp / "drop"
         drop.mkdir()
         truth = CsvAppender(tmp / "truth_records.csv", ["source", "row", "person_id"])

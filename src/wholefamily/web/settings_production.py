@@ -10,10 +10,18 @@ from __future__ import annotations
 
 import os
 
+from django.core.exceptions import ImproperlyConfigured
+
 from wholefamily.web.settings import *  # noqa: F403
 
 DEBUG = False
-SECRET_KEY = os.environ["WHOLEFAMILY_SECRET_KEY"]
+SECRET_KEY = os.environ.get("WHOLEFAMILY_SECRET_KEY", "").strip()
+if not SECRET_KEY:
+    raise ImproperlyConfigured(
+        "WHOLEFAMILY_SECRET_KEY is not set: the production settings need a long random "
+        "secret key in it (for example the output of "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`)"
+    )
 SECURE_SSL_REDIRECT = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True

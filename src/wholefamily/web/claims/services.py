@@ -26,6 +26,7 @@ from django.db import IntegrityError
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from wholefamily.atomic import staged_folder
 from wholefamily.frameworks.engine import linked_people
 from wholefamily.outcomes import only
 from wholefamily.outcomes.progress import rows_behind
@@ -126,7 +127,10 @@ def prepare(
             "family", "progress__baseline"
         )
     )
-    write_packs(claim, fw, lines)
+    # A line whose pack was never written (a prepare killed before its folder was in
+    # place) gets it now.
+    unpacked = claim.lines.filter(pack="").exclude(pk__in=[x.pk for x in lines])
+    write_packs(claim, fw, lines + list(unpacked.select_related("family", "progress__baseline")))
     for line in lines:
         line.refresh_from_db(fields=["pack"])
     return claim, lines, held
@@ -137,10 +141,13 @@ def pack_folder(claim: Claim) -> Path:
 
 
 def write_packs(claim: Claim, fw: dict[str, Any], lines: list[Line]) -> None:
+    """Each line's evidence pack, added to the claim's folder. The folder is written
+    whole or not at all (`wholefamily.atomic`: the packs already there and the new
+    ones, then run.json with every file's SHA-256); each line records its pack only
+    once the folder is in place."""
     if not lines:
         return
     folder = pack_folder(claim)
-    folder.mkdir(parents=True, exist_ok=True)
     con, drop_id = _open(settings.WORKSPACE)
     try:
         who = only(linked_people(con), [x.family.family_id for x in lines])
@@ -150,26 +157,33 @@ def write_packs(claim: Claim, fw: dict[str, Any], lines: list[Line]) -> None:
         now = rows_behind(con, fw, drop_id, claim.claim_date, who)
     finally:
         con.disconnect()
-    for line in lines:
-        fid = line.family.family_id
-        html = render_to_string(
-            "claims/pack.html",
-            {
-                "claim": claim,
-                "line": line,
-                "family": line.family,
-                "baseline": line.progress.baseline,
-                "progress": line.progress,
-                "at_start": [
-                    r for r in starts[line.progress.baseline.start] if r["family_id"] == fid
-                ],
-                "now": [r for r in now if r["family_id"] == fid],
-            },
-        )
-        path = folder / f"{fid}.html"
-        path.write_text(html, encoding="utf-8")
-        pdf = to_pdf(html, folder / f"{fid}.pdf")
-        Line.objects.filter(pk=line.pk).update(pack=str(pdf or path))
+    packs: dict[int, Path] = {}
+    run = {"claim": claim.period, "framework": claim.framework}
+    with staged_folder(folder, run=run, names=None, keep_existing=True) as staged:
+        for line in sorted(lines, key=_line_key):
+            fid = line.family.family_id
+            html = render_to_string(
+                "claims/pack.html",
+                {
+                    "claim": claim,
+                    "line": line,
+                    "family": line.family,
+                    "baseline": line.progress.baseline,
+                    "progress": line.progress,
+                    "at_start": [
+                        r for r in starts[line.progress.baseline.start] if r["family_id"] == fid
+                    ],
+                    "now": [r for r in now if r["family_id"] == fid],
+                },
+            )
+            (staged.path / f"{fid}.html").write_text(html, encoding="utf-8")
+            staged.wrote(f"{fid}.html")
+            pdf = to_pdf(html, staged.path / f"{fid}.pdf")
+            if pdf is not None:
+                staged.wrote(pdf.name)
+            packs[line.pk] = folder / (pdf or staged.path / f"{fid}.html").name
+    for pk, path in packs.items():
+        Line.objects.filter(pk=pk).update(pack=str(path))
 
 
 def to_pdf(html: str, path: Path) -> Path | None:
@@ -237,8 +251,8 @@ CLAIM_FILE_COLUMNS = (
 
 
 def claim_rows(lines: list[Line]) -> list[dict[str, Any]]:
-    """The claim file's rows: one per signed family (the CLI's export and the web's
-    download write the same)."""
+    """The claim file's rows: one per signed family and result, ordered by family and
+    result (the CLI's export and the web's download write the same)."""
     return [
         {
             "period": x.claim.period,
@@ -251,17 +265,22 @@ def claim_rows(lines: list[Line]) -> list[dict[str, Any]]:
             "signed_by": x.signed_by.get_username(),
             "signed_at": x.signed_at.isoformat(timespec="seconds"),
         }
-        for x in lines
+        for x in sorted(lines, key=_line_key)
     ]
+
+
+def _line_key(line: Line) -> tuple[str, str]:
+    """A total order of a claim's lines (a family is claimed once per result)."""
+    return (line.family.family_id, line.result)
 
 
 def sample(period: str, framework: str, seed: int, percent: float) -> list[Line]:
     """A reproducible audit sample: the same seed and lines give the same families."""
     if not 0 < percent <= 100:
         raise ClaimError("--percent must be above 0 and at most 100")
-    lines = sorted(signed_lines(period, framework), key=lambda x: x.family.family_id)
+    lines = sorted(signed_lines(period, framework), key=_line_key)
     k = math.ceil(len(lines) * percent / 100)
-    return sorted(random.Random(seed).sample(lines, k), key=lambda x: x.family.family_id)
+    return sorted(random.Random(seed).sample(lines, k), key=_line_key)
 
 
 __all__ = ["ClaimError", "ProgressError", "prepare", "sample", "sign", "signed_lines"]

@@ -1,7 +1,10 @@
 """Identification results into the case database, idempotently.
 
 `sync(folder)` reads the four files of an identification run (and its
-run.json) and brings the case database up to date:
+run.json) and brings the case database up to date. It first checks every file
+run.json lists against its SHA-256 and refuses the folder, writing nothing,
+when a file is missing, changed, or from another run, or when run.json has no
+checksums; the files are read through the handles it checked:
 
 - every eligible family is there, once (upsert on family_id); a family
   already in the case database is updated whether or not it is still
@@ -18,15 +21,17 @@ side of a family (status, key worker, consent, ...) is never written here.
 from __future__ import annotations
 
 import csv
-import json
+import io
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
+from typing import IO, TypeVar
 
 from django.db import transaction
 
+from wholefamily.atomic import FolderError, verified
 from wholefamily.web.families.models import (
     Evidence,
     Family,
@@ -64,9 +69,14 @@ def _chunks(values: Iterable[T], size: int = 10_000) -> Iterator[list[T]]:
         yield items[i : i + size]
 
 
-def _rows(path: Path) -> Iterator[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as f:
-        yield from csv.DictReader(f)
+def _rows(f: IO[bytes]) -> Iterator[dict[str, str]]:
+    """The rows of a CSV file opened (and checked) by `verified`."""
+    f.seek(0)
+    text = io.TextIOWrapper(f, encoding="utf-8", newline="")
+    try:
+        yield from csv.DictReader(text)
+    finally:
+        text.detach()  # the handle stays open for its owner
 
 
 def _date(text: str) -> date | None:
@@ -93,16 +103,20 @@ def _describe(framework: str, as_of: date, was: tuple[bool, str], now: tuple[boo
 PROFILE_FLAGS = ("council_tenant", "known_to_social_care", "domestic_abuse")
 
 
-def _profile(folder: Path) -> dict[str, dict[str, bool]]:
+def _profile(files: dict[str, IO[bytes]]) -> dict[str, dict[str, bool]]:
     """family_id -> its circumstances (family_profile.csv; a run written before the
     file existed has none: every flag False)."""
-    path = folder / "family_profile.csv"
-    if not path.is_file():
+    f = files.get("family_profile.csv")
+    if f is None:
         return {}
-    return {r["family_id"]: {k: r.get(k) == "Y" for k in PROFILE_FLAGS} for r in _rows(path)}
+    return {r["family_id"]: {k: r.get(k) == "Y" for k in PROFILE_FLAGS} for r in _rows(f)}
 
 
-def read_meta(folder: Path) -> dict[str, str]:
+@contextmanager
+def read_run(folder: Path) -> Iterator[tuple[dict[str, str], dict[str, IO[bytes]]]]:
+    """run.json and the files of an identification run, each checked against the
+    SHA-256 run.json gives it (so a folder mixing two runs, or changed since, is
+    refused) and read through the handles that were checked."""
     if not folder.is_dir():
         raise SyncError(f"{folder} is not a folder")
     missing = [f for f in (*FILES, "run.json") if not (folder / f).is_file()]
@@ -112,16 +126,34 @@ def read_meta(folder: Path) -> dict[str, str]:
             "(write one with `wholefamily identify ... --out DIR`)"
         )
     try:
-        meta = json.loads((folder / "run.json").read_text())
-        date.fromisoformat(meta["as_of"])
-        str(meta["framework"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise SyncError(f"{folder / 'run.json'} is not readable: {exc}") from None
-    return {k: str(v) for k, v in meta.items()}
+        with verified(folder, FILES, optional=("family_profile.csv",)) as (meta, files):
+            try:
+                date.fromisoformat(meta["as_of"])
+                str(meta["framework"])
+            except (ValueError, KeyError, TypeError) as exc:
+                raise SyncError(f"{folder / 'run.json'} is not readable: {exc}") from None
+            yield {k: str(v) for k, v in meta.items()}, files
+    except FolderError as exc:
+        raise SyncError(f"refused: {exc}; nothing was synced") from None
+
+
+def read_meta(folder: Path) -> dict[str, str]:
+    """run.json of a checked identification run."""
+    with read_run(folder) as (meta, _):
+        return meta
 
 
 def sync(folder: Path, tick: Callable[[str, int, int], None] | None = None) -> SyncResult:
-    meta = read_meta(folder)
+    with read_run(folder) as (meta, files):
+        return _sync(folder, meta, files, tick)
+
+
+def _sync(
+    folder: Path,
+    meta: dict[str, str],
+    files: dict[str, IO[bytes]],
+    tick: Callable[[str, int, int], None] | None,
+) -> SyncResult:
     framework, as_of = meta["framework"], date.fromisoformat(meta["as_of"])
     last = SyncRun.objects.filter(framework=framework).order_by("-as_of").first()
     if last is not None and last.as_of > as_of:
@@ -134,7 +166,7 @@ def sync(folder: Path, tick: Callable[[str, int, int], None] | None = None) -> S
     known = dict(Family.objects.filter(origin=Origin.DATA).values_list("family_id", "id"))
     rows = {
         r["family_id"]: r
-        for r in _rows(folder / "families.csv")
+        for r in _rows(files["families.csv"])
         if r["eligible"] == "Y" or r["family_id"] in known
     }
     with transaction.atomic():
@@ -148,7 +180,7 @@ def sync(folder: Path, tick: Callable[[str, int, int], None] | None = None) -> S
             )
         }
         step("families", 1, 5)
-        flags = _profile(folder)
+        flags = _profile(files)
         fields = [
             *PROFILE_FLAGS,
             "uprn",
@@ -246,7 +278,7 @@ def sync(folder: Path, tick: Callable[[str, int, int], None] | None = None) -> S
         )
 
         step("people", 3, 5)
-        people = [p for p in _rows(folder / "people.csv") if p["family_id"] in rows]
+        people = [p for p in _rows(files["people.csv"]) if p["family_id"] in rows]
         Person.objects.bulk_create(
             [
                 Person(
@@ -296,7 +328,7 @@ def sync(folder: Path, tick: Callable[[str, int, int], None] | None = None) -> S
                 date=_date(e["date"]),
                 indicator=e["indicator"],
             )
-            for e in _rows(folder / "family_needs.csv")
+            for e in _rows(files["family_needs.csv"])
             if e["family_id"] in ids
         ]
         Evidence.objects.bulk_create(evidence, batch_size=BATCH)

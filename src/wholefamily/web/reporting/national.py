@@ -33,7 +33,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from wholefamily import safecsv
+from wholefamily.atomic import staged_folder
 from wholefamily.web.claims.models import Line
 from wholefamily.web.families.models import Family, Member
 from wholefamily.web.progress.models import Baseline, Progress
@@ -175,16 +175,23 @@ def national_return(period: Period, workspace: Path, out: Path) -> NationalRetur
         .values_list("family__family_id", "person__person_id", "role", "person__dob")
     ]
     aggregates, hidden = _aggregates(fam_rows)
+    # Rows in the order of their pseudonyms (a total key that says nothing of the ids
+    # behind them); the folder written whole, with run.json giving each file's SHA-256.
+    fam_rows.sort(key=lambda r: r["family_ref"])
+    people_rows.sort(key=lambda r: (r["family_ref"], r["person_ref"]))
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        safecsv.write_table(_table(fam_rows, FAMILY_COLUMNS), out / "families.csv")
-        safecsv.write_table(_table(people_rows, PEOPLE_COLUMNS), out / "people.csv")
-        safecsv.write_table(_table(aggregates, AGGREGATE_COLUMNS), out / "aggregates.csv")
+        with staged_folder(
+            out, run={"return": "national", "period": period.label}, names=FILES
+        ) as st:
+            st.write_csv(_table(fam_rows, FAMILY_COLUMNS), FILES[0])
+            st.write_csv(_table(people_rows, PEOPLE_COLUMNS), FILES[1])
+            st.write_csv(_table(aggregates, AGGREGATE_COLUMNS), FILES[2])
     except OSError as exc:
         raise ReturnError(f"cannot write to {out}: {exc.strerror or exc}") from None
     return NationalReturn(out, len(fam_rows), len(people_rows), hidden)
 
 
+FILES = ("families.csv", "people.csv", "aggregates.csv")
 FAMILY_COLUMNS = (
     "period",
     "family_ref",
