@@ -238,7 +238,7 @@ def test_the_weights_shown_are_explain_persons(ws: Path, analyst: Any) -> None:
         total = sum(w for _, _, w in p["weights"])
         assert abs(total - p["match_weight"]) < 0.02
         assert abs(2**total / (1 + 2**total) - p["match_probability"]) < 0.01
-        assert f"The model gives {p['match_probability'] * 100:.1f}%" in page
+        assert f"The model gives {math.floor(p['match_probability'] * 1000) / 10:.1f}%" in page
         for name, label, w in p["weights"]:
             if name in R.COMPARISON_NAMES:
                 shown = f"{R.LEVEL_WORDS[label]}, {w:+.1f}".replace("-", "\u2212")

@@ -11,6 +11,7 @@ both are the same decisions `wholefamily review decide` and `review undo` make.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC
 from typing import Any
 from urllib.parse import urlencode
@@ -111,7 +112,8 @@ def _rows(p: dict[str, Any]) -> dict[str, Any]:
         "rows": rows,
         "extra": extra,
         "weight": _weight(p["match_weight"]),
-        "percent": f"{p['match_probability'] * 100:.1f}%",
+        # Rounded down: 89.97% is not "90.0%", which the queue never holds.
+        "percent": f"{math.floor(p['match_probability'] * 1000) / 10:.1f}%",
         "changes_family": p["changes_family"],
     }
 
