@@ -448,7 +448,7 @@ def review_list(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
     limit: Annotated[int, typer.Option("--limit", help="Pairs to show.")] = 20,
 ) -> None:
-    """List the pairs waiting for a decision, side by side (most uncertain first)."""
+    """List the pairs waiting for a decision, side by side (those that change a family first)."""
     if ctx.invoked_subcommand is not None:
         return
     from wholefamily.linkage.review import SHOWN, ReviewError, queue
@@ -500,6 +500,29 @@ def review_decide(
         con.disconnect()
     verdict = decision.replace("_", " ")
     out.print(f"Recorded: {left} and {right} are {verdict}. `wholefamily link` applies it.")
+
+
+@review_app.command("undo")
+def review_undo(
+    left: Annotated[str, typer.Argument(help="One identity of the pair.")],
+    right: Annotated[str, typer.Argument(help="The other identity.")],
+    note: Annotated[str, typer.Option("--note", help="Why (kept with the undo).")] = "",
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Withdraw the decision on a pair: the model decides it again (it stays on record)."""
+    from wholefamily import warehouse as W
+    from wholefamily.linkage.review import ReviewError, undo
+
+    con = _open(workspace, False)
+    try:
+        with W.transaction(con):
+            withdrawn = undo(con, left, right, os.environ.get("USER", "unknown"), note)
+    except ReviewError as exc:
+        fail(str(exc))
+    finally:
+        con.disconnect()
+    verdict = withdrawn.replace("_", " ")
+    out.print(f"Undone: the {verdict} decision on {left} and {right}. The pair is back in review.")
 
 
 @app.command("explain-person")

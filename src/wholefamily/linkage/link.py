@@ -36,6 +36,7 @@ from wholefamily import warehouse as W
 from wholefamily.atomic import FolderError, Staged, check_replaceable, staged_folder
 from wholefamily.ingest.load import latest_drop
 from wholefamily.linkage import model as M
+from wholefamily.linkage import review as R
 from wholefamily.linkage.identities import identities, identity_keys, most_frequent
 from wholefamily.linkage.mpi import assign
 from wholefamily.linkage.records import current_files, records
@@ -120,11 +121,7 @@ def _ensure_kept(con: Any) -> None:
         "CREATE TABLE IF NOT EXISTS mpi_events (drop_id VARCHAR, kind VARCHAR, id VARCHAR, "
         "other VARCHAR, reason VARCHAR, recorded_at TIMESTAMP)"
     )
-    raw.execute(
-        "CREATE TABLE IF NOT EXISTS review_decisions (identity_id_l VARCHAR, "
-        "identity_id_r VARCHAR, decision VARCHAR, note VARCHAR, decided_by VARCHAR, "
-        "decided_at TIMESTAMP, PRIMARY KEY (identity_id_l, identity_id_r))"
-    )
+    R.ensure_decisions(con)  # a history: decisions and their undoing appended
 
 
 @dataclass(frozen=True)
@@ -249,7 +246,7 @@ def _run(
     pairs_t = _replace(con, "link_pairs", pairs_arrow)
 
     tick("clusters and the review queue", 3, steps)
-    decisions = con.table("review_decisions")
+    decisions = R.current_decisions(con).select("identity_id_l", "identity_id_r", "decision")
     p = pairs_t.left_join(decisions, ["identity_id_l", "identity_id_r"])
     linked = p.filter(
         (p.decision == "match")
@@ -273,12 +270,17 @@ def _run(
         idents.select("identity_id").to_pyarrow(), edges, (workspace / MODEL_FILE).parent / "spill"
     )
     clusters_t = _replace(con, "link_clusters", clusters)
+    # The whole band, decided pairs too: the queue shows those with no decision now,
+    # so a decision undone after this run puts its pair back.
     review = p.filter(
-        p.decision.isnull()
-        & (p.match_probability >= REVIEW_LOW)
-        & (p.match_probability < settings.threshold)
-    ).select("identity_id_l", "identity_id_r", "match_probability", "match_weight")
-    review = _replace(con, "review_queue", review)
+        (p.match_probability >= REVIEW_LOW) & (p.match_probability < settings.threshold)
+    )
+    waiting = review.filter(review.decision.isnull())
+    review = _replace(
+        con,
+        "review_queue",
+        review.select("identity_id_l", "identity_id_r", "match_probability", "match_weight"),
+    )
 
     tick("person ids", 4, steps)
     prev = con.create_table(
@@ -371,7 +373,7 @@ def _run(
         new_persons=int(assigned.anti_join(prev, "person_id").count().execute()),
         households=int(counts["households"][0]),
         families=int(counts["families"][0]),
-        review_pairs=int(review.count().execute()),
+        review_pairs=int(waiting.count().execute()),
         merged=int(ev_n.get("merged", 0)),
         split=int(ev_n.get("split", 0)),
         model=model + (f" ({prev_people:,} persons known before)" if prev_people else ""),
