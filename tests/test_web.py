@@ -763,8 +763,18 @@ def test_serve_runs_several_processes_on_postgresql(tmp_path: Path) -> None:
     env.update(DATABASE_URL=url, WHOLEFAMILY_SECRET_KEY="key-for-this-test-only-0123456789abcdef")
     wf = [sys.executable, "-m", "wholefamily"]
     proc = subprocess.Popen(
-        [*wf, "serve", "--workspace", str(tmp_path), "--port", str(port), "--processes", "2"]
-        + ["--allow-owner"],  # the test database's superuser: see test_web_tamper for roles
+        # --allow-owner: the test database's superuser (test_web_tamper tests the roles).
+        [
+            *wf,
+            "serve",
+            "--workspace",
+            str(tmp_path),
+            "--port",
+            str(port),
+            "--processes",
+            "2",
+            "--allow-owner",
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -27,7 +27,7 @@ from django.utils.dateformat import format as date_format
 
 from wholefamily.web.audit.log import record
 from wholefamily.web.audit.models import Action
-from wholefamily.web.casework.views import _require
+from wholefamily.web.casework.views import require
 
 PAGE_SIZE = 10
 VERDICTS = {"match": "the same person", "no_match": "different people"}
@@ -169,7 +169,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     from wholefamily.linkage import review as R
     from wholefamily.linkage.known import saved_model
 
-    _require(request, "review_queue")
+    require(request, "review_queue")
     error = ""
     if request.method == "POST":
         chosen = _filters(request.POST)

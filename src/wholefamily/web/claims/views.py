@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from wholefamily.web.audit.log import record
 from wholefamily.web.audit.models import Action
 from wholefamily.web.casework.access import can, visible_families
-from wholefamily.web.casework.views import _require
+from wholefamily.web.casework.views import require
 from wholefamily.web.claims.models import Claim, ClaimError, Line
 
 # claims.services (the frameworks engine, Ibis) is imported in the views that use
@@ -22,7 +22,7 @@ from wholefamily.web.claims.models import Claim, ClaimError, Line
 
 
 def _claim(request: HttpRequest, pk: int) -> Claim:
-    _require(request, "claims")
+    require(request, "claims")
     try:
         return Claim.objects.get(pk=pk)
     except Claim.DoesNotExist:
@@ -50,7 +50,7 @@ def _programme_framework() -> str:
 
 @login_required
 def claim_list(request: HttpRequest) -> HttpResponse:
-    _require(request, "claims")
+    require(request, "claims")
     record(request, Action.VIEW, "claims", "", "list")
     return render(
         request,
@@ -75,7 +75,7 @@ def prepare_claim(request: HttpRequest) -> HttpResponse:
     from wholefamily.web.progress.models import Baseline
     from wholefamily.web.progress.services import ProgressError
 
-    _require(request, "prepare_claim")
+    require(request, "prepare_claim")
     names = sorted({*shipped(), *Baseline.objects.values_list("framework", flat=True)})
     form = PrepareClaimForm(
         request.POST or None, frameworks=names, initial={"framework": _programme_framework()}
@@ -106,7 +106,7 @@ def claim_file(request: HttpRequest, pk: int) -> HttpResponse:
     from wholefamily.web.claims.services import signed_lines as signed_lines_of
 
     claim = _claim(request, pk)
-    _require(request, "prepare_claim")
+    require(request, "prepare_claim")
     lines = signed_lines_of(claim.period, claim.framework)
     record(request, Action.DOWNLOAD, "claim", str(claim.pk), f"claim file {claim}")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -172,7 +172,7 @@ def sign_off(request: HttpRequest, pk: int) -> HttpResponse:
     from wholefamily.web.claims.guard import sign_all, unsignable
 
     claim = _claim(request, pk)
-    _require(request, "sign")
+    require(request, "sign")
     awaiting = [x for x in _lines_of(request, claim) if x.signed_at is None]
     signable = {x.pk: x for x in awaiting if not unsignable(x)}
     data = request.POST if request.method == "POST" else request.GET
@@ -245,7 +245,7 @@ def funding_view(request: HttpRequest) -> HttpResponse:
     from wholefamily.web import clock
     from wholefamily.web.claims.funding import funding, year_of
 
-    _require(request, "claims")
+    require(request, "claims")
     framework = request.GET.get("framework") or _programme_framework()
     year = request.GET.get("year") or year_of(clock.today())
     from wholefamily.frameworks.files import check, shipped

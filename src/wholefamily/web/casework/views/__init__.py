@@ -17,8 +17,6 @@ from wholefamily.web.casework.views.lists import dashboard, family_list, filter_
 from wholefamily.web.casework.views.nominations import my_nominations, nominate
 from wholefamily.web.casework.views.plan import add_action, assess, note, review, update_action
 
-_require = require  # the old name, until the pages in flight that import it are merged
-
 __all__ = [
     "add_action",
     "allocate",
