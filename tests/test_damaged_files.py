@@ -29,7 +29,8 @@ from wholefamily.ingest import read as R
 SOURCE = "asb"
 COLS = header(SOURCE)
 N = 350
-BOOKKEEPING = {"drop_manifest", "drops"}  # a refused drop is still recorded as arrived
+# A refused drop is still recorded as arrived, with its manifest (drops, workspace_files).
+BOOKKEEPING = {"drop_manifest", "drops", "workspace_files"}
 
 
 def asb_rows(n: int = N) -> list[list[str]]:
