@@ -47,15 +47,29 @@ def test_a_key_worker_records_the_team_contacts_and_a_move(
     north = Team.objects.get(name="Northtown family support")
     f = family("F00000001", key_worker=users["keyworker"], team=north, consent="given")
     nominated_by(users["partner"], f)
-    WorkContact.objects.create(
-        user=users["keyworker"], phone="01632 960 123", email="kim.walker@wessex.example"
-    )
     page = sign_in("keyworker")
 
     page.goto("/families/F00000001/team")
     assert page.get_by_role("heading", name="Team around the family").is_visible()
     assert page.get_by_text("No other professionals are recorded").is_visible()
     look(page, "empty", accessible)
+
+    # The key worker's own work phone and email, which partners are shown.
+    page.get_by_role("link", name="Change your work contact details").click()
+    page.get_by_label("Your work phone number").fill("phone me")
+    page.get_by_role("button", name="Save").click()
+    assert (
+        page.locator(".govuk-error-summary")
+        .get_by_text("Enter a telephone number, like 01632 960 001")
+        .is_visible()
+    )
+    look(page, "work-contact-errors", accessible)
+    page.get_by_label("Your work phone number").fill("01632 960 123")
+    page.get_by_label("Your work email address").fill("kim.walker@wessex.example")
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_text("Your work contact details are saved").is_visible()
+    assert WorkContact.objects.get(user=users["keyworker"]).phone == "01632 960 123"
+    page.goto("/families/F00000001/team")
 
     # A professional: refused when empty, then recorded.
     page.get_by_role("button", name="Add a professional").click()
