@@ -15,6 +15,7 @@ from webkit import client_for, date_fields, family, nominated_by, user
 from wholefamily.web import clock
 from wholefamily.web.accounts.models import Role, Team
 from wholefamily.web.audit.models import AuditEntry
+from wholefamily.web.casework import state
 from wholefamily.web.families.models import Family, Origin, Status
 from wholefamily.web.team.history import involved, key_worker_contact, timeline_items
 from wholefamily.web.team.models import (
@@ -386,6 +387,42 @@ def test_a_family_has_one_current_address_in_the_database(
             moved_in=TODAY,
             added_by=people["kw"],
         )
+
+
+def test_a_move_is_checked_against_the_address_current_under_the_lock(
+    people: dict[str, Any], fam: Family, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone else records a move after this page's request began and just before it
+    takes the family's row lock: the move is checked against their address, not the one
+    current when the request began, so it is refused rather than making two current."""
+    c = client_for(people["kw"])
+    c.post(reverse("address_add", args=["F1"]), address())
+    real_lock = state.lock
+
+    def lock_after_another_move(*args: Any, **kwargs: Any) -> Family:
+        first = Address.objects.get(moved_out__isnull=True)
+        first.moved_out = date(2025, 5, 2)
+        first.save()
+        Address.objects.create(
+            family=fam,
+            line1="22 Church Street",
+            town="Budmouth",
+            postcode="WX7 9ZZ",
+            moved_in=date(2025, 5, 2),
+            added_by=people["manager"],
+        )
+        monkeypatch.setattr(state, "lock", real_lock)
+        return real_lock(*args, **kwargs)
+
+    monkeypatch.setattr(state, "lock", lock_after_another_move)
+    r = c.post(reverse("address_add", args=["F1"]), address("7 Elm Row", date(2025, 5, 1)))
+    refused(
+        r,
+        "The date the family moved in must be after 2 May 2025, when they moved into their "
+        "current address",
+    )
+    assert Address.objects.get(moved_out__isnull=True).line1 == "22 Church Street"
+    assert not Address.objects.filter(line1="7 Elm Row").exists()
 
 
 # Access ---------------------------------------------------------------------------
