@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "wholefamily.web.progress",
     "wholefamily.web.claims",
     "wholefamily.web.reporting",
+    "wholefamily.web.team",
 ]
 
 MIDDLEWARE = [
