@@ -186,7 +186,8 @@ def test_serve_answers_and_web_commands_refuse_bad_input(tmp_path: Path) -> None
         text=True,
     )
     try:
-        body = sign_in_page(port, tries=100)
+        # The first start of a workspace migrates and collects the static files.
+        body = sign_in_page(port, tries=300)
         assert "Sign in" in body and "csrfmiddlewaretoken" in body
         # Static files under names with their content's hash, compressed, cached for good.
         css = re.findall(r'href="(/static/[^"]+\.css)"', body)

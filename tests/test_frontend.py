@@ -4,6 +4,8 @@ asset their CSS names present where WhiteNoise serves it, and the page loading b
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,3 +52,23 @@ def test_dates_read_as_govuk_writes_them() -> None:
         Context({"d": date(2025, 4, 14), "t": datetime(2025, 4, 14, 13, 5)})
     )
     assert out == "14 April 2025|14 April 2025|14 April 2025, 13:05"
+
+
+def test_static_files_are_collected_once_per_change(settings: Any, tmp_path: Path) -> None:
+    from wholefamily.web import collect_static
+
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    rules = "".join(f".app-x{i} {{ margin: 0 }}\n" for i in range(500))  # worth compressing
+    (extra / "note.css").write_text(rules)
+    settings.STATICFILES_DIRS = [*settings.STATICFILES_DIRS, extra]
+    settings.STATIC_ROOT = tmp_path / "collected"
+    settings.STORAGES = {"staticfiles": {"BACKEND": "wholefamily.web.storage.StaticStorage"}}
+    assert collect_static() is True
+    hashed = sorted(p.name for p in (tmp_path / "collected").glob("note.*.css"))
+    assert len(hashed) == 1 and (tmp_path / "collected" / f"{hashed[0]}.gz").is_file()
+    assert not (tmp_path / "collected" / "note.css").exists()  # only hashed names are kept
+    assert collect_static() is False  # the same files: nothing to do
+    (extra / "note.css").write_text(rules + "body { margin: 1px }\n")
+    assert collect_static() is True
+    assert len(list((tmp_path / "collected").glob("note.*.css"))) == 2

@@ -479,3 +479,26 @@ def test_web_manage_without_the_secret_key_is_one_line(tmp_path: Path) -> None:
         timeout=120,
     )
     assert_one_line_error(res, "WHOLEFAMILY_SECRET_KEY is not set")
+
+
+def test_web_manage_on_a_workspace_not_made_yet_is_made_or_one_line(tmp_path: Path) -> None:
+    env = {**os.environ, "WHOLEFAMILY_SECRET_KEY": "key-for-this-test-only-0123456789abcdef"}
+    res = subprocess.run(
+        [*WF, "web", "manage", "check", "--workspace", str(tmp_path / "new")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr
+    (tmp_path / "ro").mkdir()
+    (tmp_path / "ro" / "cases.sqlite3").mkdir()  # where the database file should be
+    res = subprocess.run(
+        [*WF, "web", "manage", "migrate", "--workspace", str(tmp_path / "ro")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr
+    assert res.stderr.count("\n") == 1 and "cannot open the case database" in res.stderr

@@ -1121,14 +1121,19 @@ def web_manage(ctx: typer.Context, workspace: WorkspaceOption = DEFAULT_WORKSPAC
     """Django's manage.py on this workspace (for example: check --deploy)."""
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
+    from django.db import Error as DatabaseError
 
     from wholefamily.web import configure
 
+    workspace.mkdir(parents=True, exist_ok=True)
     try:
         configure(workspace)
     except ImproperlyConfigured as exc:  # production settings without their environment
         fail(str(exc))
-    execute_from_command_line(["wholefamily web manage", *ctx.args])
+    try:
+        execute_from_command_line(["wholefamily web manage", *ctx.args])
+    except DatabaseError as exc:  # Django's own commands say the rest in one line
+        fail(f"cannot open the case database: {str(exc).splitlines()[0]}")
 
 
 @web_app.command("grant-app-role")

@@ -149,6 +149,7 @@ STATICFILES_DIRS = [HERE / "static"]
 # name with its content's hash and gzip and Brotli copies, and WhiteNoise serves the
 # hashed names as immutable (cached for ten years: a new file is a new name).
 STATIC_ROOT = WORKSPACE / "web-static"
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True  # half the files to compress; nothing asks for the rest
 STORAGES = {
     "staticfiles": {"BACKEND": "wholefamily.web.storage.StaticStorage"},
 }
