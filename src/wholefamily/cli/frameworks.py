@@ -1,0 +1,227 @@
+"""Outcomes frameworks and identification: `frameworks list|validate`, `identify`, `run`
+(the whole chain), `explain`, `compare`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from wholefamily.cli.common import (
+    DEFAULT_WORKSPACE,
+    T,
+    WorkspaceOption,
+    app,
+    console,
+    fail,
+    out,
+    parse_date,
+)
+from wholefamily.cli.ingest import run_load
+from wholefamily.cli.linkage import run_link
+from wholefamily.cli.web import run_sync
+
+frameworks_app = typer.Typer(
+    help="Outcomes frameworks: the rules, as files a council can read and edit.",
+    no_args_is_help=True,
+)
+
+
+app.add_typer(frameworks_app, name="frameworks")
+
+
+@frameworks_app.command("list")
+def frameworks_list() -> None:
+    """The frameworks that ship with wholefamily."""
+    from wholefamily.frameworks.files import check, shipped
+
+    t = Table(title="Frameworks shipped")
+    for col in ("name", "title", "needs", "file"):
+        t.add_column(col)
+    for name, path in shipped().items():
+        doc = check(path).data
+        t.add_row(name, doc["title"], ", ".join(doc["needs"]), str(path))
+    out.print(t)
+    out.print("Copy one into your workspace to make a local variant; check it with validate.")
+
+
+@frameworks_app.command("validate")
+def frameworks_validate(
+    file: Annotated[Path, typer.Argument(help="A framework file (YAML), or a shipped name.")],
+) -> None:
+    """Check a framework file; every problem is listed with its line and field."""
+    from wholefamily.frameworks.files import FrameworkError, check, shipped
+
+    path = shipped().get(str(file), file) if not file.exists() else file
+    try:
+        doc = check(path)
+    except FrameworkError as exc:
+        for problem in exc.problems:
+            console.print(
+                f"wholefamily: error: {problem}", markup=False, highlight=False, soft_wrap=True
+            )
+        sys.exit(2)
+    needs = doc.data["needs"]
+    n = sum(len(need["any_of"]) for need in needs.values())
+    out.print(f"{path}: {doc.data['framework']} is valid: {len(needs)} needs, {n} indicators.")
+
+
+@app.command()
+def identify(
+    as_of: Annotated[str, typer.Option("--as-of", help="The evaluation date T, YYYY-MM-DD.")],
+    framework: Annotated[
+        str, typer.Option("--framework", help="A shipped framework name or a YAML file.")
+    ],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the four CSV files.")],
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Identify eligible families under a framework, with the evidence for every need."""
+    from wholefamily.atomic import FolderError
+    from wholefamily.frameworks.identify import identify as run_identify
+
+    day = parse_date(as_of, "--as-of")
+    try:
+        s = frameworks_call(run_identify, workspace, framework, day, out_dir)
+    except FolderError as exc:  # it names the folder
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write {out_dir}: {exc.strerror or exc}")
+    t = Table(
+        title=f"{s.framework} as of {s.as_of}: {s.eligible:,} of {s.families:,} families eligible"
+    )
+    t.add_column("needs met")
+    t.add_column("families", justify="right")
+    for k in sorted(s.by_count):
+        t.add_row(str(k), f"{s.by_count[k]:,}")
+    out.print(t)
+    if s.eligible:
+        out.print(
+            "Eligible families by need: "
+            + ", ".join(f"{n} {c:,}" for n, c in sorted(s.by_need.items(), key=lambda x: -x[1]))
+        )
+        out.print(
+            "Eligible families by district: "
+            + ", ".join(f"{d} {c:,}" for d, c in sorted(s.by_district.items()))
+        )
+    out.print(
+        f"Written: {s.out}/person_records.csv, people.csv, families.csv, family_needs.csv, "
+        "family_profile.csv"
+    )
+
+
+def frameworks_call(fn: Callable[..., T], *args: Any) -> T:
+    """Run a frameworks function; its errors, and a warehouse another process holds,
+    become one line and exit status 2."""
+    from wholefamily import warehouse as W
+    from wholefamily.frameworks.engine import EngineError
+    from wholefamily.frameworks.files import FrameworkError
+
+    try:
+        return fn(*args)
+    except FrameworkError as exc:
+        fail(exc.problems[0])
+    except (EngineError, W.WarehouseError) as exc:
+        fail(str(exc))
+
+
+def _check_framework(framework: str) -> None:
+    from wholefamily.frameworks.files import FrameworkError, check
+    from wholefamily.frameworks.identify import framework_file
+
+    try:
+        check(framework_file(framework))
+    except FrameworkError as exc:
+        fail(exc.problems[0])
+
+
+@app.command("run")
+def run_command(
+    drop: Annotated[Path, typer.Argument(help="The drop folder: one file per source.")],
+    as_of: Annotated[str, typer.Option("--as-of", help="The evaluation date T, YYYY-MM-DD.")],
+    framework: Annotated[
+        str, typer.Option("--framework", help="A shipped framework name or a YAML file.")
+    ],
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder for the four CSV files.")
+    ] = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    no_sync: Annotated[
+        bool,
+        typer.Option("--no-sync", help="Stop after identifying: leave the case database alone."),
+    ] = False,
+) -> None:
+    """Load, link, identify and bring the families into the case database (the whole chain
+    for one drop)."""
+    from wholefamily.ingest.load import default_drop_id
+
+    parse_date(as_of, "--as-of")
+    _check_framework(framework)  # before any work: a typo should not cost a load
+    drop_id = default_drop_id(drop)
+    run_load(drop, workspace, drop_id)
+    run_link(workspace, drop_id, as_of, None, False)
+    name = Path(framework).stem
+    folder = out_dir or workspace / "runs" / f"{drop_id}-{name}"
+    identify(as_of, framework, folder, workspace)
+    if not no_sync:
+        run_sync(folder, workspace)
+
+
+@app.command()
+def explain(
+    family_id: Annotated[str, typer.Argument(help="A family_id from families.csv.")],
+    as_of: Annotated[str, typer.Option("--as-of", help="The evaluation date T, YYYY-MM-DD.")],
+    framework: Annotated[str, typer.Option("--framework", help="Framework name or file.")],
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Each need of a family, with the records behind it, in plain English."""
+    from wholefamily.frameworks.explain import explain_family
+
+    day = parse_date(as_of, "--as-of")
+    e = frameworks_call(explain_family, workspace, family_id, framework, day)
+    verdict = "eligible" if e.eligible else "not eligible"
+    out.print(
+        f"Family {e.family_id} at UPRN {e.uprn or 'unknown'}, as of {e.as_of}, under "
+        f"{e.framework}: {len(e.lines)} need(s), {verdict}."
+    )
+    out.print("Members: " + "; ".join(e.members))
+    if not e.lines:
+        out.print("No need of this framework is shown by the data at this date.")
+    for need, lines in e.lines.items():
+        out.print(f"{need}:")
+        for line in lines:
+            out.print(f"  {line}")
+
+
+@app.command()
+def compare(
+    as_of: Annotated[str, typer.Option("--as-of", help="The evaluation date T, YYYY-MM-DD.")],
+    frameworks: Annotated[
+        list[str], typer.Option("--framework", help="Give it twice: the two frameworks.")
+    ],
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """What-if: the families two frameworks identify, their overlap and differences."""
+    from wholefamily.frameworks.explain import compare as run_compare
+
+    day = parse_date(as_of, "--as-of")
+    if len(frameworks) != 2:
+        fail("give --framework exactly twice: the two frameworks to compare")
+    c = frameworks_call(run_compare, workspace, frameworks[0], frameworks[1], day)
+    out.print(
+        f"As of {c.as_of}, of {c.families:,} families: {c.a} identifies {c.eligible_a:,}, "
+        f"{c.b} identifies {c.eligible_b:,}; {c.both:,} by both, "
+        f"{c.eligible_a - c.both:,} only by {c.a}, {c.eligible_b - c.both:,} only by {c.b}."
+    )
+    t = Table(title="Eligible families by district")
+    for col in ("district", c.a, c.b):
+        t.add_column(col, justify="left" if col == "district" else "right")
+    for d, (x, y) in c.by_district.items():
+        t.add_row(d, f"{x:,}", f"{y:,}")
+    out.print(t)
+    for name, by_need in ((c.a, c.by_need_a), (c.b, c.by_need_b)):
+        listed = ", ".join(f"{n} {k:,}" for n, k in sorted(by_need.items(), key=lambda x: -x[1]))
+        out.print(f"{name}, eligible families by need: {listed or 'none'}")
