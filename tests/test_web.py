@@ -185,7 +185,7 @@ def test_only_the_dpo_searches_the_audit_log(people: dict) -> None:
     r = c.get(reverse("audit"), {"username": "kim"})
     assert r.status_code == 200 and b"kim" in r.content
     r = c.get(reverse("audit"), {"since_0": "31", "since_1": "2", "since_2": "2025"})
-    assert b"Enter a real date" in r.content
+    assert b"The date to search from must be a real date" in r.content
 
 
 def test_the_review_queue_is_for_analysts(people: dict) -> None:
@@ -286,11 +286,12 @@ def test_the_whole_journey(people: dict, teams) -> None:
     assert Family.objects.get().review_due == TODAY + timedelta(days=80)
 
     kw.post(url("intensity"), {"intensity": "standard"})
-    kw.post(url("step"), {**date_fields("on", TODAY), "reason": "Risk escalated"})
+    confirmed = {"confirmed": "yes"}  # step-up and closure: posted from their confirmation page
+    kw.post(url("step"), {**date_fields("on", TODAY), "reason": "Risk escalated", **confirmed})
     assert Family.objects.get().status == Status.STEPPED_UP
-    kw.post(url("step"), {**date_fields("on", TODAY), "reason": "Risk reduced"})
+    kw.post(url("step"), {**date_fields("on", TODAY), "reason": "Risk reduced", **confirmed})
     assert Family.objects.get().status == Status.ACTIVE
-    kw.post(url("close"), {"reason": "outcomes", **date_fields("on", TODAY)})
+    kw.post(url("close"), {"reason": "outcomes", **date_fields("on", TODAY), **confirmed})
     f = Family.objects.get()
     assert (f.status, f.closed_on, f.closure_reason) == (Status.CLOSED, TODAY, "Outcomes achieved")
     kinds = list(Event.objects.order_by("at").values_list("kind", flat=True))
@@ -324,12 +325,12 @@ def test_a_step_in_the_wrong_state_is_refused(people: dict, teams) -> None:
         (
             "consent",
             {"decision": "given", "on_0": "31", "on_1": "2", "on_2": "2025"},
-            "Enter a real date",
+            "The date of consent must be a real date",
         ),
         (
             "consent",
             {"decision": "given", **date_fields("on", TODAY + timedelta(days=2))},
-            "must be today or in the past",
+            "The date of consent must be today or in the past",
         ),
         (
             "review",
@@ -338,17 +339,17 @@ def test_a_step_in_the_wrong_state_is_refused(people: dict, teams) -> None:
                 "summary": "x",
                 **date_fields("next_due", TODAY + timedelta(days=120)),
             },
-            "within 3 months",
+            "3 months after this review (reviews are at least quarterly)",
         ),
         (
             "review",
             {**date_fields("on", TODAY), "summary": "x", **date_fields("next_due", TODAY)},
-            "must be after this one",
+            "The date of the next review must be after the date of this review",
         ),
         (
             "plan",
             {"part": "family", "text": "", "owner": "x", "due_0": "1"},
-            "Enter a day, month and year",
+            "The date the action is due by must include a month and year",
         ),
         ("assess", {**date_fields("on", TODAY)}, "Enter a score for"),
         ("close", {}, "Select why the case is closing"),

@@ -35,6 +35,8 @@ from wholefamily.web.families.models import Family, Status
 pytestmark = pytest.mark.django_db(transaction=True)
 
 TODAY = date.today()
+# Step-up and closure apply when posted from their confirmation page.
+CONFIRMED = {"confirmed": "yes"}
 CHANGED = "Someone else changed this family"
 
 
@@ -152,7 +154,11 @@ def race_close_and_withdraw(
     barrier.reset()
     closing, withdrawing = at_once(
         [
-            (manager, close_url, {"reason": "moved", **date_fields("on", TODAY), **close_seen}),
+            (
+                manager,
+                close_url,
+                {"reason": "moved", **date_fields("on", TODAY), **CONFIRMED, **close_seen},
+            ),
             (
                 kw,
                 consent_url,
@@ -304,7 +310,8 @@ def test_a_form_for_a_step_no_longer_possible_is_told_without_a_save_button(
     close = reverse("close", args=["F1"])
     assert (
         morgan.post(
-            close, {"reason": "moved", **date_fields("on", TODAY), **opened(morgan, close)}
+            close,
+            {"reason": "moved", **date_fields("on", TODAY), **CONFIRMED, **opened(morgan, close)},
         ).status_code
         == 302
     )
@@ -325,7 +332,12 @@ STEPS = [
     ("allocate", Status.AWAITING_ALLOCATION, "manager", {"intensity": "high"}),
     ("consent", Status.ALLOCATED, "kw", {"decision": "given", **date_fields("on", TODAY)}),
     ("intensity", Status.ACTIVE, "kw", {"intensity": "high"}),
-    ("step", Status.ACTIVE, "kw", {"reason": "Risk escalated", **date_fields("on", TODAY)}),
+    (
+        "step",
+        Status.ACTIVE,
+        "kw",
+        {"reason": "Risk escalated", **date_fields("on", TODAY), **CONFIRMED},
+    ),
     (
         "review",
         Status.ACTIVE,
@@ -336,7 +348,12 @@ STEPS = [
             **date_fields("next_due", TODAY + timedelta(days=60)),
         },
     ),
-    ("close", Status.ACTIVE, "manager", {"reason": "outcomes", **date_fields("on", TODAY)}),
+    (
+        "close",
+        Status.ACTIVE,
+        "manager",
+        {"reason": "outcomes", **date_fields("on", TODAY), **CONFIRMED},
+    ),
 ]
 
 
@@ -376,7 +393,7 @@ def test_nothing_is_added_to_a_case_closed_after_the_form_was_opened(
     url = reverse("assess", args=["F1"])
     seen = opened(kim, url)
     close = reverse("close", args=["F1"])
-    closing = {"reason": "moved", **date_fields("on", TODAY), **opened(morgan, close)}
+    closing = {"reason": "moved", **date_fields("on", TODAY), **CONFIRMED, **opened(morgan, close)}
     assert morgan.post(close, closing).status_code == 302
 
     scores = {f"area_{a.pk}": "6" for a in AssessmentArea.objects.all()}

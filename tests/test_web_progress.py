@@ -210,7 +210,10 @@ def test_needs_found_during_the_work_are_judged_under_sf_2022(
     assert b"Select the need found" in r.content
     before = {**form, **date_fields("found_on", date(2025, 3, 30))}
     r = c.post(reverse("found_need", args=[fam.family_id]), before)
-    assert b"must be the same as or after the start of the work, 31 March 2025" in r.content
+    assert (
+        b"The date the need was found must be on or after 31 March 2025, "
+        b"when the work with the family started"
+    ) in r.content
     r = c.post(reverse("found_need", args=[fam.family_id]), {**form, "need": at_start.pop()})
     assert b"Select a valid choice" in r.content  # a need at the start is not found later
     r = c.post(reverse("found_need", args=[fam.family_id]), form)

@@ -193,6 +193,9 @@ def test_a_family_from_nomination_to_closure(
     fill_date(worker, "on", TODAY)
     worker.get_by_label("More detail").fill("Attendance sustained")
     save(worker)
+    expect(worker.get_by_role("heading", level=1)).to_have_text("Check before you close the case")
+    accessible(worker)
+    worker.get_by_role("button", name="Confirm and close the case").click()
     worker.wait_for_url(f"{site}{family_url}")
     expect(status_tag(worker)).to_have_text("Closed")
     expect(summary_value(worker, "Closed")).to_contain_text(

@@ -27,7 +27,22 @@ from wholefamily.cli import (  # noqa: F401
 from wholefamily.cli.common import UserError, app, console, one_line_error
 
 # The help lists the commands in the order of the flow, whatever the order of imports.
-COMMANDS = ["synth", "demo", "load", "quality", "link", "explain-person", "identify", "run", "explain", "compare", "serve", "movement", "report", "national-return"]
+COMMANDS = [
+    "synth",
+    "demo",
+    "load",
+    "quality",
+    "link",
+    "explain-person",
+    "identify",
+    "run",
+    "explain",
+    "compare",
+    "serve",
+    "movement",
+    "report",
+    "national-return",
+]
 GROUPS = ["review", "evaluate", "frameworks", "web", "audit", "claims", "funding", "bench"]
 
 

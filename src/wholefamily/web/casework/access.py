@@ -65,6 +65,8 @@ CAN = {
     "review_queue": {Role.ANALYST},
     "baseline": {Role.MANAGER, Role.ANALYST},
     "found_need": {Role.KEY_WORKER, Role.MANAGER},
+    "correct": {Role.MANAGER},
+    "reopen": {Role.MANAGER},
     "claims": {Role.MANAGER, Role.ANALYST},
     "sign": {Role.MANAGER},
     "prepare_claim": {Role.ANALYST},
@@ -86,6 +88,9 @@ WHEN = {
     "close": {Status.ALLOCATED, Status.ACTIVE, Status.STEPPED_UP, Status.CONSENT_REFUSED},
     "baseline": {Status.ACTIVE, Status.STEPPED_UP, Status.CLOSED},
     "found_need": {Status.ACTIVE, Status.STEPPED_UP},
+    # The date of consent that started the work: wherever a case can have one.
+    "correct": {Status.ACTIVE, Status.STEPPED_UP, Status.CONSENT_REFUSED, Status.CLOSED},
+    "reopen": {Status.CLOSED},
 }
 
 

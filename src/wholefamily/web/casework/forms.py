@@ -10,15 +10,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from wholefamily.web.accounts.models import Role, Team
+from wholefamily.web.casework import dates as D
+from wholefamily.web.casework.dates import months_after as months_after
 from wholefamily.web.casework.models import Action, AssessmentArea
 from wholefamily.web.families.models import Intensity
-
-
-def months_after(d: date, months: int) -> date:
-    import calendar
-
-    y, m = divmod(d.year * 12 + d.month - 1 + months, 12)
-    return date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1]))
 
 
 class DateWidget(forms.MultiWidget):
@@ -34,37 +29,70 @@ class DateWidget(forms.MultiWidget):
         return [None, None, None]
 
 
+def _and(words: list[str]) -> str:
+    return " and ".join(words) if len(words) < 3 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
 class DateField(forms.MultiValueField):
-    """Day, month and year boxes (the GOV.UK date input), one date or a clear error."""
+    """Day, month and year boxes (the GOV.UK date input), one date or a clear error
+    in GOV.UK's words, naming the date (`what`: "date of consent")."""
 
     widget = DateWidget
-    default_error_messages = {"incomplete": "Enter a day, month and year"}
 
-    def __init__(self, **kwargs: Any) -> None:
-        fields = [forms.CharField(), forms.CharField(), forms.CharField()]
+    def __init__(self, *, what: str = "date", **kwargs: Any) -> None:
+        self.what = what
+        messages = {"required": f"Enter the {what}", "incomplete": f"Enter the {what}"}
+        messages.update(kwargs.pop("error_messages", None) or {})
+        fields = [forms.CharField(required=False) for _ in range(3)]
         kwargs.setdefault("require_all_fields", False)
-        super().__init__(fields, **kwargs)
+        super().__init__(fields, error_messages=messages, **kwargs)
 
     def compress(self, data_list: list[Any]) -> date | None:
         if not data_list or not any(data_list):
             return None
-        if not all(data_list):
-            raise ValidationError("Enter a day, month and year")
+        missing = [n for n, x in zip(("day", "month", "year"), data_list, strict=True) if not x]
+        if missing:
+            raise ValidationError(f"The {self.what} must include a {_and(missing)}")
         try:
             day, month, year = (int(str(x).strip()) for x in data_list)
             if year < 1900 or year > 2100:
                 raise ValueError
             return date(year, month, day)
         except ValueError:
-            raise ValidationError("Enter a real date, for example 27 3 2025") from None
+            raise ValidationError(f"The {self.what} must be a real date") from None
 
 
 class NotInFuture(DateField):
+    """A date that has happened: today or before (`clock.today()`)."""
+
     def compress(self, data_list: list[Any]) -> date | None:
         d = super().compress(data_list)
-        if d is not None and d > date.today():
-            raise ValidationError("The date must be today or in the past")
+        refusal = D.past(self.what, d)
+        if refusal:
+            raise ValidationError(refusal)
         return d
+
+
+class CaseForm(forms.Form):
+    """A step's form whose dates are checked against the case's own timeline
+    (`dates.CaseDates`): `step_page` calls `check_dates` with the case as the form
+    was posted, and again with the case locked, before anything is written."""
+
+    def date_errors(self, case: D.CaseDates) -> list[tuple[str, str | None]]:
+        return []
+
+    def check_dates(self, case: D.CaseDates) -> bool:
+        """Adds each refusal to its field (one that has no error yet); False if any."""
+        ok = True
+        for field, refusal in self.date_errors(case):
+            if refusal and field not in self.errors:
+                self.add_error(field, refusal)
+                ok = False
+        return ok
+
+    def _date(self, name: str) -> date | None:
+        value = self.cleaned_data.get(name) if hasattr(self, "cleaned_data") else None
+        return value if isinstance(value, date) else None
 
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -117,7 +145,7 @@ class AllocateForm(forms.Form):
         return data
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(CaseForm):
     decision = forms.ChoiceField(
         label="Consent",
         choices=[("given", "Given"), ("refused", "Refused"), ("withdrawn", "Withdrawn")],
@@ -126,8 +154,8 @@ class ConsentForm(forms.Form):
     )
     on = NotInFuture(
         label="Date",
+        what="date of consent",
         help_text="For example, 27 3 2025",
-        error_messages={"required": "Enter the date of the decision"},
     )
     reason = forms.CharField(
         label="Reason",
@@ -142,12 +170,19 @@ class ConsentForm(forms.Form):
             self.add_error("reason", "Enter the reason consent was refused or withdrawn")
         return data
 
+    def date_errors(self, case: D.CaseDates) -> list[tuple[str, str | None]]:
+        bounds = [case.began]
+        if self.cleaned_data.get("decision") in ("refused", "withdrawn"):
+            bounds.append(case.started)  # withdrawn after the work started: not before it
+        bounds.append(case.last_consent)
+        return [("on", D.not_before("date of consent", self._date("on"), *bounds))]
 
-class AssessmentForm(forms.Form):
+
+class AssessmentForm(CaseForm):
     on = NotInFuture(
         label="Date of the assessment",
+        what="date of the assessment",
         help_text="For example, 27 3 2025",
-        error_messages={"required": "Enter the date of the assessment"},
     )
     notes = forms.CharField(label="Notes", widget=forms.Textarea, required=False, max_length=5000)
 
@@ -171,11 +206,15 @@ class AssessmentForm(forms.Form):
                 ),
             )
 
+    def date_errors(self, case: D.CaseDates) -> list[tuple[str, str | None]]:
+        on = self._date("on")
+        return [("on", D.not_before("date of the assessment", on, case.began, case.started))]
+
     def scores(self) -> list[tuple[AssessmentArea, int]]:
         return [(a, int(self.cleaned_data[f"area_{a.pk}"])) for a in self.areas]
 
 
-class ActionForm(forms.Form):
+class ActionForm(CaseForm):
     part = forms.ChoiceField(
         label="Part of the plan",
         choices=Action.Part.choices,
@@ -190,9 +229,14 @@ class ActionForm(forms.Form):
     )
     due = DateField(
         label="Due by",
+        what="date the action is due by",
         help_text="For example, 27 3 2025",
-        error_messages={"required": "Enter the date the action is due by"},
     )
+
+    def date_errors(self, case: D.CaseDates) -> list[tuple[str, str | None]]:
+        # A planned date: it may be in the future, not before the work started.
+        due = self._date("due")
+        return [("due", D.not_before("date the action is due by", due, case.began, case.started))]
 
 
 class ActionStateForm(forms.Form):
@@ -204,11 +248,11 @@ class ActionStateForm(forms.Form):
     )
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(CaseForm):
     on = NotInFuture(
         label="Date of the review",
+        what="date of the review",
         help_text="For example, 27 3 2025",
-        error_messages={"required": "Enter the date of the review"},
     )
     summary = forms.CharField(
         label="What has changed",
@@ -218,8 +262,8 @@ class ReviewForm(forms.Form):
     )
     next_due = DateField(
         label="Next review by",
-        help_text="At most 3 months after this review",
-        error_messages={"required": "Enter the date of the next review"},
+        what="date of the next review",
+        help_text=f"After this review and at most {D.REVIEW_MONTHS} months after it",
     )
 
     def clean(self) -> dict[str, Any]:
@@ -227,13 +271,22 @@ class ReviewForm(forms.Form):
         on, nxt = data.get("on"), data.get("next_due")
         if on and nxt:
             if nxt <= on:
-                self.add_error("next_due", "The next review must be after this one")
-            elif nxt > months_after(on, 3):
                 self.add_error(
                     "next_due",
-                    "Reviews are at least quarterly: the next review must be within 3 months",
+                    "The date of the next review must be after the date of this review, "
+                    + D.day(on),
+                )
+            elif nxt > (latest := months_after(on, D.REVIEW_MONTHS)):
+                self.add_error(
+                    "next_due",
+                    f"The date of the next review must be on or before {D.day(latest)}, "
+                    f"{D.REVIEW_MONTHS} months after this review (reviews are at least quarterly)",
                 )
         return data
+
+    def date_errors(self, case: D.CaseDates) -> list[tuple[str, str | None]]:
+        on = self._date("on")
+        return [("on", D.not_before("date of the review", on, case.began, case.started))]
 
 
 class NoteForm(forms.Form):
@@ -254,15 +307,39 @@ class IntensityForm(forms.Form):
     )
 
 
-class StepForm(forms.Form):
-    on = NotInFuture(
-        label="Date",
-        help_text="For example, 27 3 2025",
-        error_messages={"required": "Enter the date"},
-    )
+class StepForm(CaseForm):
+    """Stepping up to children's social care (`up`), or down again."""
+
+    on = NotInFuture(label="Date", help_text="For example, 27 3 2025")
     reason = forms.CharField(
-        label="Reason", max_length=300, error_messages={"required": "Enter the reason"}
+        label="Reason",
+        max_length=300,
+        widget=forms.Textarea,
     )
+
+    def __init__(self, *args: Any, up: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.up = up
+        what = "date of the step up" if up else "date of the step down"
+        on = self.fields["on"]
+        assert isinstance(on, DateField)
+        on.what = what
+        on.label = "Date of the step up" if up else "Date of the step down"
+        on.error_messages.update(required=f"Enter the {what}", incomplete=f"Enter the {what}")
+        reason = self.fields["reason"]
+        if up:
+            reason.label = "Why is the family being stepped up?"
+            reason.help_text = "What has changed, and the referral made to children's social care"
+            reason.error_messages["required"] = "Enter why the family is being stepped up"
+        else:
+            reason.label = "Why is the family being stepped down?"
+            reason.help_text = "What social care has done, and what the family needs from us now"
+            reason.error_messages["required"] = "Enter why the family is being stepped down"
+
+    def date_errors(self, case: D.CaseDates) -> list[tuple[str, str | None]]:
+        on = self._date("on")
+        what = "date of the step up" if self.up else "date of the step down"
+        return [("on", D.not_before(what, on, case.began, case.last_state, case.started))]
 
 
 CLOSURE_REASONS = [
@@ -274,7 +351,7 @@ CLOSURE_REASONS = [
 ]
 
 
-class CloseForm(forms.Form):
+class CloseForm(CaseForm):
     reason = forms.ChoiceField(
         label="Why is the case closing?",
         choices=CLOSURE_REASONS,
@@ -283,10 +360,75 @@ class CloseForm(forms.Form):
     )
     on = NotInFuture(
         label="Date closed",
+        what="date the case closed",
         help_text="For example, 27 3 2025",
-        error_messages={"required": "Enter the date the case closed"},
     )
-    detail = forms.CharField(label="More detail", required=False, max_length=200)
+    detail = forms.CharField(
+        label="More detail",
+        required=False,
+        max_length=150,
+        widget=forms.Textarea,
+        help_text="Needed when the reason is Other",
+        error_messages={"max_length": "The detail must be 150 characters or fewer"},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("reason") == "other" and not str(data.get("detail") or "").strip():
+            self.add_error("detail", "Describe why the case is closing")
+        return data
+
+    def date_errors(self, case: D.CaseDates) -> list[tuple[str, str | None]]:
+        on = self._date("on")
+        return [("on", D.not_before("date the case closed", on, case.began, case.last_event))]
+
+
+class CorrectStartForm(CaseForm):
+    """A manager's correction of the date of consent that started the work."""
+
+    on = NotInFuture(label="Correct date of consent", what="date of consent")
+    reason = forms.CharField(
+        label="Why is the date being corrected?",
+        max_length=200,
+        widget=forms.Textarea,
+        help_text="For example: the year was typed wrongly; the consent form is dated 3 April",
+        error_messages={"required": "Enter why the date is being corrected"},
+    )
+
+    def __init__(self, *args: Any, recorded: date | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.recorded = recorded
+        if recorded is not None:
+            self.fields["on"].help_text = (
+                f"Recorded now: {D.day(recorded)}. The work started on the date of consent, "
+                "so the start of the work and the baseline follow it. For example, 27 3 2025"
+            )
+
+    def date_errors(self, case: D.CaseDates) -> list[tuple[str, str | None]]:
+        on, what = self._date("on"), "date of consent"
+        same = None
+        if on is not None and case.started is not None and on == case.started.on:
+            same = f"The date of consent is already {D.day(on)}: enter the correct date"
+        return [
+            (
+                "on",
+                D.first(
+                    same,
+                    D.not_before(what, on, case.began, case.before_start),
+                    D.not_after(what, on, case.after_start),
+                ),
+            )
+        ]
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is the case being reopened?",
+        max_length=200,
+        widget=forms.Textarea,
+        help_text="For example: closed by mistake; the family asked for help again",
+        error_messages={"required": "Enter why the case is being reopened"},
+    )
 
 
 ROLES = [("LEAD_ADULT", "Lead adult"), ("ADULT", "Adult"), ("CHILD", "Child")]
@@ -323,7 +465,12 @@ class NominationForm(forms.Form):
 class PersonForm(forms.Form):
     forename = forms.CharField(label="First name", max_length=100, required=False)
     surname = forms.CharField(label="Last name", max_length=100, required=False)
-    dob = NotInFuture(label="Date of birth", required=False, help_text="For example, 27 3 2012")
+    dob = NotInFuture(
+        label="Date of birth",
+        what="date of birth",
+        required=False,
+        help_text="For example, 27 3 2012",
+    )
     role = forms.ChoiceField(label="Role in the family", choices=ROLES, required=False)
 
     def clean(self) -> dict[str, Any]:
@@ -346,8 +493,12 @@ class AuditSearchForm(forms.Form):
     username = forms.CharField(label="User", required=False, max_length=150)
     object_id = forms.CharField(label="Family or record ID", required=False, max_length=64)
     action = forms.ChoiceField(label="Action", required=False)
-    since = DateField(label="From", required=False, help_text="For example, 1 4 2025")
-    until = DateField(label="To", required=False, help_text="For example, 30 6 2025")
+    since = DateField(
+        label="From", what="date to search from", required=False, help_text="For example, 1 4 2025"
+    )
+    until = DateField(
+        label="To", what="date to search to", required=False, help_text="For example, 30 6 2025"
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         from wholefamily.web.audit.models import Action as AuditAction
@@ -356,7 +507,7 @@ class AuditSearchForm(forms.Form):
         self.fields["action"].choices = [("", "Any"), *AuditAction.choices]  # type: ignore[attr-defined]
 
 
-class BaselineForm(forms.Form):
+class BaselineForm(CaseForm):
     reason = forms.CharField(
         label="Why is the baseline being frozen again?",
         max_length=300,
@@ -365,12 +516,16 @@ class BaselineForm(forms.Form):
     )
     on = NotInFuture(
         label="Start date",
+        what="start date",
         required=False,
         help_text="Only when the family has no start date yet. For example, 27 3 2025",
     )
 
+    def date_errors(self, case: D.CaseDates) -> list[tuple[str, str | None]]:
+        return [("on", D.not_before("start date", self._date("on"), case.began))]
 
-class FoundNeedForm(forms.Form):
+
+class FoundNeedForm(CaseForm):
     need = forms.ChoiceField(
         label="Need found",
         widget=forms.RadioSelect,
@@ -378,8 +533,8 @@ class FoundNeedForm(forms.Form):
     )
     found_on = NotInFuture(
         label="Date found",
+        what="date the need was found",
         help_text="For example, 27 3 2025",
-        error_messages={"required": "Enter the date the need was found"},
     )
     note = forms.CharField(
         label="What was found",
@@ -389,18 +544,12 @@ class FoundNeedForm(forms.Form):
         error_messages={"required": "Enter what was found"},
     )
 
-    def __init__(
-        self, *args: Any, choices: list[tuple[str, str]], started: date | None, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["need"].choices = choices
-        self.started = started
 
-    def clean_found_on(self) -> date:
-        found: date = self.cleaned_data["found_on"]
-        if self.started and found < self.started:
-            raise forms.ValidationError(
-                "The date found must be the same as or after the start of the work, "
-                f"{self.started.day} {self.started:%B %Y}"
-            )
-        return found
+    def date_errors(self, case: D.CaseDates) -> list[tuple[str, str | None]]:
+        found = self._date("found_on")
+        return [
+            ("found_on", D.not_before("date the need was found", found, case.began, case.started))
+        ]

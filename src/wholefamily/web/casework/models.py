@@ -61,6 +61,7 @@ class Event(models.Model):
         CLOSED = "closed", "Closed"
         REOPENED = "reopened", "Reopened"
         NEED_FOUND = "need_found", "Need found during the work"
+        CORRECTED = "corrected", "Date corrected"
 
     family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=12, choices=Kind.choices)

@@ -16,7 +16,8 @@ ignores it.)
 
 Steps that change the case (`CHANGES_CASE`: the central check, allocation,
 consent, intensity, step up or down, closure, a review's next date, a
-nomination reopening a family) raise the version, so a form opened before
+manager's correction of the start date, reopening, a nomination reopening a
+family) raise the version, so a form opened before
 any of them is stale. Steps that only add to the case (an assessment, an
 action, a note, a baseline, a need found) keep the version, so two people
 adding notes do not get in each other's way, but still lock the row and
@@ -34,7 +35,17 @@ from django.db.models import F
 from wholefamily.web.casework.access import WHEN, visible_families
 from wholefamily.web.families.models import Family
 
-CHANGES_CASE = {"check", "allocate", "consent", "intensity", "step", "close", "review"}
+CHANGES_CASE = {
+    "check",
+    "allocate",
+    "consent",
+    "intensity",
+    "step",
+    "close",
+    "review",
+    "correct",
+    "reopen",
+}
 
 
 class CaseChanged(Exception):

@@ -9,8 +9,10 @@ from wholefamily.web.casework.views.journey import (
     check,
     close,
     consent,
+    correct,
     found_need,
     intensity,
+    reopen,
     step,
 )
 from wholefamily.web.casework.views.lists import dashboard, family_list, filter_codes
@@ -25,6 +27,7 @@ __all__ = [
     "check",
     "close",
     "consent",
+    "correct",
     "dashboard",
     "evidence_csv",
     "family_detail",
@@ -36,6 +39,7 @@ __all__ = [
     "my_nominations",
     "nominate",
     "note",
+    "reopen",
     "require",
     "review",
     "step",

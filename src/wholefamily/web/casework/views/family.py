@@ -105,8 +105,12 @@ def family_detail(request: HttpRequest, family_id: str) -> HttpResponse:
             "close",
             "note",
             "found_need",
+            "correct",
+            "reopen",
         )
-        if can(request.user, w, family) and (w != "found_need" or counts_found_needs(family))
+        if can(request.user, w, family)
+        and (w != "found_need" or counts_found_needs(family))
+        and (w != "correct" or family.started_on is not None)
     ]
     return render(
         request,

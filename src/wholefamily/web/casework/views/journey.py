@@ -1,5 +1,6 @@
 """The steps that move a case: central check, allocation, consent and the baseline,
-needs found during the work, intensity, step-up and step-down, closure."""
+needs found during the work, intensity, step-up and step-down, closure and reopening,
+and a manager's correction of the date the work started."""
 
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from wholefamily.web import clock
 from wholefamily.web.casework import forms as F
 from wholefamily.web.casework import state
 from wholefamily.web.casework.access import family_or_404
+from wholefamily.web.casework.dates import CaseDates, day, months_after
 from wholefamily.web.casework.models import Check, Event
 from wholefamily.web.casework.views.common import (
     NEED_NAMES,
+    Confirm,
     counts_found_needs,
     forbid,
     require,
@@ -60,7 +64,7 @@ def allocate(request: HttpRequest, family_id: str) -> HttpResponse:
         Event.objects.create(
             family=family,
             kind=Event.Kind.ALLOCATED,
-            on=date.today(),
+            on=clock.today(),
             by=request.user,
             detail=f"to {name}, {d['team']}, {family.get_intensity_display()} intensity",
         )
@@ -79,7 +83,7 @@ def consent(request: HttpRequest, family_id: str) -> HttpResponse:
             # Work starts when a family allocated to a key worker consents: the baseline.
             first = family.started_on is None
             family.started_on = family.started_on or d["on"]
-            family.review_due = family.review_due or F.months_after(d["on"], 3)
+            family.review_due = family.review_due or months_after(d["on"], 3)
             if first:
                 _freeze(request, family, d["on"], "work started (consent given)")
         else:
@@ -102,7 +106,7 @@ def _freeze(request: HttpRequest, family: Family, start: date, reason: str) -> N
 
     try:
         b = freeze(family, start, request.user, reason)
-        messages.success(request, f"Baseline version {b.version} frozen at {start:%d %B %Y}")
+        messages.success(request, f"Baseline version {b.version} frozen at {day(start)}")
     except ProgressError as exc:
         messages.warning(request, f"The baseline could not be frozen yet: {exc}")
 
@@ -149,7 +153,7 @@ def found_need(request: HttpRequest, family_id: str) -> HttpResponse:
         return redirect(reverse("family", args=[family.family_id]))
 
     def form_class(data: Any, initial: Any = None) -> F.FoundNeedForm:
-        return F.FoundNeedForm(data, initial=initial, choices=choices, started=family.started_on)
+        return F.FoundNeedForm(data, initial=initial, choices=choices)
 
     def apply(family: Family, form: Any) -> str:
         d = form.cleaned_data
@@ -178,7 +182,7 @@ def intensity(request: HttpRequest, family_id: str) -> HttpResponse:
         Event.objects.create(
             family=family,
             kind=Event.Kind.INTENSITY,
-            on=date.today(),
+            on=clock.today(),
             by=request.user,
             detail=family.get_intensity_display(),
         )
@@ -189,8 +193,13 @@ def intensity(request: HttpRequest, family_id: str) -> HttpResponse:
 
 @login_required
 def step(request: HttpRequest, family_id: str) -> HttpResponse:
+    """Step up to children's social care, or down again: the date and why, then a
+    page to confirm it before it is recorded."""
     family = family_or_404(request, family_id)
     up = family.status == Status.ACTIVE
+
+    def form_class(data: Any, initial: Any = None) -> F.StepForm:
+        return F.StepForm(data, initial=initial, up=up)
 
     def apply(family: Family, form: Any) -> str:
         d = form.cleaned_data
@@ -205,19 +214,39 @@ def step(request: HttpRequest, family_id: str) -> HttpResponse:
             by=request.user,
             detail=d["reason"],
         )
-        return "step up" if up else "step down"
+        return ("step up" if up else "step down") + " (confirmed)"
+
+    def confirm(family: Family, form: Any) -> Confirm:
+        d = form.cleaned_data
+        if up:
+            return Confirm(
+                "Check before you step the family up",
+                [("Date of the step up", day(d["on"])), ("Why", d["reason"])],
+                "Children's social care will lead the work with the family. While the family is "
+                "stepped up, its results cannot be claimed. You can step the family down again "
+                "later.",
+                "Confirm and step up",
+            )
+        return Confirm(
+            "Check before you step the family down",
+            [("Date of the step down", day(d["on"])), ("Why", d["reason"])],
+            "The key worker will lead the work with the family again.",
+            "Confirm and step down",
+        )
 
     title = "Step up to children's social care" if up else "Step down from social care"
-    return step_page(request, family_id, "step", F.StepForm, apply, title)
+    return step_page(request, family_id, "step", form_class, apply, title, confirm=confirm)
 
 
 @login_required
 def close(request: HttpRequest, family_id: str) -> HttpResponse:
+    """Close the case: why (with a description for "Other") and when, then a page
+    to confirm it. Only a manager can reopen a closed case."""
+
     def apply(family: Family, form: Any) -> str:
         d = form.cleaned_data
-        reason = dict(F.CLOSURE_REASONS)[d["reason"]]
         family.status, family.closed_on = Status.CLOSED, d["on"]
-        family.closure_reason = (reason + (f": {d['detail']}" if d["detail"] else ""))[:200]
+        family.closure_reason = _closure(d)
         family.review_due = None
         family.save(update_fields=["status", "closed_on", "closure_reason", "review_due"])
         Event.objects.create(
@@ -227,6 +256,106 @@ def close(request: HttpRequest, family_id: str) -> HttpResponse:
             by=request.user,
             detail=family.closure_reason,
         )
-        return family.closure_reason
+        return family.closure_reason + " (confirmed)"
 
-    return step_page(request, family_id, "close", F.CloseForm, apply, "Close the case")
+    def confirm(family: Family, form: Any) -> Confirm:
+        d = form.cleaned_data
+        return Confirm(
+            "Check before you close the case",
+            [("Why the case is closing", _closure(d)), ("Date closed", day(d["on"]))],
+            "No more reviews will be due, and the plan's actions can no longer be changed. "
+            "Only a team manager can reopen the case.",
+            "Confirm and close the case",
+        )
+
+    return step_page(
+        request, family_id, "close", F.CloseForm, apply, "Close the case", confirm=confirm
+    )
+
+
+def _closure(d: dict[str, Any]) -> str:
+    reason = dict(F.CLOSURE_REASONS)[d["reason"]]
+    detail = str(d.get("detail") or "").strip()
+    return (reason + (f": {detail}" if detail else ""))[:200]
+
+
+@login_required
+def reopen(request: HttpRequest, family_id: str) -> HttpResponse:
+    """A manager reopens a closed case, with the reason. The case goes back to where
+    its work stands: active when the family had consented and the work had started
+    (the baseline stays; the next review is due within 3 months), allocated and
+    awaiting consent when it had a key worker but no consent, awaiting allocation
+    when it had none. The closure stays on the timeline."""
+
+    def apply(family: Family, form: Any) -> str:
+        was = f"closed on {day(family.closed_on)}" if family.closed_on else "closed"
+        was += f" ({family.closure_reason})" if family.closure_reason else ""
+        today = clock.today()
+        if family.key_worker_id is None:
+            family.status = Status.AWAITING_ALLOCATION
+        elif family.consent == "given" and family.started_on is not None:
+            family.status = Status.ACTIVE
+        else:
+            family.status = Status.ALLOCATED
+        family.closed_on, family.closure_reason = None, ""
+        family.review_due = months_after(today, 3) if family.status == Status.ACTIVE else None
+        family.save(update_fields=["status", "closed_on", "closure_reason", "review_due"])
+        reason = form.cleaned_data["reason"]
+        Event.objects.create(
+            family=family,
+            kind=Event.Kind.REOPENED,
+            on=today,
+            by=request.user,
+            detail=f"{family.get_status_display()}; {was}. Why: {reason}"[:300],
+        )
+        return f"reopened to {family.status}, {was}: {reason}"
+
+    return step_page(request, family_id, "reopen", F.ReopenForm, apply, "Reopen the case")
+
+
+@login_required
+def correct(request: HttpRequest, family_id: str) -> HttpResponse:
+    """A manager corrects the date of consent that started the work, with the reason:
+    the start of the work moves with it, the baseline is frozen again at the new date
+    as a new version, the first review (when none was held) is due 3 months after it;
+    the old date stays in the audit log and on the timeline."""
+    family = family_or_404(request, family_id)
+    if request.method != "POST" and family.started_on is None:
+        forbid(request, "correct: no start date")
+
+    def form_class(data: Any, initial: Any = None) -> F.CorrectStartForm:
+        return F.CorrectStartForm(data, initial=initial, recorded=family.started_on)
+
+    def apply(family: Family, form: Any) -> str:
+        old, new = family.started_on, form.cleaned_data["on"]
+        reason = form.cleaned_data["reason"]
+        if old is None:  # no start to correct (anymore)
+            raise state.CaseChanged(family, stale=True)
+        started = CaseDates.of(family).start_event
+        if started is not None:
+            started.on = new
+            started.detail = f"{started.detail} (dated {day(old)} until corrected)"[:300]
+            started.save(update_fields=["on", "detail"])
+        family.started_on = new
+        fields = ["started_on"]
+        if family.review_due is not None and not family.reviews.exists():
+            family.review_due = months_after(new, 3)
+            fields.append("review_due")
+        family.save(update_fields=fields)
+        Event.objects.create(
+            family=family,
+            kind=Event.Kind.CORRECTED,
+            on=clock.today(),
+            by=request.user,
+            detail=(
+                f"Date of consent and start of the work corrected from {day(old)} to "
+                f"{day(new)}. Why: {reason}"
+            )[:300],
+        )
+        if family.baselines.exists() or family.framework:
+            _freeze(request, family, new, f"start corrected from {old} to {new}: {reason}")
+        return f"date of consent corrected from {old} to {new}: {reason}"
+
+    return step_page(
+        request, family_id, "correct", form_class, apply, "Correct the date of consent"
+    )

@@ -71,7 +71,10 @@ def review(request: HttpRequest, family_id: str) -> HttpResponse:
     def apply(family: Family, form: Any) -> str:
         d = form.cleaned_data
         Review.objects.create(family=family, by=request.user, **d)
-        family.review_due = d["next_due"]
+        # The next review is the one the latest review set (a review entered late,
+        # dated before another, does not move it back).
+        latest = family.reviews.order_by("-on", "-id").first()
+        family.review_due = latest.next_due if latest else d["next_due"]
         family.save(update_fields=["review_due"])
         return f"review on {d['on']}"
 
