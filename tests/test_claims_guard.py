@@ -143,6 +143,20 @@ def test_prepare_itself_refuses_the_same(manager: Any, settings, tmp_path: Path)
     assert not Claim.objects.exists()
 
 
+def test_only_the_latest_baseline_of_a_family_says_when_its_work_started(
+    manager: Any, settings, tmp_path: Path
+) -> None:
+    from wholefamily.web.claims.services import prepare
+
+    settings.WORKSPACE = tmp_path / "empty"
+    f = family("F1")
+    corrected = _baseline(f, manager, start=date(2025, 10, 1))
+    Baseline.objects.filter(pk=corrected.pk).update(version=2)
+    _baseline(f, manager, start=date(1900, 1, 1))  # version 1: a mistyped start, corrected
+    with pytest.raises(ClaimError, match="started on 1 October 2025"):
+        prepare("2025Q3", "tf-2015")
+
+
 def test_prepare_holds_back_a_family_stepped_up_or_closed_before_the_claim_date(
     manager: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

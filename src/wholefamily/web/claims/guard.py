@@ -24,6 +24,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 
 from wholefamily.web import clock
 from wholefamily.web.claims.models import ClaimError, Line
@@ -45,8 +46,12 @@ def must_have_ended(period: str, on: date) -> None:
 
 
 def must_follow_baselines(period: str, on: date, framework: str) -> None:
-    """Refuses a quarter ending before every baseline of the framework (when it has any)."""
-    starts = Baseline.objects.filter(framework=framework).values_list("start", flat=True)
+    """Refuses a quarter ending before every baseline of the framework (when it has any):
+    each family's latest version, so a start date corrected away no longer counts."""
+    latest = Baseline.objects.filter(family=OuterRef("family")).order_by("-version")
+    starts = Baseline.objects.filter(
+        framework=framework, version=Subquery(latest.values("version")[:1])
+    ).values_list("start", flat=True)
     first = starts.order_by("start").first()
     if first is not None and first >= on:
         raise ClaimError(
