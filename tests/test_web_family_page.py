@@ -138,6 +138,7 @@ def test_no_section_shows_a_code(people: dict) -> None:
         text = visible_text(page(analyst, name))
         for code in ("EDUCATION", "HEALTH", "CHILD", "ADULT", "school_exclusions", "row 812"):
             assert code not in text, (name, code)
+        assert "{#" not in text and "{%" not in text, name  # no template left unrendered
 
 
 def test_an_action_is_edited_with_its_history_kept_and_in_the_chronology(people: dict) -> None:
