@@ -146,7 +146,6 @@ def family_detail(request: HttpRequest, family_id: str) -> HttpResponse:
             if not ctx["members"] and _template_exists(NOMINATION_SUMMARY)
             else "",
             "latest_change": family.changes.select_related("run").first(),
-            "last_review": family.reviews.select_related("by").first(),
             "last_note": family.notes.select_related("by").first(),
             "baseline": family.baselines.order_by("-version").first(),
             "progress": family.progress.order_by("-at", "-created_at").first(),
