@@ -200,20 +200,17 @@ def test_the_review_queue_is_for_analysts(people: dict) -> None:
 def test_without_consent_the_key_worker_sees_no_agency_records(people: dict, teams) -> None:
     f = family("F1", status=Status.ALLOCATED, key_worker=people["kw"], team=teams[0])
     c = client_for(people["kw"])
-    r = c.get(reverse("family", args=["F1"]))
-    assert (
-        b"school_exclusions row 812" not in r.content and b"once the family has given" in r.content
-    )
+    record = b"School exclusions, exclusion starting 10 January 2025"
+    r = c.get(reverse("family_evidence", args=["F1"]))
+    assert record not in r.content and b"once the family has given" in r.content
     assert c.get(reverse("evidence_csv", args=["F1"])).status_code == 404
     # The analyst's central check needs them whatever the consent.
-    assert (
-        b"school_exclusions row 812"
-        in client_for(people["analyst"]).get(reverse("family", args=["F1"])).content
-    )
+    analyst = client_for(people["analyst"])
+    assert record in analyst.get(reverse("family_evidence", args=["F1"])).content
     f.consent = "given"
     f.save()
-    r = c.get(reverse("family", args=["F1"]))
-    assert b"school_exclusions row 812" in r.content
+    r = c.get(reverse("family_evidence", args=["F1"]))
+    assert record in r.content
     d = c.get(reverse("evidence_csv", args=["F1"]))
     assert d.status_code == 200 and b"F1,EDUCATION,PF11,school_exclusions,812" in d.content
     assert AuditEntry.objects.filter(action="download", object_id="F1").count() == 1
@@ -257,7 +254,7 @@ def test_the_whole_journey(people: dict, teams) -> None:
     scores = {k: "8" for k in scores}
     kw.post(url("assess"), {**date_fields("on", TODAY), **scores})
     assert Assessment.objects.count() == 2
-    page = kw.get(url("family")).content.decode()
+    page = kw.get(url("family_assessments")).content.decode()
     assert "Distance travelled" in page and "+3" in page
 
     kw.post(
@@ -298,7 +295,7 @@ def test_the_whole_journey(people: dict, teams) -> None:
     assert kinds == ["allocated", "consent", "intensity", "step_up", "step_down", "closed"]
     changes = AuditEntry.objects.filter(action="change", object_id="F1")
     assert changes.count() == 12  # every step that changed the case
-    timeline = kw.get(url("family")).content.decode()
+    timeline = kw.get(url("family_chronology")).content.decode()
     assert "Stepped up to social care" in timeline and "Central check" in timeline
 
 

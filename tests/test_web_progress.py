@@ -91,7 +91,8 @@ def test_consent_freezes_the_baseline_and_movement_measures_it(
     (p,) = movement(date(2025, 9, 30))
     assert p.baseline.version == 2 and p.at == date(2025, 9, 30)
     assert {n["need"] for n in p.needs} == set(fam.need_list)
-    page = client_for(manager).get(reverse("family", args=[fam.family_id])).content.decode()
+    page = client_for(manager).get(reverse("family_progress", args=[fam.family_id]))
+    page = page.content.decode()
     assert "Progress since the start" in page and "Measured at 30 September 2025" in page
     assert Progress.objects.count() == 1
 
@@ -165,13 +166,13 @@ def test_the_family_page_counts_the_weeks_left_to_sustain(settings) -> None:
         reason="x",
         by=analyst,
     )
-    page = client_for(analyst).get(reverse("family", args=["F1"])).content.decode()
+    page = client_for(analyst).get(reverse("family_progress", args=["F1"])).content.decode()
     assert "2 more weeks to sustain (13 days)" in page
     Family.objects.filter(pk=f.pk).update(closed_on=date.today() - timedelta(days=183))
-    page = client_for(analyst).get(reverse("family", args=["F1"])).content.decode()
+    page = client_for(analyst).get(reverse("family_progress", args=["F1"])).content.decode()
     assert "Sustained for 183 days since closure" in page
     Family.objects.filter(pk=f.pk).update(framework="tf-2015")  # no sustainment rule
-    page = client_for(analyst).get(reverse("family", args=["F1"])).content.decode()
+    page = client_for(analyst).get(reverse("family_progress", args=["F1"])).content.decode()
     assert "to sustain" not in page and "Sustained" not in page
 
 
@@ -218,7 +219,7 @@ def test_needs_found_during_the_work_are_judged_under_sf_2022(
     assert b"Select a valid choice" in r.content  # a need at the start is not found later
     r = c.post(reverse("found_need", args=[fam.family_id]), form)
     assert r.status_code == 302 and FoundNeed.objects.get().need == later[1]
-    page = c.get(reverse("family", args=[fam.family_id])).content.decode()
+    page = c.get(reverse("family_progress", args=[fam.family_id])).content.decode()
     assert "Needs found during the work" in page and "arguments at home" in page
 
     judged = needs_to_judge(check(shipped()["sf-2022"]).data, [b], date(2025, 9, 30))[b.pk]

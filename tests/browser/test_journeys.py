@@ -33,7 +33,7 @@ def fill_date(page: Page, name: str, d: date) -> None:
 
 
 def status_tag(page: Page) -> Any:
-    return page.locator("h1 .govuk-tag")
+    return page.locator("h1 .govuk-tag, h1 .moj-badge")
 
 
 def summary_value(page: Page, key: str) -> Any:
@@ -106,7 +106,9 @@ def test_a_family_from_nomination_to_closure(
     save(analyst)
     analyst.wait_for_url(f"{site}{family_url}")
     expect(status_tag(analyst)).to_have_text("Awaiting allocation")
-    expect(analyst.locator("table").last).to_contain_text("Central check")
+    analyst.get_by_role("link", name="Chronology", exact=True).click()
+    expect(analyst.locator(".moj-timeline")).to_contain_text("Central check")
+    expect(analyst.locator(".moj-timeline")).to_contain_text("Meets education and finance needs.")
     accessible(analyst)
 
     # The team manager allocates it to a key worker of their team.
@@ -160,15 +162,15 @@ def test_a_family_from_nomination_to_closure(
     due = TODAY + timedelta(days=28)
     fill_date(worker, "due", due)
     save(worker)
-    worker.wait_for_url(f"{site}{family_url}")
-    action = worker.locator(".govuk-task-list__item").filter(
-        has_text="Walk Sam to school every morning"
-    )
-    expect(action).to_contain_text(f"Jo Bloggs, due {date_format(due)}")
-    expect(action.locator(".govuk-tag")).to_have_text("Not started")
+    worker.wait_for_url(f"{site}{family_url}/plan")  # back to the plan's section
+    action = worker.locator("tr").filter(has_text="Walk Sam to school every morning")
+    expect(action).to_contain_text("Who: Jo Bloggs")
+    expect(action).to_contain_text(date_format(due))
+    expect(action.locator(".moj-badge")).to_have_text("Not started")
     accessible(worker)
 
-    # ... records a review ...
+    # ... records a review, from the reviews' section ...
+    worker.get_by_role("link", name="Reviews", exact=True).click()
     worker.get_by_role("link", name="Record a review").click()
     expect(worker.get_by_role("heading", level=1)).to_have_text("Record a review")
     accessible(worker)
@@ -177,13 +179,15 @@ def test_a_family_from_nomination_to_closure(
     next_review = months_after(TODAY, 2)
     fill_date(worker, "next_due", next_review)
     save(worker)
-    worker.wait_for_url(f"{site}{family_url}")
-    expect(worker.locator("p", has_text="Sam's attendance is up to 92%.")).to_contain_text(
-        f"{date_format(TODAY)} (Kim Walker): Sam's attendance is up to 92%. "
-        f"Next review by {date_format(next_review)}."
-    )
-    expect(summary_value(worker, "Next review")).to_have_text(date_format(next_review))
+    worker.wait_for_url(f"{site}{family_url}/reviews")  # back to the reviews' section
+    review = worker.locator(".govuk-summary-card").first
+    expect(review).to_contain_text(f"Review on {date_format(TODAY)}")
+    expect(summary_value(worker, "By")).to_have_text("Kim Walker")
+    expect(summary_value(worker, "What has changed")).to_have_text("Sam's attendance is up to 92%.")
+    expect(summary_value(worker, "Next review by")).to_have_text(date_format(next_review))
     accessible(worker)
+    worker.get_by_role("link", name="Summary", exact=True).click()
+    expect(summary_value(worker, "Next review")).to_have_text(date_format(next_review))
 
     # ... and closes the case.
     worker.get_by_role("link", name="Close the case").click()

@@ -7,6 +7,8 @@ is the union of them; the family's current state is on `Family`.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -133,6 +135,7 @@ class Action(models.Model):
     due = models.DateField()
     state = models.CharField(max_length=12, choices=State.choices, default=State.NOT_STARTED)
     created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT)
 
     class Meta:
         ordering = ["part", "due", "id"]
@@ -140,6 +143,50 @@ class Action(models.Model):
     @property
     def open(self) -> bool:
         return self.state in (self.State.NOT_STARTED, self.State.IN_PROGRESS)
+
+
+class ActionChange(models.Model):
+    """One field of an action changed: what it was, what it became, who changed it and
+    when. An action's history is these rows; the chronology shows each of them."""
+
+    FIELDS = {"text": "Action", "owner": "Who will do it", "due": "Due by", "state": "Status"}
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="changes")
+    field = models.CharField(max_length=10)
+    before = models.CharField(max_length=500)
+    after = models.CharField(max_length=500)
+    by = models.ForeignKey(USER, on_delete=models.PROTECT)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    @property
+    def field_label(self) -> str:
+        return self.FIELDS.get(self.field, self.field)
+
+    @property
+    def before_label(self) -> str:
+        return self._label(self.before)
+
+    @property
+    def after_label(self) -> str:
+        return self._label(self.after)
+
+    def _label(self, value: str) -> str:
+        """A value kept as its code (an ISO date, a status) in words."""
+        if self.field == "due":
+            try:
+                d = date.fromisoformat(value)
+            except ValueError:
+                return value
+            return f"{d.day} {d:%B %Y}"
+        if self.field == "state":
+            return str(dict(Action.State.choices).get(value, value))
+        return value
+
+    def summary(self) -> str:
+        return f"{self.field_label} changed from “{self.before_label}” to “{self.after_label}”"
 
 
 class Review(models.Model):
@@ -154,10 +201,21 @@ class Review(models.Model):
 
 
 class Note(models.Model):
+    """A case note: what kind of contact it records, the day of the contact (`on`, which
+    may be before the day it was written, `at`), and what was said or done."""
+
+    class Kind(models.TextChoices):
+        VISIT = "visit", "Visit"
+        PHONE = "phone", "Phone call"
+        MEETING = "meeting", "Meeting"
+        OTHER = "other", "Other"
+
     family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="notes")
     by = models.ForeignKey(USER, on_delete=models.PROTECT)
     at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.OTHER)
+    on = models.DateField(null=True, blank=True, help_text="The day of the contact.")
     text = models.TextField()
 
     class Meta:
-        ordering = ["-at"]
+        ordering = ["-on", "-at"]

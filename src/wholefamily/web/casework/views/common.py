@@ -61,10 +61,12 @@ def step_page(
     title: str,
     initial: dict[str, Any] | None = None,
     confirm: Callable[[Family, Any], Confirm] | None = None,
+    back: str = "family",
 ) -> HttpResponse:
     """GET shows the form, with the version of the case it is opened at. A valid POST
     is checked and applied in one transaction with the family's row locked
-    (`state.lock`), audited, and returns to the family page. If the case changed
+    (`state.lock`), audited, and returns to the family's page, or to the section of it
+    named by `back` (a URL name taking the family's id). If the case changed
     since the form was opened, or is no longer in a state the step is allowed in,
     nothing is written and the form is shown again with what the user entered and
     a message saying so (409); an invalid form shows its errors.
@@ -112,7 +114,7 @@ def step_page(
                             raise DatesRefused()
                         detail = apply(now, form)
                         record(request, Audit.CHANGE, "family", now.family_id, f"{what}: {detail}")
-                    return redirect(reverse("family", args=[now.family_id]))
+                    return redirect(reverse(back, args=[now.family_id]))
                 except DatesRefused:
                     family = Family.objects.get(pk=family.pk)
                 except state.NotVisible:
@@ -135,6 +137,7 @@ def step_page(
             "family": family,
             "form": form,
             "title": title,
+            "back_url": reverse(back, args=[family.family_id]),
             "version": version,
             "changed": changed,
             "can_save": changed is None or can(request.user, what, family),

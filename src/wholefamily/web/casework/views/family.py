@@ -1,4 +1,6 @@
-"""A family's page (the partner's view apart), its timeline, and the evidence download."""
+"""A family's pages (the partner's view apart): a summary of the case and one page per
+section (plan, assessments, reviews, notes, progress, evidence, chronology, changes),
+joined by the MOJ sub navigation; the chronology and evidence downloads."""
 
 from __future__ import annotations
 
@@ -9,65 +11,113 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import TemplateDoesNotExist, get_template
 
 from wholefamily.safecsv import neutralise
+from wholefamily.web import clock
 from wholefamily.web.accounts.models import Role
 from wholefamily.web.audit.log import record
 from wholefamily.web.audit.models import Action as Audit
 from wholefamily.web.casework.access import can, family_or_404, role_of, sees_agency_detail
 from wholefamily.web.casework.chart import distance_travelled
-from wholefamily.web.casework.models import Action
-from wholefamily.web.casework.views.common import NEED_NAMES, counts_found_needs, forbid
+from wholefamily.web.casework.models import Action, ActionChange
+from wholefamily.web.casework.views import chronology as C
+from wholefamily.web.casework.views.common import counts_found_needs, forbid
+from wholefamily.web.families import labels
 from wholefamily.web.families.models import Family
 
+# The sections of a family's page: (URL name, title), in the sub navigation's order.
+# The team around the family and its contacts come from the `team` app, when it is
+# installed (the sub navigation links them only if their URLs exist).
+SECTIONS = [
+    ("family", "Summary"),
+    ("family_plan", "Plan"),
+    ("family_assessments", "Assessments"),
+    ("family_reviews", "Reviews"),
+    ("family_notes", "Notes"),
+    ("family_progress", "Progress"),
+    ("family_evidence", "Evidence"),
+    ("family_chronology", "Chronology"),
+    ("family_changes", "Changes"),
+]
+STEPS = (
+    "check",
+    "allocate",
+    "consent",
+    "assess",
+    "plan",
+    "review",
+    "intensity",
+    "step",
+    "close",
+    "note",
+    "baseline",
+    "found_need",
+    "correct",
+    "reopen",
+)
+NOMINATION_SUMMARY = "casework/includes/nomination_summary.html"
 
-def _timeline(family: Family, agency: bool) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    for e in family.events.select_related("by"):
-        items.append({"on": e.on, "what": e.get_kind_display(), "detail": e.detail, "by": e.by})
-    for c in family.checks.select_related("by"):
-        items.append(
-            {
-                "on": c.at.date(),
-                "what": "Central check",
-                "detail": ("meets " if c.eligible else "does not meet ") + c.framework,
-                "by": c.by,
-            }
-        )
-    for r in family.reviews.select_related("by"):
-        items.append({"on": r.on, "what": "Review", "detail": r.summary[:120], "by": r.by})
-    for a in family.assessments.select_related("by"):
-        items.append({"on": a.on, "what": "Whole-family assessment", "detail": "", "by": a.by})
-    for n in family.nominations.select_related("nominated_by"):
-        items.append(
-            {
-                "on": n.created_at.date(),
-                "what": "Nominated",
-                "detail": n.agency,
-                "by": n.nominated_by,
-            }
-        )
-    if agency:
-        for ev in family.evidence.select_related("person"):
-            items.append(
-                {
-                    "on": ev.date,
-                    "what": f"{ev.source.replace('_', ' ')} row {ev.row}",
-                    "detail": f"{ev.indicator} ({ev.person})",
-                    "by": None,
-                    "agency": True,
-                }
-            )
-    items.sort(key=lambda i: i["on"] or date.min, reverse=True)
-    return items
+
+def _template_exists(name: str) -> bool:
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return False
+    return True
+
+
+def _page(request: HttpRequest, family_id: str, section: str) -> tuple[Family, dict[str, Any]]:
+    """The family (404 if not the user's; partners have their own page, not these) and
+    what every section shows: its name, members, status and the steps the user may take."""
+    family = family_or_404(request, family_id)
+    if role_of(request.user) == Role.PARTNER:
+        forbid(request, f"family {section}")
+    record(request, Audit.VIEW, "family", family.family_id, section)
+    today = clock.today()
+    members = list(
+        family.member_set.filter(current=True)
+        .select_related("person")
+        .order_by("role", "person__dob")
+    )
+    steps = [
+        w
+        for w in STEPS
+        if can(request.user, w, family)
+        and (w != "found_need" or counts_found_needs(family))
+        and (w != "correct" or family.started_on is not None)
+    ]
+    title = dict(SECTIONS)[section]
+    return family, {
+        "family": family,
+        "family_name": labels.family_name(members, f"Family {family.family_id}"),
+        "children": labels.children_label(members, today),
+        "members": [
+            {"m": m, "age": labels.age_on(m.person.dob, today), "role": labels.role_label(m.role)}
+            for m in members
+        ],
+        "agency": sees_agency_detail(request.user, family),
+        "steps": steps,
+        "today": today,
+        "section": section,
+        "section_title": title,
+        "sections": SECTIONS,
+    }
+
+
+def _overdue(family: Family, today: date) -> list[Action]:
+    return list(
+        family.actions.filter(
+            due__lt=today, state__in=[Action.State.NOT_STARTED, Action.State.IN_PROGRESS]
+        ).order_by("due")
+    )
 
 
 @login_required
 def family_detail(request: HttpRequest, family_id: str) -> HttpResponse:
     family = family_or_404(request, family_id)
-    role = role_of(request.user)
-    record(request, Audit.VIEW, "family", family.family_id)
-    if role == Role.PARTNER:
+    if role_of(request.user) == Role.PARTNER:
+        record(request, Audit.VIEW, "family", family.family_id)
         return render(
             request,
             "casework/family_partner.html",
@@ -78,65 +128,204 @@ def family_detail(request: HttpRequest, family_id: str) -> HttpResponse:
                 ).prefetch_related("people"),
             },
         )
-    agency = sees_agency_detail(request.user, family)
-    evidence: dict[str, list[Any]] = {}
-    if agency:
-        for ev in family.evidence.select_related("person"):
-            evidence.setdefault(ev.need, []).append(ev)
-    needs = [
-        {"need": n, "name": NEED_NAMES.get(n.need, n.need), "evidence": evidence.get(n.need, [])}
-        for n in family.need_set.all()
-    ]
-    assessments = list(family.assessments.prefetch_related("scores__area"))
-    plan = {p: [] for p in Action.Part}  # type: dict[Any, list[Action]]
-    for a in family.actions.all():
-        plan[Action.Part(a.part)].append(a)
-    steps = [
-        w
-        for w in (
-            "check",
-            "allocate",
-            "consent",
-            "assess",
-            "plan",
-            "review",
-            "intensity",
-            "step",
-            "close",
-            "note",
-            "found_need",
-            "correct",
-            "reopen",
-        )
-        if can(request.user, w, family)
-        and (w != "found_need" or counts_found_needs(family))
-        and (w != "correct" or family.started_on is not None)
-    ]
-    return render(
-        request,
-        "casework/family_detail.html",
+    family, ctx = _page(request, family_id, "family")
+    nominations = list(family.nominations.select_related("nominated_by"))
+    involved = sorted({n.agency for n in nominations if n.agency})
+    ctx.update(
         {
-            "family": family,
-            "members": family.member_set.filter(current=True)
-            .select_related("person")
-            .order_by("role", "person__dob"),
-            "needs": needs,
-            "agency": agency,
-            "timeline": _timeline(family, agency),
-            "plan": [(Action.Part(p).label, p, items) for p, items in plan.items()],
-            "assessments": assessments,
-            "chart": distance_travelled(assessments),
-            "reviews": family.reviews.select_related("by")[:10],
-            "notes": family.notes.select_related("by")[:20],
-            "changes": family.changes.select_related("run")[:10],
+            "needs": [
+                {"need": n, "name": labels.need_label(n.need, family.framework)}
+                for n in family.need_set.all()
+            ],
+            "overdue": _overdue(family, ctx["today"]),
+            "open_actions": family.actions.filter(
+                state__in=[Action.State.NOT_STARTED, Action.State.IN_PROGRESS]
+            ).count(),
+            "agency_actions": family.actions.filter(part=Action.Part.AGENCY)
+            .exclude(state=Action.State.DROPPED)
+            .order_by("owner"),
+            "involved": involved,
+            "nominations": nominations,
+            "nomination_summary": NOMINATION_SUMMARY
+            if not ctx["members"] and _template_exists(NOMINATION_SUMMARY)
+            else "",
+            "latest_change": family.changes.select_related("run").first(),
+            "last_note": family.notes.select_related("by").first(),
+            "baseline": family.baselines.order_by("-version").first(),
+            "progress": family.progress.order_by("-at", "-created_at").first(),
+        }
+    )
+    return render(request, "casework/family_detail.html", ctx)
+
+
+@login_required
+def plan(request: HttpRequest, family_id: str) -> HttpResponse:
+    """The plan's actions. A POST here adds an action (the add form's old address)."""
+    if request.method == "POST":
+        from wholefamily.web.casework.views.plan import add_action
+
+        return add_action(request, family_id)
+    family, ctx = _page(request, family_id, "family_plan")
+    today = ctx["today"]
+    actions = list(family.actions.select_related("created_by"))
+    history: dict[int, list[ActionChange]] = {}
+    for ch in ActionChange.objects.filter(action__family=family).select_related("by"):
+        history.setdefault(ch.action_id, []).append(ch)
+    ctx["actions"] = [
+        {"a": a, "overdue": a.open and a.due < today, "history": history.get(a.pk, [])}
+        for a in actions
+    ]
+    ctx["parts"] = [
+        (label, sum(1 for a in actions if a.part == code)) for code, label in Action.Part.choices
+    ]
+    return render(request, "casework/family/plan.html", ctx)
+
+
+@login_required
+def assessments(request: HttpRequest, family_id: str) -> HttpResponse:
+    family, ctx = _page(request, family_id, "family_assessments")
+    done = list(family.assessments.select_related("by").prefetch_related("scores__area"))
+    ctx.update(
+        {
+            "assessments": list(reversed(done)),
+            "chart": distance_travelled(done),
+            "checks": family.checks.select_related("by").order_by("-at"),
+        }
+    )
+    return render(request, "casework/family/assessments.html", ctx)
+
+
+@login_required
+def reviews(request: HttpRequest, family_id: str) -> HttpResponse:
+    family, ctx = _page(request, family_id, "family_reviews")
+    ctx["reviews"] = family.reviews.select_related("by")
+    return render(request, "casework/family/reviews.html", ctx)
+
+
+@login_required
+def notes(request: HttpRequest, family_id: str) -> HttpResponse:
+    from wholefamily.web.casework.models import Note
+
+    family, ctx = _page(request, family_id, "family_notes")
+    kind = request.GET.get("kind", "")
+    kinds = dict(Note.Kind.choices)
+    rows = family.notes.select_related("by")
+    if kind in kinds:
+        rows = rows.filter(kind=kind)
+    else:
+        kind = ""
+    ctx.update({"notes": rows, "kind": kind, "kinds": Note.Kind.choices})
+    return render(request, "casework/family/notes.html", ctx)
+
+
+@login_required
+def progress(request: HttpRequest, family_id: str) -> HttpResponse:
+    family, ctx = _page(request, family_id, "family_progress")
+    fw = family.framework
+    latest = family.progress.order_by("-at", "-created_at").first()
+    ctx.update(
+        {
             "baseline": family.baselines.order_by("-version").select_related("by").first(),
             "sustain": _sustain(family),
-            "progress": family.progress.order_by("-at", "-created_at").first(),
-            "found_needs": family.found_needs.select_related("by"),
-            "steps": steps,
-            "today": date.today(),
-        },
+            "progress": latest,
+            "progress_needs": [
+                {**n, "label": labels.need_label(n["need"], fw)} for n in latest.needs
+            ]
+            if latest
+            else [],
+            "found_needs": [
+                {"f": f, "label": labels.need_label(f.need, fw)}
+                for f in family.found_needs.select_related("by")
+            ],
+        }
     )
+    if ctx["baseline"] is not None:
+        ctx["baseline_needs"] = labels.needs_label(ctx["baseline"].needs, ctx["baseline"].framework)
+    return render(request, "casework/family/progress.html", ctx)
+
+
+@login_required
+def evidence(request: HttpRequest, family_id: str) -> HttpResponse:
+    family, ctx = _page(request, family_id, "family_evidence")
+    fw = family.framework
+    by_need: dict[str, list[Any]] = {}
+    if ctx["agency"]:
+        for ev in family.evidence.select_related("person"):
+            by_need.setdefault(ev.need, []).append(ev)
+    ctx["needs"] = [
+        {"need": n, "name": labels.need_label(n.need, fw), "evidence": by_need.get(n.need, [])}
+        for n in family.need_set.all()
+    ]
+    ctx["can_download"] = ctx["agency"] and can(request.user, "evidence")
+    return render(request, "casework/family/evidence.html", ctx)
+
+
+def _kinds(request: HttpRequest) -> list[str]:
+    return [k for k in request.GET.getlist("show") if k in C.KINDS]
+
+
+@login_required
+def chronology(request: HttpRequest, family_id: str) -> HttpResponse:
+    family, ctx = _page(request, family_id, "family_chronology")
+    kinds = _kinds(request)
+    items = C.entries(family, ctx["agency"])
+    offered = [(k, label) for k, label in C.KINDS.items() if k != "agency" or ctx["agency"]]
+    ctx.update(
+        {
+            "items": C.shown(items, kinds),
+            "total": len(items),
+            "kinds": offered,
+            "chosen": kinds,
+            "chosen_labels": [C.KINDS[k] for k in kinds],
+            "query": request.GET.urlencode(),
+        }
+    )
+    return render(request, "casework/family/chronology.html", ctx)
+
+
+@login_required
+def chronology_csv(request: HttpRequest, family_id: str) -> HttpResponse:
+    family, ctx = _page(request, family_id, "family_chronology")
+    record(request, Audit.DOWNLOAD, "family", family.family_id, "chronology CSV")
+    return C.csv_response(family, C.shown(C.entries(family, ctx["agency"]), _kinds(request)))
+
+
+@login_required
+def chronology_pdf(request: HttpRequest, family_id: str) -> HttpResponse:
+    family, ctx = _page(request, family_id, "family_chronology")
+    kinds = _kinds(request)
+    ctx.update(
+        {
+            "items": C.shown(C.entries(family, ctx["agency"]), kinds),
+            "chosen_labels": [C.KINDS[k] for k in kinds],
+            "by": request.user.get_full_name() or request.user.get_username(),
+        }
+    )
+    try:
+        pdf = C.pdf_bytes(ctx)
+    except C.NoPdf:
+        ctx["items"] = []
+        return render(request, "casework/family/no_pdf.html", ctx, status=503)
+    record(request, Audit.DOWNLOAD, "family", family.family_id, "chronology PDF")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="chronology-{family.family_id}.pdf"'
+    return response
+
+
+@login_required
+def changes(request: HttpRequest, family_id: str) -> HttpResponse:
+    family, ctx = _page(request, family_id, "family_changes")
+    fw = family.framework
+    ctx.update(
+        {
+            "changes": family.changes.select_related("run"),
+            "need_history": [
+                {"n": n, "label": labels.need_label(n.need, fw)} for n in family.need_set.all()
+            ],
+            "runs": family.changes.values("run").distinct().count(),
+        }
+    )
+    return render(request, "casework/family/changes.html", ctx)
 
 
 def _sustain(family: Family) -> str:
@@ -147,7 +336,7 @@ def _sustain(family: Family) -> str:
     days = fw.get("sustain_after_closure_days") if fw else None
     if family.closed_on is None or days is None:
         return ""
-    left = int(days) - (date.today() - family.closed_on).days
+    left = int(days) - (clock.today() - family.closed_on).days
     if left <= 0:
         return f"Sustained for {days} days since closure"
     return f"{-(-left // 7)} more week{'s' if left > 7 else ''} to sustain ({left} days)"
