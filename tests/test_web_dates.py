@@ -358,7 +358,7 @@ def test_a_manager_corrects_the_date_of_consent(people: dict[str, Any]) -> None:
     hits = client_for(people["dpo"]).get(reverse("audit"), {"object_id": "F1", "action": "change"})
     assert b"from 1900-01-01 to 2025-04-03" in hits.content
     # ... and on the timeline.
-    timeline = c.get(reverse("family", args=["F1"])).content.decode()
+    timeline = c.get(reverse("family_chronology", args=["F1"])).content.decode()
     assert (
         "Date corrected" in timeline and "corrected from 1 January 1900 to 3 April 2025" in timeline
     )
@@ -573,7 +573,7 @@ def test_a_manager_reopens_a_closed_case_with_a_reason(people: dict[str, Any]) -
     assert e.detail == "Active; closed on 1 June 2026 (Outcomes achieved). Why: Closed by mistake"
     entry = AuditEntry.objects.filter(action="change", object_id="F1").latest("id")
     assert entry.detail.startswith("reopen: reopened to active, closed on 1 June 2026")
-    timeline = c.get(reverse("family", args=["F1"])).content.decode()
+    timeline = c.get(reverse("family_chronology", args=["F1"])).content.decode()
     assert "Reopened" in timeline and "Closed by mistake" in timeline
     assert Event.objects.filter(kind=Event.Kind.CLOSED).exists()  # the closure stays
     # Open again, so no reopening; a stale form writes nothing.

@@ -191,7 +191,10 @@ def test_a_professional_of_another_family_is_not_found(people: dict[str, Any], f
             {"started_on_0": "", "started_on_1": "", "started_on_2": ""},
             "Enter the date they started working with the family",
         ),
-        ({"started_on_1": "13"}, "Enter a real date, for example 27 3 2025"),
+        (
+            {"started_on_1": "13"},
+            "The date they started working with the family must be a real date",
+        ),
         (
             date_fields("started_on", date(1900, 1, 1)),
             "The date they started working with the family must be the same as or after "

@@ -93,11 +93,13 @@ class ProfessionalForm(FamilyForm):
     phone = phone_field()
     email = email_field()
     started_on = DateField(
+        what="date they started working with the family",
         label="When did they start working with the family?",
         help_text="For example, 27 3 2025",
         error_messages={"required": "Enter the date they started working with the family"},
     )
     ended_on = DateField(
+        what="date they stopped working with the family",
         label="When did they stop working with the family?",
         required=False,
         help_text="Leave this empty while they are still involved",
@@ -183,11 +185,13 @@ class AddressForm(FamilyForm):
         widget=forms.TextInput(attrs={"class": "govuk-input--width-10"}),
     )
     moved_in = DateField(
+        what="date the family moved in",
         label="When did the family move in?",
         help_text="For example, 27 3 2025",
         error_messages={"required": "Enter the date the family moved in"},
     )
     moved_out = DateField(
+        what="date the family moved out",
         label="When did the family move out?",
         required=False,
         help_text="Leave this empty if it is where they live now",
