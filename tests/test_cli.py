@@ -191,7 +191,7 @@ def test_serve_answers_and_web_commands_refuse_bad_input(tmp_path: Path) -> None
         assert "Sign in" in body and "csrfmiddlewaretoken" in body
         # Static files under names with their content's hash, compressed, cached for good.
         css = re.findall(r'href="(/static/[^"]+\.css)"', body)
-        assert len(css) == 2 and all(re.search(r"\.[0-9a-f]{12}\.css$", c) for c in css), css
+        assert len(css) == 3 and all(re.search(r"\.[0-9a-f]{12}\.css$", c) for c in css), css
         for path in css:
             ask = urllib.request.Request(
                 f"http://127.0.0.1:{port}{path}", headers={"Accept-Encoding": "gzip"}

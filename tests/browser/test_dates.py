@@ -70,7 +70,13 @@ def save(page: Page) -> None:
 
 
 def timeline_row(page: Page, what: str) -> Any:
-    return page.locator("tr", has=page.locator("td", has_text=re.compile(f"^{what}$")))
+    """The chronology's entry titled `what` (the family's Chronology section is opened
+    from its sub navigation)."""
+    if not page.url.endswith("/chronology"):
+        page.locator(".moj-sub-navigation").get_by_role("link", name="Chronology").click()
+        page.wait_for_url(re.compile(r"/chronology$"))
+    title = page.locator(".moj-timeline__title", has_text=re.compile(f"^{what}$"))
+    return page.locator(".moj-timeline__item", has=title)
 
 
 def _family(users: dict[str, Any], status: str) -> Family:
@@ -121,7 +127,7 @@ def test_impossible_dates_are_refused_and_a_manager_corrects_consent(
     fill_date(worker, "on", wrong)
     save(worker)
     worker.wait_for_url(re.compile(r"/families/F00000011$"))
-    expect(worker.locator("h1 .govuk-tag")).to_have_text("Active")
+    expect(worker.locator("h1 .moj-badge")).to_have_text("Active")
     # The key worker cannot correct it.
     expect(worker.get_by_role("link", name="Correct the date of consent")).to_have_count(0)
 
@@ -209,7 +215,7 @@ def test_closure_is_confirmed_and_a_manager_reopens(
     assert Family.objects.get().status == Status.ACTIVE  # nothing recorded yet
     worker.get_by_role("button", name="Confirm and close the case").click()
     worker.wait_for_url(re.compile(r"/families/F00000011$"))
-    expect(worker.locator("h1 .govuk-tag")).to_have_text("Closed")
+    expect(worker.locator("h1 .moj-badge")).to_have_text("Closed")
     expect(worker.get_by_role("link", name="Reopen the case")).to_have_count(0)
 
     manager = sign_in("manager")
@@ -222,7 +228,7 @@ def test_closure_is_confirmed_and_a_manager_reopens(
     manager.get_by_label("Why is the case being reopened?").fill("The family came back to the area")
     save(manager)
     manager.wait_for_url(re.compile(r"/families/F00000011$"))
-    expect(manager.locator("h1 .govuk-tag")).to_have_text("Active")
+    expect(manager.locator("h1 .moj-badge")).to_have_text("Active")
     reopened = timeline_row(manager, "Reopened")
     expect(reopened).to_contain_text(
         f"Active; closed on {words(TODAY)} (Other: The family moved abroad). "
