@@ -31,5 +31,14 @@ function markScrolling() {
     }
   }
 }
+// Widths change when the fonts arrive or the window or a table changes size.
 markScrolling();
 window.addEventListener("resize", markScrolling);
+if (document.fonts) document.fonts.ready.then(markScrolling);
+if (window.ResizeObserver) {
+  const watch = new ResizeObserver(markScrolling);
+  for (const box of boxes) {
+    watch.observe(box);
+    watch.observe(box.firstElementChild);
+  }
+}
