@@ -105,7 +105,7 @@ def family_list(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     query = urlencode([(k, v) for k, v in chosen.items() if v])  # for the paging links
-    record(request, Audit.VIEW, "family list", "", query[:300])
+    record(request, Audit.VIEW, "family list", "", _in_words(chosen, page.number)[:300])
     districts, needs = filter_codes()
     return render(
         request,
@@ -156,6 +156,22 @@ def filter_codes() -> tuple[list[str], list[str]]:
 
     codes: tuple[list[str], list[str]] = cache.get_or_set(key, read, FILTER_CODES_SECONDS)
     return codes
+
+
+def _in_words(chosen: dict[str, str], page: int) -> str:
+    """The filters of a family list as the audit log reads them: "need: Children not
+    attending school regularly; status: Active; page 2"."""
+    from wholefamily.web.reporting.metrics import main_framework
+
+    words = {
+        "need": lambda v: need_label(v, main_framework()),
+        "status": lambda v: str(dict(Status.choices).get(v, v)),
+        "intensity": lambda v: str(dict(Intensity.choices).get(v, v)),
+    }
+    parts = [
+        f"{k.replace('_', ' ')}: {words[k](v) if k in words else v}" for k, v in chosen.items() if v
+    ]
+    return "; ".join(parts + ([f"page {page}"] if page > 1 else []))
 
 
 def need_choices(codes: list[str]) -> list[tuple[str, str]]:
