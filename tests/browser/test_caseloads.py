@@ -111,15 +111,12 @@ def test_caseloads_on_the_dashboard_and_beside_the_allocation(
     beside = page.locator("#caseloads tr", has_text="Kim Walker")
     expect(beside.locator("td")).to_have_text(["2", "2", "1", "5", "0"])
     choice = page.get_by_label("Key worker", exact=True)
-    expect(choice.locator("option", has_text="Kim Walker")).to_have_text(
-        "Kim Walker, Northtown family support: 5 active families (2 high, 2 medium, 1 standard)"
-    )
     accessible(page)
     _shoot(page, "allocate-1280.png")
     page.set_viewport_size({"width": 390, "height": 844})
     _fits(page)
     _shoot(page, "allocate-390.png")
-    choice.select_option(label=choice.locator("option", has_text="Kim Walker").inner_text())
+    choice.select_option(label="Kim Walker")
     page.get_by_label("Team").select_option(label="Northtown family support")
     page.get_by_label("Standard").check()
     page.get_by_role("button", name="Save").click()

@@ -45,28 +45,6 @@ class Caseload:
     def active(self) -> int:
         return self.high + self.medium + self.standard + self.not_set
 
-    @property
-    def summary(self) -> str:
-        """In words, for the choice of worker: "12 active families (3 high, 5 medium,
-        4 standard), 2 awaiting consent"."""
-        n = self.active
-        parts = [f"{n} active famil{'y' if n == 1 else 'ies'}"]
-        mix = [
-            f"{k} {label}"
-            for k, label in (
-                (self.high, "high"),
-                (self.medium, "medium"),
-                (self.standard, "standard"),
-                (self.not_set, "intensity not set"),
-            )
-            if k
-        ]
-        if mix:
-            parts[0] += " (" + ", ".join(mix) + ")"
-        if self.awaiting_consent:
-            parts.append(f"{self.awaiting_consent} awaiting consent")
-        return ", ".join(parts)
-
 
 def worker_name(user: Any) -> str:
     return str(user.get_full_name() or user.get_username())
@@ -128,21 +106,13 @@ def with_overdue(families: QuerySet[Family]) -> QuerySet[Family]:
 
 
 class AllocateForm(F.AllocateForm):
-    """The allocation form with each key worker's caseload: in the choice itself, and
-    as a table the allocation page shows above the form (`aside`)."""
+    """The allocation form with each key worker's caseload, shown as a table just above
+    the choice (`aside`, rendered by the step page); the choice itself names each
+    worker as before."""
 
     aside = "casework/caseloads_aside.html"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["key_worker"]
-        self.caseloads = caseloads(field.queryset.select_related("profile__team"))  # type: ignore[attr-defined]
-        by_pk = {c.user.pk: c for c in self.caseloads}
-
-        def label(u: Any) -> str:
-            c = by_pk.get(u.pk)
-            if c is None:
-                return worker_name(u)
-            return f"{c.name}{f', {c.team}' if c.team else ''}: {c.summary}"
-
-        field.label_from_instance = label  # type: ignore[attr-defined]
+        workers = self.fields["key_worker"].queryset  # type: ignore[attr-defined]
+        self.caseloads = caseloads(workers.select_related("profile__team"))
