@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from wholefamily.frameworks.files import check, shipped
 from wholefamily.frameworks.identify import identify
 from wholefamily.ingest import load_drop
 from wholefamily.linkage import link
+from wholefamily.sources.schema import SOURCES
 from wholefamily.synth import SynthConfig, generate
 from wholefamily.web.accounts.models import Role, Team
 from wholefamily.web.audit.models import AuditEntry
@@ -157,7 +159,13 @@ def test_prepare_sign_export_and_sample(a_year_on: tuple[Path, Path], settings) 
     for x in lines:
         assert Path(x.pack).is_file() and x.pack.endswith(".pdf") and x.amount == 800
         html = Path(x.pack).with_suffix(".html").read_text()
-        assert f"Evidence pack: family {x.family.family_id}" in html and "Baseline" in html
+        assert f"Evidence pack: {x.family.name}" in html and "Baseline" in html
+        assert x.family.name.endswith(" family") and x.family.family_id in html
+        # Words, not codes: needs by their titles, records by source and date.
+        tables = [n for n in SOURCES if "_" in n or n in ("asb", "gazetteer")]
+        codes = [*tables, *check(shipped()["tf-2015"]).data["needs"]]
+        assert not [c for c in codes if re.search(rf"\b{c}\b", html)], x.family.family_id
+        assert not re.search(r"\brow \d", html)
     again = prepare("2025Q3", "tf-2015")[1]
     assert again == [] and claim.lines.count() == len(lines)
     # The packs' folder is whole: run.json lists every pack with its SHA-256.

@@ -173,8 +173,8 @@ def test_every_metric_for_the_county(county: dict[str, Any]) -> None:
     }
     assert _rows(m, "steps") == {"Stepped up": [1, 33.3], "Stepped down": [1, 33.3]}
     assert _rows(m, "cohort") == {
-        "EDUCATION": [3, 100.0],
-        "HEALTH": [3, 100.0],
+        "Children not attending school regularly": [3, 100.0],  # EDUCATION, by its title
+        "Health problems": [3, 100.0],
         "Council tenants": [1, 33.3],
         "Known to children's social care": [1, 33.3],
         "Domestic abuse": [1, 33.3],
@@ -182,12 +182,15 @@ def test_every_metric_for_the_county(county: dict[str, Any]) -> None:
     # The latest measurement on or before 30 June: A1's of 30 June (not March's), B1's.
     assert m.figure("movement").title.endswith("(2 families measured)")
     assert _rows(m, "movement") == {
-        "CRIME_ASB: ASB": [1, 5, 1, -4, 1],
-        "CRIME_ASB: offences": [1, 2, 2, 0, 0],
+        "Crime and anti-social behaviour: ASB": [1, 5, 1, -4, 1],
+        "Crime and anti-social behaviour: offences": [1, 2, 2, 0, 0],
     }
+    assert m.figure("movement").codes == ["CRIME_ASB", "CRIME_ASB"]
     # Measured again on the same day (movement run twice): the later measurement counts.
     _progress(county["families"]["A1"], date(2025, 6, 30), [["ASB", 5, 0, True]], county["manager"])
-    assert _rows(metrics(Q2), "movement") == {"CRIME_ASB: ASB": [1, 5, 0, -5, 1]}
+    assert _rows(metrics(Q2), "movement") == {
+        "Crime and anti-social behaviour: ASB": [1, 5, 0, -5, 1]
+    }
     assert _rows(m, "payments") == {
         "Earned": [2 * 1000 + 800],
         "Claimed": [800],
@@ -230,8 +233,10 @@ def test_the_dashboard_for_a_district(county: dict[str, Any]) -> None:
     r = c.get(reverse("report_csv", args=["cohort"]), {"period": "2025Q2", "district": "Budmouth"})
     assert r["Content-Disposition"] == 'attachment; filename="cohort-2025Q2-Budmouth.csv"'
     rows = list(csv.reader(r.content.decode().splitlines()))
-    assert rows[0] == ["need or circumstance", "families", "share %"]
-    assert ["Domestic abuse", "1", "100.0"] in rows
+    # The labels, and the codes beside them for an analyst.
+    assert rows[0] == ["need or circumstance", "code", "families", "share %"]
+    assert ["Domestic abuse", "domestic_abuse", "1", "100.0"] in rows
+    assert ["Children not attending school regularly", "EDUCATION", "1", "100.0"] in rows
     Family.objects.filter(district="Budmouth").update(district="Budmouth & Melstock")
     page = c.get(reverse("reports"), {"period": "2025Q2", "district": "Budmouth & Melstock"})
     assert "cohort.csv?period=2025Q2&amp;district=Budmouth+%26+Melstock" in page.content.decode()
@@ -392,12 +397,13 @@ def test_data_quality_per_source(county: dict[str, Any], tmp_path: Path) -> None
     from wholefamily.ingest import load_drop
     from wholefamily.ingest.quality import quality
     from wholefamily.synth import SynthConfig, generate
+    from wholefamily.web.families.labels import source_label
 
     generate(SynthConfig(people=1500, seed=4, as_of=AS_OF, out=tmp_path / "c"))
     load_drop(tmp_path / "c" / "drop", tmp_path / "ws", "d")
     rows = _rows(metrics(Q2, workspace=tmp_path / "ws"), "quality")
     expected = {
-        q.source: [
+        source_label(q.source): [
             q.rows_read,
             q.rows_loaded,
             q.rows_quarantined,
@@ -406,6 +412,9 @@ def test_data_quality_per_source(county: dict[str, Any], tmp_path: Path) -> None
         for q in quality(tmp_path / "ws").sources
     }
     assert rows == expected and len(rows) >= 14
+    figure = metrics(Q2, workspace=tmp_path / "ws").figure("quality")
+    assert figure.codes == sorted(q.source for q in quality(tmp_path / "ws").sources)
+    assert "DWP benefits" in rows and "dwp_benefits" not in rows
     assert all(r[0] > 0 for r in rows.values())  # every source has rows
     empty = metrics(Q2, workspace=tmp_path / "nowhere").figure("quality")
     assert empty.rows == [] and "cannot be read" in empty.note

@@ -33,7 +33,7 @@ from wholefamily.outcomes.progress import rows_behind
 from wholefamily.web.audit.chain import GENESIS, appending, digest
 from wholefamily.web.claims import guard
 from wholefamily.web.claims.models import Claim, ClaimError, Line
-from wholefamily.web.families.models import Family
+from wholefamily.web.families.models import Family, Person
 from wholefamily.web.progress.services import ProgressError, _framework, _open, movement
 
 PERIOD = re.compile(r"(\d{4})Q([1-4])")
@@ -157,6 +157,7 @@ def write_packs(claim: Claim, fw: dict[str, Any], lines: list[Line]) -> None:
         now = rows_behind(con, fw, drop_id, claim.claim_date, who)
     finally:
         con.disconnect()
+    _name_people([*now, *(r for rows in starts.values() for r in rows)])
     packs: dict[int, Path] = {}
     run = {"claim": claim.period, "framework": claim.framework}
     with staged_folder(folder, run=run, names=None, keep_existing=True) as staged:
@@ -184,6 +185,17 @@ def write_packs(claim: Claim, fw: dict[str, Any], lines: list[Line]) -> None:
             packs[line.pk] = folder / (pdf or staged.path / f"{fid}.html").name
     for pk, path in packs.items():
         Line.objects.filter(pk=pk).update(pack=str(path))
+
+
+def _name_people(rows: list[dict[str, Any]]) -> None:
+    """Each record's person by name (`person`), as the case database knows them."""
+    ids = sorted({r["person_id"] for r in rows if r.get("person_id")})
+    names: dict[str, str] = {}
+    for i in range(0, len(ids), 5000):  # SQLite's limit on a statement's parameters
+        for p in Person.objects.filter(person_id__in=ids[i : i + 5000]):
+            names[p.person_id] = str(p)
+    for r in rows:
+        r["person"] = names.get(r.get("person_id") or "", "")
 
 
 def to_pdf(html: str, path: Path) -> Path | None:

@@ -16,6 +16,7 @@ from wholefamily.web.audit.models import Action
 from wholefamily.web.casework.access import can, visible_families
 from wholefamily.web.casework.views import require
 from wholefamily.web.claims.models import Claim, ClaimError, Line
+from wholefamily.web.families.models import Family
 
 # claims.services (the frameworks engine, Ibis) is imported in the views that use
 # it, so a server's first page does not wait for it.
@@ -129,6 +130,16 @@ def _lines_of(request: HttpRequest, claim: Claim) -> QuerySet[Line]:
     )
 
 
+def _named(held: list[tuple[str, str]] | None) -> list[tuple[str, str, str]] | None:
+    """Families held back from a claim, (id, name, why), in one query."""
+    if not held:
+        return None
+    names = dict(
+        Family.objects.filter(family_id__in=[f for f, _ in held]).values_list("family_id", "name")
+    )
+    return [(f, names.get(f) or f"Family {f}", why) for f, why in held]
+
+
 def _detail(request: HttpRequest, claim: Claim, error: str = "", status: int = 200) -> HttpResponse:
     from wholefamily.web.claims.guard import unsignable
 
@@ -149,7 +160,7 @@ def _detail(request: HttpRequest, claim: Claim, error: str = "", status: int = 2
             "signed_total": sum(x.amount for x in lines if x.signed_at is not None),
             "can_sign": can(request.user, "sign"),
             "can_prepare": can(request.user, "prepare_claim"),
-            "held_back": request.session.pop("held_back", None),
+            "held_back": _named(request.session.pop("held_back", None)),
             "error": error,
         },
         status=status,

@@ -92,25 +92,52 @@ def age_on(dob: date | None, day: date) -> int | None:
     return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
 
 
-def family_name(members: Iterable[Any], fallback: str) -> str:
+# A member as naming reads it: (forename, surname, date of birth, role).
+Named = tuple[str, str, date | None, str]
+
+
+def name_of(people: Iterable[Named], fallback: str = "") -> str:
     """A family as practitioners name it: the lead adult's surname ("Taylor family"),
-    the lead adult being the eldest current adult with a surname; else the eldest
-    member's; `fallback` (the family's id) when nobody is named."""
-    named = [m for m in members if getattr(m, "current", True) and m.person.surname.strip()]
-    pool = [m for m in named if m.role != "CHILD"] or named
+    the lead adult being the eldest adult with a surname; else the eldest named
+    member's; `fallback` when nobody is named."""
+    named = [p for p in people if (p[1] or "").strip()]
+    pool = [p for p in named if p[3] != "CHILD"] or named
     if not pool:
         return fallback
-    lead = min(pool, key=lambda m: (m.person.dob or date.max, m.person.surname)).person
-    return f"{lead.surname.strip().title()} family"
+    lead = min(pool, key=lambda p: (p[2] or date.max, p[1]))
+    return f"{lead[1].strip().title()} family"
+
+
+def kids_of(people: Iterable[Named]) -> list[list[str | None]]:
+    """The children's first names and dates of birth, eldest first (as Family.kids
+    keeps them): [["Jade", "2011-05-04"], ["Tom", None]]."""
+    kids = sorted((p for p in people if p[3] == "CHILD"), key=lambda p: p[2] or date.max)
+    return [[(p[0] or "").strip().title(), p[2].isoformat() if p[2] else None] for p in kids]
+
+
+def kids_label(kids: Iterable[Any], day: date) -> str:
+    """Children kept as `kids_of` gives them, with their ages on `day`: "Jade (14), Tom (9)"."""
+    parts = []
+    for name, dob in kids:
+        age = age_on(date.fromisoformat(dob), day) if dob else None
+        name = name or "A child"
+        parts.append(f"{name} ({age})" if age is not None else name)
+    return ", ".join(parts)
+
+
+def _named(members: Iterable[Any]) -> list[Named]:
+    return [
+        (m.person.forename, m.person.surname, m.person.dob, m.role)
+        for m in members
+        if getattr(m, "current", True)
+    ]
+
+
+def family_name(members: Iterable[Any], fallback: str) -> str:
+    """`name_of` over Member objects (their current ones)."""
+    return name_of(_named(members), fallback)
 
 
 def children_label(members: Iterable[Any], day: date) -> str:
-    """The children's first names and ages, youngest last: "Jade (14), Tom (9)"."""
-    kids = [m.person for m in members if getattr(m, "current", True) and m.role == "CHILD"]
-    kids.sort(key=lambda p: p.dob or date.max)
-    parts = []
-    for p in kids:
-        name = (p.forename or "").strip().title() or "A child"
-        age = age_on(p.dob, day)
-        parts.append(f"{name} ({age})" if age is not None else name)
-    return ", ".join(parts)
+    """The children's first names and ages, eldest first: "Jade (14), Tom (9)"."""
+    return kids_label(kids_of(_named(members)), day)

@@ -70,6 +70,13 @@ class Family(models.Model):
     council_tenant = models.BooleanField(default=False)
     known_to_social_care = models.BooleanField(default=False)
     domestic_abuse = models.BooleanField(default=False)
+    # How practitioners name the family, kept from its members by `families.naming` (at
+    # sync and whenever a member changes) so that a list names a page of families
+    # without reading their members: "Taylor family", and each child's first name and
+    # date of birth ([[forename, "YYYY-MM-DD" or null], ...], eldest first), whose ages
+    # are worked out on the day shown.
+    name = models.CharField(max_length=120, blank=True)
+    kids = models.JSONField(default=list, blank=True)
     # Case side.
     status = models.CharField(
         max_length=24, choices=Status.choices, default=Status.IDENTIFIED, db_index=True
@@ -106,6 +113,11 @@ class Family(models.Model):
 
     def __str__(self) -> str:
         return self.family_id
+
+    @property
+    def display_name(self) -> str:
+        """The family's name, or its id when no member is named."""
+        return self.name or f"Family {self.family_id}"
 
     @property
     def need_list(self) -> list[str]:

@@ -14,6 +14,9 @@ checksums; the files are read through the handles it checked:
 - when a family's eligibility or needs change, or it is no longer in the
   data, a FamilyChange says so in words, shown on the family page.
 
+Each family's name and children (`Family.name`, `Family.kids`, see `naming`) are
+written with it, from the run's people.
+
 Running the same folder twice changes nothing the second time. The case
 side of a family (status, key worker, consent, ...) is never written here.
 """
@@ -32,6 +35,7 @@ from typing import IO, TypeVar
 from django.db import transaction
 
 from wholefamily.atomic import FolderError, verified
+from wholefamily.web.families.labels import Named, kids_of, name_of
 from wholefamily.web.families.models import (
     Evidence,
     Family,
@@ -181,6 +185,12 @@ def _sync(
         }
         step("families", 1, 5)
         flags = _profile(files)
+        people = [p for p in _rows(files["people.csv"]) if p["family_id"] in rows]
+        named: dict[str, list[Named]] = {}
+        for p in people:
+            named.setdefault(p["family_id"], []).append(
+                (p["forename"], p["surname"], _date(p["dob"]), p["role"])
+            )
         fields = [
             *PROFILE_FLAGS,
             "uprn",
@@ -193,6 +203,8 @@ def _sync(
             "framework",
             "as_of",
             "in_latest_run",
+            "name",
+            "kids",
         ]
         Family.objects.bulk_create(
             [
@@ -210,6 +222,8 @@ def _sync(
                     as_of=as_of,
                     identified_on=as_of,  # kept on later syncs: not in update_fields
                     in_latest_run=True,
+                    name=name_of(named.get(fid, [])),
+                    kids=kids_of(named.get(fid, [])),
                     **flags.get(fid, dict.fromkeys(PROFILE_FLAGS, False)),
                 )
                 for fid, r in rows.items()
@@ -278,7 +292,6 @@ def _sync(
         )
 
         step("people", 3, 5)
-        people = [p for p in _rows(files["people.csv"]) if p["family_id"] in rows]
         Person.objects.bulk_create(
             [
                 Person(

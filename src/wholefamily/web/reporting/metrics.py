@@ -36,6 +36,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from wholefamily.web.casework.models import Event, Nomination
 from wholefamily.web.claims.funding import rates, year_bounds
 from wholefamily.web.claims.models import Line, Receipt, Target
+from wholefamily.web.families.labels import need_label, source_label
 from wholefamily.web.families.models import Family, Intensity, Need, Origin
 from wholefamily.web.progress.models import Progress, ProgressTest
 from wholefamily.web.reporting.periods import Period
@@ -50,6 +51,20 @@ class Figure:
     chart: tuple[int, int] | None = None  # (label column, value column) to draw as bars
     unit: str = ""  # "%" or "£" for the chart's values
     note: str = ""
+    # The code behind each row's label (a need, a source table), for the CSV download
+    # only, where it is written beside the label in a column of this name.
+    code_column: str = ""
+    codes: list[str] = field(default_factory=list)
+
+    def csv_columns(self) -> list[str]:
+        if not self.code_column:
+            return list(self.columns)
+        return [self.columns[0], self.code_column, *self.columns[1:]]
+
+    def csv_rows(self) -> list[list[Any]]:
+        if not self.code_column:
+            return [list(r) for r in self.rows]
+        return [[r[0], c, *r[1:]] for r, c in zip(self.rows, self.codes, strict=True)]
 
 
 @dataclass
@@ -166,8 +181,8 @@ def metrics(
             chart=(0, 1),
         )
     )
-    m.figures.append(_cohort(active, n_active))
-    m.figures.append(_movement(active, period))
+    m.figures.append(_cohort(active, n_active, framework))
+    m.figures.append(_movement(active, period, framework))
     m.figures.append(_payments(district, fams, period, framework))
     if workspace is not None:
         m.figures.append(_quality(workspace))
@@ -305,15 +320,20 @@ def _by_district(p: Period) -> Figure:
     )
 
 
-def _cohort(active: QuerySet[Family], n_active: int) -> Figure:
+PROFILE_FLAGS = ("council_tenant", "known_to_social_care", "domestic_abuse")
+
+
+def _cohort(active: QuerySet[Family], n_active: int, framework: str) -> Figure:
     needs = dict(
         Need.objects.filter(family__in=active, current=True)
         .values_list("need")
         .annotate(n=Count("id"))  # one row per family and need (a unique constraint)
     )
+    ranked = sorted(needs.items(), key=lambda x: (-x[1], x[0]))
     rows: list[list[Any]] = [
-        [need, n, share(n, n_active)] for need, n in sorted(needs.items(), key=lambda x: -x[1])
+        [need_label(need, framework), n, share(n, n_active)] for need, n in ranked
     ]
+    codes = [need for need, _ in ranked] + list(PROFILE_FLAGS)
     profile = active.aggregate(
         tenants=Count("id", filter=Q(council_tenant=True)),
         social_care=Count("id", filter=Q(known_to_social_care=True)),
@@ -335,12 +355,14 @@ def _cohort(active: QuerySet[Family], n_active: int) -> Figure:
         rows,
         chart=(0, 2),
         unit="%",
+        code_column="code",
+        codes=codes,
         note="Council tenants, social care and domestic abuse are read from the data at "
         "identification (family_profile.csv).",
     )
 
 
-def _movement(active: QuerySet[Family], p: Period) -> Figure:
+def _movement(active: QuerySet[Family], p: Period, framework: str) -> Figure:
     """Each outcome test, summed over the active families at their latest measurement
     on or before the period's end (sums in the database, over ProgressTest rows)."""
     measured = Progress.objects.filter(family__in=active, at__lte=p.last).order_by()
@@ -349,16 +371,8 @@ def _movement(active: QuerySet[Family], p: Period) -> Figure:
     later = Progress.objects.filter(family=OuterRef("family"), at__lte=p.last).filter(
         Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), pk__gt=OuterRef("progress_id"))
     )
-    rows = [
-        [
-            f"{r['need']}: {r['test']}",
-            r["families"],
-            r["sum_start"],
-            r["sum_now"],
-            r["sum_now"] - r["sum_start"],
-            r["fewer"],
-        ]
-        for r in ProgressTest.objects.filter(family__in=active, at__lte=p.last)
+    tests = list(
+        ProgressTest.objects.filter(family__in=active, at__lte=p.last)
         .exclude(Exists(later))
         .values("need", "test")
         .annotate(
@@ -368,6 +382,17 @@ def _movement(active: QuerySet[Family], p: Period) -> Figure:
             fewer=Count("id", filter=Q(now__lt=F("at_start"))),
         )
         .order_by("need", "test")
+    )
+    rows = [
+        [
+            f"{need_label(r['need'], framework)}: {r['test']}",
+            r["families"],
+            r["sum_start"],
+            r["sum_now"],
+            r["sum_now"] - r["sum_start"],
+            r["fewer"],
+        ]
+        for r in tests
     ]
     n = measured.values("family").distinct().count()
     return Figure(
@@ -376,6 +401,8 @@ def _movement(active: QuerySet[Family], p: Period) -> Figure:
         ["need: outcome test", "families", "at the start", "now", "change", "families with fewer"],
         rows,
         chart=(0, 5),
+        code_column="need code",
+        codes=[r["need"] for r in tests],
         note="Records each test counts, summed over the families it applies to, at the start "
         "and at each family's latest measurement; the chart shows the families with fewer "
         "records now than at the start.",
@@ -445,7 +472,7 @@ def _quality(workspace: Path) -> Figure:
                     ):
                         got.append(
                             [
-                                r["source"],
+                                str(r["source"]),
                                 int(r["rows_read"]),
                                 int(r["rows_loaded"]),
                                 int(r["rows_quarantined"]),
@@ -459,8 +486,10 @@ def _quality(workspace: Path) -> Figure:
         "quality",
         "Data quality of the latest drop, per source",
         ["source", "rows read", "loaded", "quarantined", "quarantined %"],
-        got,
+        [[source_label(r[0]), *r[1:]] for r in got],
         chart=(0, 4),
         unit="%",
+        code_column="source table",
+        codes=[r[0] for r in got],
         note=note or "Quarantined rows are kept with their reason (wholefamily quality).",
     )

@@ -87,7 +87,7 @@ def figure_csv(request: HttpRequest, key: str) -> HttpResponse:
         name += "-" + "".join(c if c.isalnum() else "-" for c in district)
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     w = csv.writer(response)
-    w.writerow(f.columns)
-    for row in f.rows:
+    w.writerow(f.csv_columns())  # the labels, with the codes beside them
+    for row in f.csv_rows():
         w.writerow([neutralise("" if v is None else str(v)) for v in row])
     return response

@@ -13,13 +13,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import TemplateDoesNotExist, get_template
 
-from wholefamily.safecsv import neutralise
 from wholefamily.web import clock
 from wholefamily.web.accounts.models import Role
 from wholefamily.web.audit.log import record
 from wholefamily.web.audit.models import Action as Audit
 from wholefamily.web.casework.access import can, family_or_404, role_of, sees_agency_detail
 from wholefamily.web.casework.chart import distance_travelled
+from wholefamily.web.casework.downloads import evidence_rows
 from wholefamily.web.casework.models import Action, ActionChange
 from wholefamily.web.casework.views import chronology as C
 from wholefamily.web.casework.views.common import counts_found_needs, forbid
@@ -351,20 +351,5 @@ def evidence_csv(request: HttpRequest, family_id: str) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="evidence-{family.family_id}.csv"'
     w = csv.writer(response)
-    w.writerow(["family_id", "need", "person_id", "source", "row", "date", "indicator"])
-    for ev in family.evidence.select_related("person"):
-        w.writerow(
-            [
-                neutralise(str(x))
-                for x in (
-                    family.family_id,
-                    ev.need,
-                    ev.person.person_id if ev.person else "",
-                    ev.source,
-                    ev.row,
-                    ev.date or "",
-                    ev.indicator,
-                )
-            ]
-        )
+    w.writerows(evidence_rows(family))  # the codes, with their labels beside them
     return response

@@ -14,8 +14,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from wholefamily.web import clock
+from wholefamily.web.casework import caseload, state
 from wholefamily.web.casework import forms as F
-from wholefamily.web.casework import state
 from wholefamily.web.casework.access import family_or_404
 from wholefamily.web.casework.dates import CaseDates, day, months_after
 from wholefamily.web.casework.models import Check, Event
@@ -70,7 +70,8 @@ def allocate(request: HttpRequest, family_id: str) -> HttpResponse:
         )
         return f"to {d['key_worker'].get_username()}"
 
-    return step_page(request, family_id, "allocate", F.AllocateForm, apply, "Allocate the family")
+    form = caseload.AllocateForm  # the choice of key worker with each one's caseload
+    return step_page(request, family_id, "allocate", form, apply, "Allocate the family")
 
 
 @login_required

@@ -1,0 +1,212 @@
+"""Words, not codes: every page each role can reach on a demo county, crawled by its
+links, shows no framework need code, member role code or source table name in its
+visible text. CSV downloads (which keep the codes, with labels beside them) and files
+are not pages and are left out."""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import pytest
+from django.test import Client
+
+from wholefamily.frameworks.files import check, shipped
+from wholefamily.frameworks.identify import identify
+from wholefamily.ingest import load_drop
+from wholefamily.linkage import link
+from wholefamily.sources.schema import SOURCES
+from wholefamily.synth import SynthConfig, generate
+from wholefamily.web.casework.models import Nomination
+from wholefamily.web.families.models import Family, Status
+from wholefamily.web.families.sync import sync
+
+pytestmark = pytest.mark.django_db
+AS_OF = date(2025, 3, 31)
+
+# Pages rebuilt on another branch (issue 15, point 4: the family page and its sections):
+# codes found on them are listed, not failed, until that work is merged. The lead
+# empties this tuple after merging; from then on every page is held to it.
+PENDING = (re.compile(r"^/families/[^/]+(/[^/]+)?$"),)
+
+PAGES_PER_ROLE = 150
+FAMILIES_PER_ROLE = 4  # family pages (and their steps) visited per role
+MAX_PAGE_NUMBER = 3  # paging links followed up to this page
+SKIP = ("/sign-out", "/admin", "/static/")
+
+NEED_CODES = sorted({c for p in shipped().values() for c in check(p).data["needs"]})
+ROLE_CODES = ["ADULT", "CHILD"]
+# Source tables: a name with an underscore, or no English word, is a code wherever it
+# is; one that is an English word ("health", "housing") is a code when it stands alone
+# in an element or before a row number ("health row 12").
+TABLES = sorted(n for n in SOURCES if "_" in n or n in ("asb", "gazetteer"))
+WORDS = sorted(set(SOURCES) - set(TABLES))
+
+CODE = re.compile(
+    r"(?<![A-Za-z0-9_])(" + "|".join(NEED_CODES + ROLE_CODES + TABLES) + r")(?![A-Za-z0-9_])"
+)
+WORD_ROW = re.compile(r"\b(" + "|".join(WORDS) + r") row \d")
+
+
+class Page(HTMLParser):
+    """A page's visible text (one string per text node, scripts and styles left out)
+    and the links it offers."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.texts: list[str] = []
+        self.links: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "template"):
+            self._skip += 1
+        if tag == "a":
+            href = dict(attrs).get("href")
+            if href and "download" not in dict(attrs):
+                self.links.append(href)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "template") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip and data.strip():
+            self.texts.append(" ".join(data.split()))
+
+
+def codes_in(texts: list[str]) -> set[str]:
+    found: set[str] = set()
+    for t in texts:
+        found |= set(CODE.findall(t)) | set(WORD_ROW.findall(t))
+        if t in WORDS:
+            found.add(t)
+    return found
+
+
+def test_the_detector_finds_codes_and_passes_words() -> None:
+    assert codes_in(["dwp_benefits row 2688"]) == {"dwp_benefits"}
+    assert codes_in(["EDUCATION;WORK_FINANCE"]) == {"EDUCATION", "WORK_FINANCE"}
+    assert codes_in(["ADULT", "health row 3", "housing"]) == {"ADULT", "health", "housing"}
+    assert codes_in(["Health problems", "DWP benefits, claim started 13 April 2020"]) == set()
+    assert codes_in(["mental health service", "Children", "continuous employment"]) == set()
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("words")
+    generate(SynthConfig(people=3000, seed=23, as_of=AS_OF, out=root / "c"))
+    load_drop(root / "c" / "drop", root / "ws", "d")
+    link(root / "ws", "d", AS_OF)
+    identify(root / "ws", "tf-2015", AS_OF, root / "run")
+    return root / "ws", root / "run"
+
+
+def _allowed(path: str, seen_families: dict[str, None]) -> bool:
+    if path.startswith(SKIP) or path.endswith((".csv", ".pdf")) or "/pack" in path:
+        return False
+    m = re.match(r"^/families/([^/]+)", path)
+    if m:
+        fid = m.group(1)
+        if fid not in seen_families:
+            if len(seen_families) >= FAMILIES_PER_ROLE:
+                return False
+            seen_families[fid] = None
+    return True
+
+
+def crawl(client: Client, seeds: list[str]) -> dict[str, set[str]]:
+    """GET every same-site page reachable from the seeds (bounded); the codes on each."""
+    found: dict[str, set[str]] = {}
+    seen_families: dict[str, None] = {}
+    queue = deque(seeds)
+    visited: set[str] = set()
+    while queue and len(found) < PAGES_PER_ROLE:
+        url = queue.popleft()
+        if url in visited:
+            continue
+        visited.add(url)
+        r = client.get(url)
+        if r.status_code != 200 or not r["Content-Type"].startswith("text/html"):
+            continue
+        page = Page()
+        page.feed(r.content.decode())
+        found[url] = codes_in(page.texts)
+        for href in page.links:
+            parts = urlsplit(urljoin(url, href))
+            if parts.scheme not in ("", "http") or parts.netloc not in ("", "testserver"):
+                continue
+            pages = parse_qs(parts.query).get("page", ["1"])
+            if not pages[0].isdigit() or int(pages[0]) > MAX_PAGE_NUMBER:
+                continue
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+            if target not in visited and _allowed(parts.path, seen_families):
+                queue.append(target)
+    return found
+
+
+def test_no_page_any_role_reaches_shows_a_code(county: tuple[Path, Path], settings) -> None:
+    from wholefamily.web.demo import demo_accounts, demo_casework
+
+    ws, run_dir = county
+    settings.WORKSPACE = ws
+    sync(run_dir)
+    roles = {username: role for username, role, _ in demo_accounts()}
+    made = demo_casework(date(2024, 9, 30), AS_OF)
+    assert made["allocated"] and made["claimed"]  # families in work, a claim signed
+    from django.contrib.auth import get_user_model
+
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=roles)}
+    # A partner's nomination, so that the partner has pages of their own.
+    # The demo leaves the rest identified: a few pass the central check, to be allocated.
+    waiting = Family.objects.filter(status=Status.IDENTIFIED).order_by("family_id")[:5]
+    Family.objects.filter(pk__in=list(waiting.values_list("pk", flat=True))).update(
+        status=Status.AWAITING_ALLOCATION
+    )
+    nominated = Family.objects.filter(status=Status.AWAITING_ALLOCATION).first()
+    assert nominated is not None
+    Nomination.objects.create(
+        family=nominated,
+        nominated_by=users["partner"],
+        agency="Southfield Primary School",
+        needs="EDUCATION;HEALTH",
+        evidence="Often absent; seen at the clinic",
+        consent="Y",
+    )
+    seeds = [
+        "/",
+        "/families",
+        "/families?status=active",
+        "/families?status=awaiting_allocation",
+        "/families?need=EDUCATION",
+        "/reports?period=2024/25",
+        "/reports?period=2025Q1",
+        "/claims",
+        "/funding",
+        "/review-queue",
+        "/nominate",
+        "/nominations",
+        "/audit",
+    ]
+    failures, pending, counts = [], [], {}
+    for username in roles:
+        client = Client()
+        client.force_login(users[username])
+        found = crawl(client, seeds)
+        counts[username] = len(found)
+        for url, codes in found.items():
+            if not codes:
+                continue
+            path = urlsplit(url).path
+            where = pending if any(p.match(path) for p in PENDING) else failures
+            where.append(f"{username} {url}: {', '.join(sorted(codes))}")
+    if pending:
+        print("Codes on pages being rebuilt (PENDING):\n  " + "\n  ".join(pending))
+    assert not failures, "Codes where words belong:\n  " + "\n  ".join(failures)
+    # The crawl reached each role's pages (a test that cannot fail proves nothing).
+    assert counts["analyst"] >= 20 and counts["manager"] >= 15 and counts["keyworker"] >= 10
+    assert counts["partner"] >= 3 and counts["dpo"] >= 1
