@@ -6,7 +6,6 @@ from wholefamily.web.casework.views.family import evidence_csv, family_detail
 from wholefamily.web.casework.views.journey import (
     allocate,
     baseline,
-    check,
     close,
     consent,
     found_need,
@@ -14,7 +13,7 @@ from wholefamily.web.casework.views.journey import (
     step,
 )
 from wholefamily.web.casework.views.lists import dashboard, family_list, filter_codes
-from wholefamily.web.casework.views.nominations import my_nominations, nominate
+from wholefamily.web.casework.views.nominations import check, my_nominations, nominate
 from wholefamily.web.casework.views.plan import add_action, assess, note, review, update_action
 
 __all__ = [

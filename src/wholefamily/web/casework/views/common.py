@@ -54,13 +54,16 @@ def step_page(
     apply: Callable[[Family, Any], str],
     title: str,
     initial: dict[str, Any] | None = None,
+    template: str = "casework/step.html",
+    context: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """GET shows the form, with the version of the case it is opened at. A valid POST
     is checked and applied in one transaction with the family's row locked
     (`state.lock`), audited, and returns to the family page. If the case changed
     since the form was opened, or is no longer in a state the step is allowed in,
     nothing is written and the form is shown again with what the user entered and
-    a message saying so (409); an invalid form shows its errors."""
+    a message saying so (409); an invalid form shows its errors. A step with a page of
+    its own gives its `template` (which extends what step.html shows) and `context`."""
     family = family_or_404(request, family_id)
     posted = request.POST if request.method == "POST" else None
     # A form posted to a case that has moved on is answered below, with the user's input.
@@ -86,8 +89,9 @@ def step_page(
                 form.add_error(None, changed.message())
     return render(
         request,
-        "casework/step.html",
+        template,
         {
+            **(context or {}),
             "family": family,
             "form": form,
             "title": title,
