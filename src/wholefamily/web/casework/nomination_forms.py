@@ -18,8 +18,9 @@ class CentralCheckForm(CheckForm):
         widget=forms.RadioSelect,
         required=False,
         error_messages={"invalid_choice": "Select the known family this is, or none of these"},
-        help_text="The nominated people become its members. A known family keeps its case.",
+        help_text="The people named become its members.",
     )
+    field_order = ["eligible", "join", "notes"]
 
     def __init__(self, *args: Any, known: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
