@@ -384,3 +384,17 @@ def test_two_nominations_at_once_get_different_numbers(_flush_with_triggers_off:
     assert len(ids) == 2 and all(re.fullmatch(r"N\d{6}", i) for i in ids)
     assert set(Family.objects.values_list("family_id", flat=True)) == ids
     assert sorted(Nomination.objects.values_list("reference", flat=True)) == sorted(ids)
+
+
+def test_a_check_opened_before_another_is_told_and_writes_nothing(people: dict[str, Any]) -> None:
+    f = nominate(client_for(people["partner"]), TYLER)
+    first, second = client_for(people["analyst"]), client_for(user("ash", Role.ANALYST))
+    url = reverse("check", args=[f.family_id])
+    seen = re.search(r'name="version" value="(\d+)"', first.get(url).content.decode())
+    assert seen is not None
+    assert second.post(url, {"eligible": "no", "notes": "", "version": seen.group(1)}).status_code
+    r = first.post(url, {"eligible": "yes", "notes": "Meets it", "version": seen.group(1)})
+    assert r.status_code == 409
+    page = r.content.decode()
+    assert "Someone else changed this family" in page and "Meets it" in page
+    assert not Member.objects.filter(family=f).exists()
