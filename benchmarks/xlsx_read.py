@@ -24,22 +24,9 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-COLUMNS = [
-    "incident_ref",
-    "agency",
-    "forename",
-    "surname",
-    "dob",
-    "sex",
-    "address_line1",
-    "address_line2",
-    "town",
-    "postcode",
-    "uprn",
-    "incident_date",
-    "intervention",
-    "housing_related",
-]
+from wholefamily.sources.schema import SOURCES
+
+COLUMNS = list(SOURCES["asb"].columns)
 
 
 def write_sheet(path: Path, rows: int) -> None:

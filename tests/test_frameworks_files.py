@@ -109,6 +109,7 @@ def _line_of(path: Path, needle: str) -> int:
             "tset",
             "unknown field",
         ),
+        ("title: Health problems", "title: [Health]", "HEALTH.title", "must be some text"),
     ],
 )
 def test_a_bad_copy_names_file_line_and_field(

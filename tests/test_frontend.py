@@ -39,3 +39,14 @@ def test_pages_load_both_front_ends(client: object) -> None:
     app = (HERE / "static" / "app.js").read_text()
     for p in PACKAGES:
         assert f'from "./{p.out}/{p.js}"' in app
+
+
+def test_dates_read_as_govuk_writes_them() -> None:
+    from datetime import date, datetime
+
+    from django.template import Context, Template
+
+    out = Template("{{ d }}|{{ d|date }}|{{ t }}").render(
+        Context({"d": date(2025, 4, 14), "t": datetime(2025, 4, 14, 13, 5)})
+    )
+    assert out == "14 April 2025|14 April 2025|14 April 2025, 13:05"

@@ -92,7 +92,7 @@ def test_consent_freezes_the_baseline_and_movement_measures_it(
     assert p.baseline.version == 2 and p.at == date(2025, 9, 30)
     assert {n["need"] for n in p.needs} == set(fam.need_list)
     page = client_for(manager).get(reverse("family", args=[fam.family_id])).content.decode()
-    assert "Progress since the start" in page and "Measured at 30 Sep 2025" in page
+    assert "Progress since the start" in page and "Measured at 30 September 2025" in page
     assert Progress.objects.count() == 1
 
 

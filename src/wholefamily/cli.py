@@ -478,6 +478,25 @@ def review_list(
     out.print("Decide with: wholefamily review decide LEFT RIGHT match|no_match [--note TEXT]")
 
 
+def _who() -> str:
+    return os.environ.get("USER", "unknown")
+
+
+def _review_write(workspace: Path, work: Callable[[Any], T]) -> T:
+    """One change to the review decisions, in a transaction of the warehouse."""
+    from wholefamily import warehouse as W
+    from wholefamily.linkage.review import ReviewError
+
+    con = _open(workspace, False)
+    try:
+        with W.transaction(con):
+            return work(con)
+    except ReviewError as exc:
+        fail(str(exc))
+    finally:
+        con.disconnect()
+
+
 @review_app.command("decide")
 def review_decide(
     left: Annotated[str, typer.Argument(help="One identity of the pair.")],
@@ -487,17 +506,9 @@ def review_decide(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Record a decision on a pair; it overrides the model from the next `link` on."""
-    from wholefamily import warehouse as W
-    from wholefamily.linkage.review import ReviewError, decide
+    from wholefamily.linkage.review import decide
 
-    con = _open(workspace, False)
-    try:
-        with W.transaction(con):
-            decide(con, left, right, decision, note, os.environ.get("USER", "unknown"))
-    except ReviewError as exc:
-        fail(str(exc))
-    finally:
-        con.disconnect()
+    _review_write(workspace, lambda con: decide(con, left, right, decision, note, _who()))
     verdict = decision.replace("_", " ")
     out.print(f"Recorded: {left} and {right} are {verdict}. `wholefamily link` applies it.")
 
@@ -510,17 +521,9 @@ def review_undo(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Withdraw the decision on a pair: the model decides it again (it stays on record)."""
-    from wholefamily import warehouse as W
-    from wholefamily.linkage.review import ReviewError, undo
+    from wholefamily.linkage.review import undo
 
-    con = _open(workspace, False)
-    try:
-        with W.transaction(con):
-            withdrawn = undo(con, left, right, os.environ.get("USER", "unknown"), note)
-    except ReviewError as exc:
-        fail(str(exc))
-    finally:
-        con.disconnect()
+    withdrawn = _review_write(workspace, lambda con: undo(con, left, right, _who(), note))
     verdict = withdrawn.replace("_", " ")
     out.print(f"Undone: the {verdict} decision on {left} and {right}. The pair is back in review.")
 

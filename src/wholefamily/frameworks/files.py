@@ -49,7 +49,7 @@ TOP = (
     "payments",
     "notes",
 )
-NEED_KEYS = ("description", "headline", "any_of")
+NEED_KEYS = ("title", "description", "headline", "any_of")
 INDICATOR_KEYS = (
     "indicator",
     "kind",
@@ -260,6 +260,8 @@ class _Checker:
             self.bad(where, "the field 'description' is required (the rule in plain words)")
         else:
             self.text(need["description"], (*where, "description"))
+        if "title" in need:  # optional: the need's name on pages (else the code in words)
+            self.text(need["title"], (*where, "title"))
         indicators = need.get("any_of")
         if not isinstance(indicators, list) or not indicators:
             self.bad((*where, "any_of"), "must list one or more indicators")

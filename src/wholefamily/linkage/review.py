@@ -35,6 +35,7 @@ import ibis
 import ibis.expr.types as ir
 
 from wholefamily import warehouse as W
+from wholefamily.sources.schema import SOURCES
 
 DECISIONS = ("match", "no_match")
 UNDONE = "undone"  # a decision withdrawn: the pair is the model's again
@@ -42,21 +43,7 @@ SHOWN = ("forename", "surname", "dob", "sex", "postcode", "uprn")
 COMPARED = ("forename", "surname", "dob", "address", "sex")
 
 # The sources and identity keys in words, for people reading the queue.
-SOURCE_NAMES = {
-    "school_census": "School census",
-    "school_contacts": "School contacts",
-    "school_attendance": "School attendance",
-    "school_exclusions": "School exclusions",
-    "police_offences": "Police offences",
-    "asb": "Anti-social behaviour",
-    "domestic_abuse": "Domestic abuse",
-    "dwp_benefits": "DWP benefits",
-    "employment": "Employment",
-    "health": "Health",
-    "social_care": "Children's social care",
-    "housing": "Housing",
-    "referrals": "Referrals",
-}
+SOURCE_NAMES = {name: s.title for name, s in SOURCES.items()}  # the contract's words
 KEY_NAMES = {
     "upn": "Unique pupil number",
     "police": "Police person reference",

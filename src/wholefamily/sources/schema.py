@@ -32,6 +32,11 @@ class Source:
     name: str
     columns: tuple[str, ...]
     description: str
+    title: str = ""
+    """The source in words, as a practitioner names it ("DWP benefits")."""
+    event: str = ""
+    """What a row's evidence date is, in words ("claim started"): "DWP benefits, claim
+    started 13 April 2020" rather than "dwp_benefits row 2688"."""
     dates: frozenset[str] = frozenset()
     codes: dict[str, frozenset[str]] = field(default_factory=dict)
     identifier: str | None = None
@@ -54,6 +59,8 @@ def _with_person(before: tuple[str, ...], after: tuple[str, ...]) -> tuple[str, 
 _SOURCES: tuple[Source, ...] = (
     Source(
         name="school_census",
+        title="School census",
+        event="census of",
         description="pupils on roll, one row per pupil per census",
         columns=_with_person(("upn",), ("school_urn", "census_date", "ncyear", "fsm", "sen")),
         dates=frozenset({"dob", "census_date"}),
@@ -63,6 +70,8 @@ _SOURCES: tuple[Source, ...] = (
     ),
     Source(
         name="school_contacts",
+        title="School contacts",
+        event="recorded",
         description="parents and carers recorded by schools",
         columns=(
             "upn",
@@ -92,6 +101,8 @@ _SOURCES: tuple[Source, ...] = (
     ),
     Source(
         name="school_attendance",
+        title="School attendance",
+        event="term starting",
         description="one row per pupil per term",
         columns=(
             "upn",
@@ -107,6 +118,8 @@ _SOURCES: tuple[Source, ...] = (
     ),
     Source(
         name="school_exclusions",
+        title="School exclusions",
+        event="exclusion starting",
         description="suspensions and permanent exclusions",
         columns=("exclusion_ref", "upn", "school_urn", "start_date", "category", "sessions"),
         dates=frozenset({"start_date"}),
@@ -115,6 +128,8 @@ _SOURCES: tuple[Source, ...] = (
     ),
     Source(
         name="police_offences",
+        title="Police offences",
+        event="outcome on",
         description="proven offences",
         columns=_with_person(
             ("offence_ref", "person_ref"),
@@ -140,6 +155,8 @@ _SOURCES: tuple[Source, ...] = (
     ),
     Source(
         name="asb",
+        title="Anti-social behaviour",
+        event="incident on",
         description="anti-social behaviour incidents and interventions",
         columns=_with_person(
             ("incident_ref", "agency"), ("incident_date", "intervention", "housing_related")
@@ -157,6 +174,8 @@ _SOURCES: tuple[Source, ...] = (
     ),
     Source(
         name="domestic_abuse",
+        title="Domestic abuse",
+        event="incident on",
         description="domestic abuse incidents, one row per person involved",
         columns=_with_person(("incident_ref", "incident_date"), ("role", "risk", "marac")),
         dates=frozenset({"dob", "incident_date"}),
@@ -170,6 +189,8 @@ _SOURCES: tuple[Source, ...] = (
     ),
     Source(
         name="dwp_benefits",
+        title="DWP benefits",
+        event="claim started",
         description="benefit claims",
         columns=_with_person(("claim_ref", "nino"), ("benefit", "start_date", "end_date")),
         dates=frozenset({"dob", "start_date", "end_date"}),
@@ -195,6 +216,8 @@ _SOURCES: tuple[Source, ...] = (
     ),
     Source(
         name="employment",
+        title="Employment",
+        event="job started",
         description="spells of employment from payroll records",
         columns=_with_person(
             ("employment_ref", "nino"), ("start_date", "end_date", "weekly_hours")
@@ -206,6 +229,8 @@ _SOURCES: tuple[Source, ...] = (
     ),
     Source(
         name="health",
+        title="Health",
+        event="contact starting",
         description="contacts with health services",
         columns=_with_person(("nhs_number",), ("service", "start_date", "end_date")),
         dates=frozenset({"dob", "start_date", "end_date"}),
@@ -228,6 +253,8 @@ _SOURCES: tuple[Source, ...] = (
     ),
     Source(
         name="social_care",
+        title="Children's social care",
+        event="episode started",
         description="children's social care episodes",
         columns=_with_person(
             ("episode_ref", "child_ref"),
@@ -256,6 +283,8 @@ _SOURCES: tuple[Source, ...] = (
     ),
     Source(
         name="housing",
+        title="Housing",
+        event="event on",
         description="tenancy and homelessness events",
         columns=_with_person(
             ("event_ref", "tenancy_ref"), ("event", "event_date", "arrears_amount")
@@ -278,6 +307,8 @@ _SOURCES: tuple[Source, ...] = (
     ),
     Source(
         name="referrals",
+        title="Referrals",
+        event="referred on",
         description="families nominated by professionals",
         columns=_with_person(
             ("referral_ref", "referral_date", "referrer_agency", "referrer_name"),
@@ -294,6 +325,7 @@ _SOURCES: tuple[Source, ...] = (
     ),
     Source(
         name="gazetteer",
+        title="Address register",
         description="the council's address register (LLPG)",
         columns=("uprn", "address_line1", "address_line2", "town", "postcode", "district", "lsoa"),
         council_held=True,

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "wholefamily.web.progress",
     "wholefamily.web.claims",
     "wholefamily.web.reporting",
+    "wholefamily.web.team",
 ]
 
 MIDDLEWARE = [
@@ -140,6 +141,7 @@ TIME_ZONE = "Europe/London"
 USE_I18N = False
 USE_TZ = True
 DATE_FORMAT = "j F Y"
+FORMAT_MODULE_PATH = ["wholefamily.web.formats"]  # GOV.UK's "14 April 2025"
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [HERE / "static"]

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import path, reverse
+from django.urls import include, path, reverse
 
 from wholefamily.web.accounts.views import LoginView, logout_view
 from wholefamily.web.audit.views import search
@@ -55,4 +55,5 @@ urlpatterns = [
     path("claims/<int:pk>/claim.csv", claims.claim_file, name="claim_file"),
     path("claims/<int:pk>/sign-off", claims.sign_off, name="claim_sign_off"),
     path("claims/<int:pk>/lines/<int:line_id>/pack", claims.pack, name="claim_pack"),
+    path("", include("wholefamily.web.team.urls")),
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -405,26 +404,3 @@ class FoundNeedForm(forms.Form):
                 f"{self.started.day} {self.started:%B %Y}"
             )
         return found
-
-
-class PrepareClaimForm(forms.Form):
-    period = forms.CharField(
-        label="Quarter",
-        max_length=6,
-        help_text="The year and quarter, for example 2025Q1 (January to March 2025)",
-        error_messages={"required": "Enter the quarter, for example 2025Q1"},
-    )
-    framework = forms.ChoiceField(
-        label="Framework",
-        error_messages={"required": "Select the framework"},
-    )
-
-    def __init__(self, *args: Any, frameworks: list[str], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["framework"].choices = [(n, n) for n in frameworks]
-
-    def clean_period(self) -> str:
-        period = str(self.cleaned_data["period"]).strip().upper()
-        if not re.fullmatch(r"\d{4}Q[1-4]", period):
-            raise forms.ValidationError("Enter the quarter as a year and quarter, like 2025Q1")
-        return period

@@ -15,25 +15,10 @@ from wholefamily.web.audit.log import record
 from wholefamily.web.audit.models import Action as Audit
 from wholefamily.web.casework import state
 from wholefamily.web.casework.access import can, family_or_404
+from wholefamily.web.families.labels import NEED_NAMES
 from wholefamily.web.families.models import Family
 
-NEED_NAMES = {
-    "EDUCATION": "Getting a good education",
-    "EARLY_YEARS": "Good early years development",
-    "HEALTH": "Improved mental and physical health",
-    "SUBSTANCE_USE": "Better managed substance use",
-    "RELATIONSHIPS": "Improved family relationships",
-    "CHILD_SAFETY": "Children safe from abuse and exploitation",
-    "CRIME": "Crime prevention and tackling crime",
-    "CRIME_ASB": "Crime and anti-social behaviour",
-    "DOMESTIC_ABUSE": "Safe from domestic abuse",
-    "HOUSING": "Secure housing",
-    "FINANCE": "Improved financial stability",
-    "WORK": "Worklessness",
-    "WORK_FINANCE": "Worklessness and financial exclusion",
-    "CHILDREN_NEED_HELP": "Children who need help",
-    "LOCAL": "Local discretion filter",
-}
+__all__ = ["NEED_NAMES", "counts_found_needs", "forbid", "require", "step_page"]
 
 
 def forbid(request: HttpRequest, what: str) -> None:
