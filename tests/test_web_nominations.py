@@ -150,7 +150,7 @@ def test_the_central_check_shows_the_nomination_beside_each_known_family_once(
     assert "EDUCATION" not in text and "LEAD_ADULT" not in text
     # The known family, once, though two of the people named are its members.
     assert html.count('app-candidate"') == 1
-    assert text.count("Family F1: identified from data") == 1
+    assert text.count("Carter family, family F1: identified from data") == 1
     assert (
         "Jade Carter (named, born 4 May 2011) and Jade Carter, born 4 May 2011: first name "
         "the same, last name the same, date of birth the same. Match probability" in text
@@ -308,7 +308,8 @@ def test_the_check_of_a_family_from_the_data_shows_its_members_and_needs(
         client_for(people["analyst"]).get(reverse("check", args=["F1"])).content.decode()
     )
     assert "Jade Carter" in text and "Child, born 4 May 2011" in text
-    assert "Getting a good education" in text and "EDUCATION indicator" in text
+    assert "Children not attending school regularly" in text  # the framework's title
+    assert "School exclusions, exclusion starting 10 January 2025: EDUCATION indicator" in text
     assert "Already known?" not in text
 
 

@@ -90,7 +90,7 @@ def test_a_nomination_seen_at_the_central_check_becomes_members_of_the_known_fam
         expect(main).to_contain_text(words)
     expect(analyst.locator(".app-candidate")).to_have_count(1)
     candidate = analyst.locator(".app-candidate")
-    expect(candidate).to_contain_text("Family F00000011")
+    expect(candidate).to_contain_text("Carter family, family F00000011")
     expect(candidate).to_contain_text(
         "first name the same, last name the same, date of birth the same"
     )
@@ -107,7 +107,7 @@ def test_a_nomination_seen_at_the_central_check_becomes_members_of_the_known_fam
     looked_at(analyst, "central-check-error", accessible)
 
     analyst.get_by_label("Yes", exact=True).check()
-    analyst.get_by_label(re.compile(r"^Family F00000011")).check()
+    analyst.get_by_label(re.compile(r"^Carter family, family F00000011")).check()
     analyst.get_by_label("Notes for the team").fill("Same family as F00000011; Mia is new.")
     analyst.get_by_role("button", name="Save").click()
     analyst.wait_for_url(f"{site}/families/F00000011")

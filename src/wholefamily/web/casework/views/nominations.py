@@ -23,7 +23,6 @@ from wholefamily.web.casework import state
 from wholefamily.web.casework.access import family_or_404
 from wholefamily.web.casework.known import already_known, name_key
 from wholefamily.web.casework.models import (
-    ROLE_WORDS,
     Check,
     Event,
     NominatedPerson,
@@ -32,6 +31,7 @@ from wholefamily.web.casework.models import (
 )
 from wholefamily.web.casework.nomination_forms import NEW, CentralCheckForm
 from wholefamily.web.casework.views.common import NEED_NAMES, require, step_page
+from wholefamily.web.families.labels import evidence_label, family_name, need_label, role_label
 from wholefamily.web.families.models import (
     NOMINATED_PERSON,
     Family,
@@ -160,7 +160,7 @@ def _members(family: Family, matched: set[int] | None = None) -> list[dict[str, 
         {
             "name": str(m.person),
             "dob": m.person.dob,
-            "role": ROLE_WORDS.get(m.role, m.role.capitalize()),
+            "role": role_label(m.role),
             "matched": matched is not None and m.person_id in matched,
         }
         for m in rows.order_by("person__dob", "person__surname", "person__forename")
@@ -174,14 +174,13 @@ def _needs(family: Family, agency: bool = True) -> list[dict[str, Any]]:
             evidence.setdefault(ev.need, []).append(ev)
     return [
         {
-            "name": NEED_NAMES.get(n.need, n.need),
+            "name": need_label(n.need, family.framework),
             "current": n.current,
             "last_seen": n.last_seen,
             "evidence": [
                 {
                     "person": str(ev.person) if ev.person else "",
-                    "source": ev.source.replace("_", " ").capitalize(),
-                    "date": ev.date,
+                    "source": evidence_label(ev.source, ev.date),
                     "indicator": ev.indicator,
                 }
                 for ev in evidence.get(n.need, [])
@@ -201,6 +200,7 @@ def _candidates(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
             {
                 "family": f,
                 "family_id": c["family_id"],
+                "name": family_name(f.member_set.filter(current=True).select_related("person"), ""),
                 "probability": _percent(c["probability"]),
                 "members": _members(f, {m["person_pk"] for m in c["matches"]}),
                 "needs": [n["name"] for n in _needs(f, agency=False) if n["current"]],
@@ -235,12 +235,14 @@ def check(request: HttpRequest, family_id: str) -> HttpResponse:
     pending = _pending(family)
     found = already_known([_as_named(p) for p in pending], exclude=family) if pending else []
     known = {c["family_id"]: c for c in found}
+    shown = _candidates(found)
     choices = [
         (
             c["family_id"],
-            f"Family {c['family_id']} ({c['family'].get_status_display().lower()})",
+            (f"{c['name']}, family " if c["name"] else "Family ")
+            + f"{c['family_id']} ({c['family'].get_status_display().lower()})",
         )
-        for c in found
+        for c in shown
     ]
     merged_into: list[str] = []
 
@@ -290,7 +292,7 @@ def check(request: HttpRequest, family_id: str) -> HttpResponse:
         context={
             "nominations": nominations,
             "pending": pending,
-            "candidates": _candidates(found),
+            "candidates": shown,
             "checks": family.checks.select_related("by"),
             "members": _members(family),
             "needs": _needs(family),
