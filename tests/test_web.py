@@ -22,7 +22,7 @@ from webkit import PASSWORD, client_for, date_fields, family, nominated_by, user
 from wholefamily.atomic import sha256
 from wholefamily.web.accounts.models import Role, Team
 from wholefamily.web.audit.models import AppendOnlyError, AuditEntry
-from wholefamily.web.casework.models import Action, Assessment, Event, Nomination, Review
+from wholefamily.web.casework.models import Action, Assessment, Event, Review
 from wholefamily.web.families.models import Family, FamilyChange, Need, Status
 
 pytestmark = pytest.mark.django_db
@@ -436,33 +436,7 @@ def _nomination(first: str, last: str, dob: date) -> dict[str, str]:
     }
 
 
-def test_a_partner_nominates_a_new_family(people: dict) -> None:
-    c = client_for(people["partner"])
-    r = c.post(reverse("nominate"), _nomination("Tyler", "Brooks", date(2012, 6, 1)))
-    assert r.status_code == 302
-    f = Family.objects.get()
-    assert (f.family_id, f.status, f.origin) == ("N000001", Status.NOMINATED, "nomination")
-    assert r["Location"] == reverse("family", args=["N000001"])
-    assert c.get(r["Location"]).status_code == 200
-    assert Nomination.objects.get().people.get().forename == "Tyler"
-    # The analyst checks it.
-    assert b"Central check" in client_for(people["analyst"]).get(r["Location"]).content
-
-
-def test_a_nomination_of_someone_already_known(people: dict) -> None:
-    family("F1", status=Status.IDENTIFIED)  # holds Jade Carter born 4 May 2011
-    c = client_for(people["partner"])
-    data = _nomination("JADE", "Carter", date(2011, 5, 4))
-    r = c.post(reverse("nominate"), data)
-    assert r.status_code == 200 and b"may already be known" in r.content
-    assert b"Family F1" in r.content
-    r = c.post(reverse("nominate"), {**data, "known": "F1"})
-    assert r["Location"] == reverse("family", args=["F1"])
-    assert Family.objects.count() == 1 and Family.objects.get().status == Status.NOMINATED
-    assert Nomination.objects.get().people.get().person is not None
-    # A different child of the same name is not offered.
-    r = c.post(reverse("nominate"), _nomination("Jade", "Carter", date(2019, 9, 9)))
-    assert r.status_code == 302
+# (A nomination's way from the form to the central check: test_web_nominations.py.)
 
 
 def test_a_nomination_needs_a_person_and_a_need(people: dict) -> None:

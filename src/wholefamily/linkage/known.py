@@ -43,6 +43,15 @@ def saved_model(workspace: Path) -> dict[str, Any] | None:
 
 def score_pairs(pairs: list[dict[str, Any]], model: dict[str, Any] | None) -> list[float]:
     """Match probability of each pair (keys forename_l/_r, surname_l/_r, dob_l/_r)."""
+    return [prob for prob, _ in score_levels(pairs, model)]
+
+
+def score_levels(
+    pairs: list[dict[str, Any]], model: dict[str, Any] | None
+) -> list[tuple[float, dict[str, str]]]:
+    """Each pair's match probability, and the level each comparison reached, by its
+    label (`model.comparisons()`: "exact", "Jaro-Winkler >= 0.92", ..., "null" when a
+    side is missing), so that a person can be told why two people were matched."""
     if not pairs:
         return []
     prior, weights = level_weights(model) if model else (DEFAULT_PRIOR, DEFAULT_WEIGHTS)
@@ -79,11 +88,15 @@ def score_pairs(pairs: list[dict[str, Any]], model: dict[str, Any] | None) -> li
         )
         con.create_table("pairs", t)
         cases = []
+        labels: dict[str, dict[int, str]] = {}
         for comp in comparisons():
             name = comp["output_column_name"]
             if name not in USED:
                 continue
             levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+            labels[name] = {-1: "null"} | {
+                len(levels) - 1 - k: str(lv["label_for_charts"]) for k, lv in enumerate(levels)
+            }
             whens = []
             for k, lv in enumerate(levels):
                 gamma = len(levels) - 1 - k
@@ -102,5 +115,9 @@ def score_pairs(pairs: list[dict[str, Any]], model: dict[str, Any] | None) -> li
         w = prior + sum(
             weights.get(name, {}).get(gamma, 0.0) for name, gamma in zip(USED, row[1:], strict=True)
         )
-        out.append(1.0 / (1.0 + 2.0 ** (-w)) if w > -60 else 0.0)
+        prob = 1.0 / (1.0 + 2.0 ** (-w)) if w > -60 else 0.0
+        reached = {
+            name: labels[name].get(gamma, "") for name, gamma in zip(USED, row[1:], strict=True)
+        }
+        out.append((prob, reached))
     return out

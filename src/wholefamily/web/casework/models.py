@@ -18,10 +18,19 @@ from wholefamily.web.families.models import Family, Person
 USER = settings.AUTH_USER_MODEL
 
 
+CONSENT_TO_SHARE = {"Y": "Yes", "N": "No", "U": "Not asked yet"}
+ROLE_WORDS = {"LEAD_ADULT": "Lead adult", "ADULT": "Adult", "CHILD": "Child"}
+
+
 class Nomination(models.Model):
-    """A family put forward by a professional, with their evidence."""
+    """A family put forward by a professional, with their evidence.
+
+    `family` is the nominated family (a new one, `N...`) until the central check
+    finds it is a family already known and merges it there; `reference` stays the
+    number the nominator was given, so that what they see does not say which."""
 
     family = models.ForeignKey(Family, on_delete=models.PROTECT, related_name="nominations")
+    reference = models.CharField(max_length=40, blank=True, help_text="As given to the nominator.")
     nominated_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="nominations")
     agency = models.CharField(max_length=100)
     needs = models.CharField(max_length=300, help_text="Needs the referrer sees, ; separated.")
@@ -29,6 +38,20 @@ class Nomination(models.Model):
     consent = models.CharField(max_length=1, help_text="Y, N or U: consent to share.")
     matched_existing = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    @property
+    def need_names(self) -> list[str]:
+        """The needs the nominator sees, in words."""
+        from wholefamily.web.casework.views.common import NEED_NAMES
+
+        return [NEED_NAMES.get(n, n) for n in self.needs.split(";") if n]
+
+    @property
+    def consent_words(self) -> str:
+        return CONSENT_TO_SHARE.get(self.consent, self.consent)
 
 
 class NominatedPerson(models.Model):
@@ -38,6 +61,16 @@ class NominatedPerson(models.Model):
     dob = models.DateField(null=True, blank=True)
     role = models.CharField(max_length=10)
     person = models.ForeignKey(Person, null=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.forename} {self.surname}"
+
+    @property
+    def role_words(self) -> str:
+        return ROLE_WORDS.get(self.role, self.role.replace("_", " ").capitalize())
 
 
 class Check(models.Model):
@@ -49,6 +82,9 @@ class Check(models.Model):
     eligible = models.BooleanField()
     framework = models.CharField(max_length=60)
     notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
 
 
 class Event(models.Model):
@@ -64,6 +100,7 @@ class Event(models.Model):
         REOPENED = "reopened", "Reopened"
         NEED_FOUND = "need_found", "Need found during the work"
         CORRECTED = "corrected", "Date corrected"
+        MEMBERS = "members", "Members added from a nomination"
 
     family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=12, choices=Kind.choices)

@@ -10,6 +10,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+# People a nomination named, made members at the central check (the data's are P...).
+# A sync rewrites the data's members of a family and keeps these.
+NOMINATED_PERSON = "NP"
+
 
 class Status(models.TextChoices):
     IDENTIFIED = "identified", "Identified from data"

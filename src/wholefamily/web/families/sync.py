@@ -37,6 +37,7 @@ from django.db import transaction
 from wholefamily.atomic import FolderError, verified
 from wholefamily.web.families.labels import Named, kids_of, name_of
 from wholefamily.web.families.models import (
+    NOMINATED_PERSON,
     Evidence,
     Family,
     FamilyChange,
@@ -311,7 +312,9 @@ def _sync(
         wanted = {p["person_id"] for p in people}
         pids = {p: pk for p, pk in Person.objects.values_list("person_id", "id") if p in wanted}
         for part in _chunks(ids.values()):
-            Member.objects.filter(family_id__in=part).update(current=False)
+            Member.objects.filter(family_id__in=part).exclude(
+                person__person_id__startswith=NOMINATED_PERSON
+            ).update(current=False)
         Member.objects.bulk_create(
             [
                 Member(

@@ -19,7 +19,6 @@ from wholefamily.web.casework.views.family import plan as family_plan
 from wholefamily.web.casework.views.journey import (
     allocate,
     baseline,
-    check,
     close,
     consent,
     correct,
@@ -29,7 +28,7 @@ from wholefamily.web.casework.views.journey import (
     step,
 )
 from wholefamily.web.casework.views.lists import dashboard, family_list, filter_codes
-from wholefamily.web.casework.views.nominations import my_nominations, nominate
+from wholefamily.web.casework.views.nominations import check, my_nominations, nominate
 from wholefamily.web.casework.views.plan import (
     add_action,
     assess,

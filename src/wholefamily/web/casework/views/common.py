@@ -62,6 +62,8 @@ def step_page(
     initial: dict[str, Any] | None = None,
     confirm: Callable[[Family, Any], Confirm] | None = None,
     back: str = "family",
+    template: str = "casework/step.html",
+    context: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """GET shows the form, with the version of the case it is opened at. A valid POST
     is checked and applied in one transaction with the family's row locked
@@ -75,7 +77,9 @@ def step_page(
     as it is when posted, and again under the lock, so nothing added meanwhile
     (an assessment, a need found) can be overtaken. With `confirm`, a valid form
     first shows a page to check the answers; only the post from it (`confirmed`)
-    applies the step, and "Change" (`change`) shows the form again as filled in."""
+    applies the step, and "Change" (`change`) shows the form again as filled in. A step
+    with a page of its own gives its `template` (which extends what step.html shows)
+    and `context`."""
     family = family_or_404(request, family_id)
     posted = request.POST if request.method == "POST" else None
     # A form posted to a case that has moved on is answered below, with the user's input.
@@ -132,8 +136,9 @@ def step_page(
                     form.add_error(None, changed.message())
     return render(
         request,
-        "casework/step.html",
+        template,
         {
+            **(context or {}),
             "family": family,
             "form": form,
             "title": title,

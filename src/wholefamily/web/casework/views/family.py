@@ -11,7 +11,6 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import TemplateDoesNotExist, get_template
 
 from wholefamily.web import clock
 from wholefamily.web.accounts.models import Role
@@ -56,15 +55,6 @@ STEPS = (
     "correct",
     "reopen",
 )
-NOMINATION_SUMMARY = "casework/includes/nomination_summary.html"
-
-
-def _template_exists(name: str) -> bool:
-    try:
-        get_template(name)
-    except TemplateDoesNotExist:
-        return False
-    return True
 
 
 def _page(request: HttpRequest, family_id: str, section: str) -> tuple[Family, dict[str, Any]]:
@@ -146,9 +136,6 @@ def family_detail(request: HttpRequest, family_id: str) -> HttpResponse:
             .order_by("owner"),
             "involved": involved,
             "nominations": nominations,
-            "nomination_summary": NOMINATION_SUMMARY
-            if not ctx["members"] and _template_exists(NOMINATION_SUMMARY)
-            else "",
             "latest_change": family.changes.select_related("run").first(),
             "last_note": family.notes.select_related("by").first(),
             "baseline": family.baselines.order_by("-version").first(),

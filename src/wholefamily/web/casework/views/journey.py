@@ -18,7 +18,7 @@ from wholefamily.web.casework import caseload, state
 from wholefamily.web.casework import forms as F
 from wholefamily.web.casework.access import family_or_404
 from wholefamily.web.casework.dates import CaseDates, day, months_after
-from wholefamily.web.casework.models import Check, Event
+from wholefamily.web.casework.models import Event
 from wholefamily.web.casework.views.common import (
     NEED_NAMES,
     Confirm,
@@ -28,24 +28,6 @@ from wholefamily.web.casework.views.common import (
     step_page,
 )
 from wholefamily.web.families.models import Family, Status
-
-
-@login_required
-def check(request: HttpRequest, family_id: str) -> HttpResponse:
-    def apply(family: Family, form: Any) -> str:
-        ok = form.cleaned_data["eligible"] == "yes"
-        Check.objects.create(
-            family=family,
-            by=request.user,
-            eligible=ok,
-            framework=family.framework or "nomination",
-            notes=form.cleaned_data["notes"],
-        )
-        family.status = Status.AWAITING_ALLOCATION if ok else Status.NOT_ELIGIBLE
-        family.save(update_fields=["status"])
-        return "eligible" if ok else "not eligible"
-
-    return step_page(request, family_id, "check", F.CheckForm, apply, "Central check")
 
 
 @login_required
