@@ -207,7 +207,10 @@ def test_accepting_a_new_family_makes_the_people_members(people: dict[str, Any])
     assert "Tyler Brooks" in text and "Amy Brooks" in text
     assert EVIDENCE in text and "Getting a good education" in text
     assert "School attendance 70%" in text
-    assert "Members added from a nomination" in text  # the timeline
+    chronology = client_for(people["manager"]).get(
+        reverse("family_chronology", args=[f.family_id])
+    )
+    assert "Members added from a nomination" in visible_text(chronology.content.decode())
 
 
 def test_merging_into_the_known_family_the_analyst_chose(people: dict[str, Any]) -> None:
@@ -245,7 +248,7 @@ def test_merging_into_the_known_family_the_analyst_chose(people: dict[str, Any])
         object_id=ref, detail="check: eligible, merged into family F1"
     ).exists()
     assert AuditEntry.objects.filter(object_id="F1", detail__startswith="members:").exists()
-    timeline = visible_text(analyst.get(reverse("family", args=["F1"])).content.decode())
+    timeline = visible_text(analyst.get(reverse("family_chronology", args=["F1"])).content.decode())
     assert "Members added from a nomination" in timeline and "Same family as F1" in timeline
 
     # The nominator still sees the reference they were given, not the known family.
