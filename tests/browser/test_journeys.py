@@ -133,7 +133,8 @@ def test_a_family_from_nomination_to_closure(
 
     # The key worker sees it on their dashboard and records the family's consent.
     worker = sign_in("keyworker")
-    family_link = worker.get_by_role("link", name=family_id)
+    # Named now by its members (the central check made the nominated people members).
+    family_link = worker.get_by_role("link", name="Bloggs family")
     expect(family_link).to_be_visible()
     accessible(worker)
     family_link.click()
