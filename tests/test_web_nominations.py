@@ -207,9 +207,7 @@ def test_accepting_a_new_family_makes_the_people_members(people: dict[str, Any])
     assert "Tyler Brooks" in text and "Amy Brooks" in text
     assert EVIDENCE in text and "Getting a good education" in text
     assert "School attendance 70%" in text
-    chronology = client_for(people["manager"]).get(
-        reverse("family_chronology", args=[f.family_id])
-    )
+    chronology = client_for(people["manager"]).get(reverse("family_chronology", args=[f.family_id]))
     assert "Members added from a nomination" in visible_text(chronology.content.decode())
 
 
