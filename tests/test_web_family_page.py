@@ -319,3 +319,27 @@ def test_the_chronology_pdf(people: dict) -> None:
     ):
         assert needle in text, needle
     assert "school_exclusions" not in text and "EDUCATION" not in text
+
+
+def test_the_team_around_the_family_shows_on_the_summary_and_in_the_chronology(
+    people: dict,
+) -> None:
+    family("F1", key_worker=people["kw"], team=people["north"], consent="given")
+    c = client_for(people["kw"])
+    r = c.post(
+        reverse("team_add", args=["F1"]),
+        {
+            "name": "Priya Shah",
+            "agency": "Wessex Health",
+            "role": "School nurse",
+            "phone": "01632 960123",
+            "email": "",
+            **date_fields("started_on", date(2025, 5, 1)),
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[:2000]
+    summary = visible_text(page(c, "family"))
+    assert "Priya Shah, School nurse, Wessex Health (since 1 May 2025)" in summary
+    chronology = visible_text(page(c, "family_chronology"))
+    assert "Professional involved" in chronology and "Priya Shah" in chronology
+    assert "Team around the family" in visible_text(page(c, "family_chronology", show="team"))

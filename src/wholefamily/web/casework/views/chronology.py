@@ -20,6 +20,7 @@ from wholefamily.safecsv import neutralise
 from wholefamily.web.casework.models import ActionChange
 from wholefamily.web.families import labels
 from wholefamily.web.families.models import Family
+from wholefamily.web.team.models import TeamHistory
 
 # The kinds of entry, in the order the filter offers them.
 KINDS = {
@@ -32,6 +33,7 @@ KINDS = {
     "note": "Notes",
     "progress": "Baselines",
     "data": "Changes in the data",
+    "team": "Team around the family",
     "agency": "Agency records",
 }
 
@@ -158,6 +160,8 @@ def entries(family: Family, agency: bool) -> list[Entry]:
                 fc.run.as_of, "data", "data_change", "Change in the data", fc.summary, "", fc.run.at
             )
         )
+    for h in TeamHistory.objects.filter(family=family).select_related("by"):
+        out.append(Entry(h.on, "team", h.kind, h.get_kind_display(), h.detail, _name(h.by), h.at))
     if agency:
         for ev in family.evidence.select_related("person"):
             out.append(

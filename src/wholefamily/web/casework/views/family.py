@@ -24,6 +24,7 @@ from wholefamily.web.casework.views import chronology as C
 from wholefamily.web.casework.views.common import counts_found_needs, forbid
 from wholefamily.web.families import labels
 from wholefamily.web.families.models import Family
+from wholefamily.web.team import history as team_history
 
 # The sections of a family's page: (URL name, title), in the sub navigation's order.
 # The team around the family and its contacts come from the `team` app, when it is
@@ -135,6 +136,7 @@ def family_detail(request: HttpRequest, family_id: str) -> HttpResponse:
             .exclude(state=Action.State.DROPPED)
             .order_by("owner"),
             "involved": involved,
+            "professionals": team_history.involved(family),
             "nominations": nominations,
             "latest_change": family.changes.select_related("run").first(),
             "last_note": family.notes.select_related("by").first(),
