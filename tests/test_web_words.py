@@ -10,6 +10,7 @@ from collections import deque
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
@@ -55,6 +56,7 @@ class Page(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.texts: list[str] = []
         self.links: list[str] = []
+        self.posts: list[str] = []  # where the page's POST forms send (their action)
         self._skip = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -64,6 +66,8 @@ class Page(HTMLParser):
             href = dict(attrs).get("href")
             if href and "download" not in dict(attrs):
                 self.links.append(href)
+        if tag == "form" and (dict(attrs).get("method") or "").lower() == "post":
+            self.posts.append(dict(attrs).get("action") or "")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style", "template") and self._skip:
@@ -114,8 +118,9 @@ def _allowed(path: str, seen_families: dict[str, None]) -> bool:
     return True
 
 
-def crawl(client: Client, seeds: list[str]) -> dict[str, set[str]]:
-    """GET every same-site page reachable from the seeds (bounded); the codes on each."""
+def crawl(client: Client, seeds: list[str], forms: set[str] | None = None) -> dict[str, set[str]]:
+    """GET every same-site page reachable from the seeds (bounded); the codes on each.
+    `forms`, when given, gathers where each page's POST forms send."""
     found: dict[str, set[str]] = {}
     seen_families: dict[str, None] = {}
     queue = deque(seeds)
@@ -131,6 +136,8 @@ def crawl(client: Client, seeds: list[str]) -> dict[str, set[str]]:
         page = Page()
         page.feed(r.content.decode())
         found[url] = codes_in(page.texts)
+        if forms is not None:
+            forms.update(urlsplit(urljoin(url, a)).path for a in page.posts)
         for href in page.links:
             parts = urlsplit(urljoin(url, href))
             if parts.scheme not in ("", "http") or parts.netloc not in ("", "testserver"):
@@ -144,7 +151,8 @@ def crawl(client: Client, seeds: list[str]) -> dict[str, set[str]]:
     return found
 
 
-def test_no_page_any_role_reaches_shows_a_code(county: tuple[Path, Path], settings) -> None:
+def _demo_case_database(county: tuple[Path, Path], settings: Any) -> dict[str, Any]:
+    """The demo's accounts and a year of its case work on the county; the users by name."""
     from wholefamily.web.demo import demo_accounts, demo_casework
 
     ws, run_dir = county
@@ -156,6 +164,7 @@ def test_no_page_any_role_reaches_shows_a_code(county: tuple[Path, Path], settin
     from django.contrib.auth import get_user_model
 
     users = {u.username: u for u in get_user_model().objects.filter(username__in=roles)}
+    assert len(users) == len(roles)
     # A partner's nomination, so that the partner has pages of their own.
     # The demo leaves the rest identified: a few pass the central check, to be allocated.
     waiting = Family.objects.filter(status=Status.IDENTIFIED).order_by("family_id")[:5]
@@ -172,26 +181,33 @@ def test_no_page_any_role_reaches_shows_a_code(county: tuple[Path, Path], settin
         evidence="Often absent; seen at the clinic",
         consent="Y",
     )
-    seeds = [
-        "/",
-        "/families",
-        "/families?status=active",
-        "/families?status=awaiting_allocation",
-        "/families?need=EDUCATION",
-        "/reports?period=2024/25",
-        "/reports?period=2025Q1",
-        "/claims",
-        "/funding",
-        "/review-queue",
-        "/nominate",
-        "/nominations",
-        "/audit",
-    ]
+    return users
+
+
+SEEDS = [
+    "/",
+    "/families",
+    "/families?status=active",
+    "/families?status=awaiting_allocation",
+    "/families?need=EDUCATION",
+    "/reports?period=2024/25",
+    "/reports?period=2025Q1",
+    "/claims",
+    "/funding",
+    "/review-queue",
+    "/nominate",
+    "/nominations",
+    "/audit",
+]
+
+
+def test_no_page_any_role_reaches_shows_a_code(county: tuple[Path, Path], settings) -> None:
+    users = _demo_case_database(county, settings)
     failures, counts = [], {}
-    for username in roles:
+    for username in users:
         client = Client()
         client.force_login(users[username])
-        found = crawl(client, seeds)
+        found = crawl(client, SEEDS)
         counts[username] = len(found)
         for url, codes in found.items():
             if not codes:
@@ -201,3 +217,35 @@ def test_no_page_any_role_reaches_shows_a_code(county: tuple[Path, Path], settin
     # The crawl reached each role's pages (a test that cannot fail proves nothing).
     assert counts["analyst"] >= 20 and counts["manager"] >= 15 and counts["keyworker"] >= 10
     assert counts["partner"] >= 3 and counts["dpo"] >= 1
+
+
+# Django's own wording, which GOV.UK's replaces on every form ("Enter the date of consent").
+DJANGO_WORDS = (
+    "This field is required",
+    "Enter a valid",
+    "Select a valid choice",
+    "Enter a whole number",
+    "Ensure this value",
+)
+
+
+def test_every_form_answers_an_empty_post_in_govuk_words(
+    county: tuple[Path, Path], settings
+) -> None:
+    users = _demo_case_database(county, settings)
+    failures, posted = [], 0
+    for username in users:
+        client = Client()
+        client.force_login(users[username])
+        forms: set[str] = set()
+        crawl(client, SEEDS, forms)
+        for path in sorted(forms):
+            if path.startswith(SKIP):
+                continue
+            r = client.post(path, {})
+            posted += 1
+            text = " ".join(r.content.decode(errors="replace").split())
+            if said := [w for w in DJANGO_WORDS if w in text]:
+                failures.append(f"{username} POST {path}: {', '.join(said)}")
+    assert posted >= 20  # the crawl found the forms (a test that cannot fail proves nothing)
+    assert not failures, "Django's words where GOV.UK's belong:\n  " + "\n  ".join(failures)

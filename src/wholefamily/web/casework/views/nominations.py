@@ -67,7 +67,15 @@ def nominate(request: HttpRequest) -> HttpResponse:
     posted = request.POST if request.method == "POST" else None
     form = F.NominationForm(posted, needs=needs)
     people = F.PeopleFormSet(posted, prefix="person")
-    if request.method == "POST" and form.is_valid() and people.is_valid():
+    if posted is not None and not people.management_form.is_valid():
+        # The people's boxes came back incomplete (a form cut short, not a person's
+        # mistake): offer them again, empty, and say so in words rather than Django's.
+        people = F.PeopleFormSet(prefix="person")
+        form.is_valid()
+        form.add_error(
+            None, "The people in the family did not arrive with the form: enter them again"
+        )
+    elif posted is not None and form.is_valid() and people.is_valid():
         named = [p.cleaned_data for p in people if p.cleaned_data.get("forename")]
         if not named:
             form.add_error(None, "Name at least one member of the family")
