@@ -178,8 +178,18 @@ def sign_in(browser: Any, site: str, users: dict[str, Any]) -> Iterator[Callable
         context.close()
 
 
+def settled(page: Any) -> None:
+    """Waits until the page's fonts have arrived and the scripts that follow the layout
+    (app.js marks the table boxes that scroll) have run: the page as a reader sees it."""
+    page.evaluate(
+        "() => document.fonts.ready.then(() => new Promise("
+        "r => requestAnimationFrame(() => requestAnimationFrame(r))))"
+    )
+
+
 def axe_violations(page: Any) -> list[dict[str, Any]]:
-    """axe-core's serious and critical violations on the page as it is now."""
+    """axe-core's serious and critical violations on the page as it is now (settled)."""
+    settled(page)
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await window.axe.run(document)")

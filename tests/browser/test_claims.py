@@ -8,22 +8,19 @@ ended a year ago, the other has not ended yet.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from browser.browserkit import look
 from webkit import family
 from wholefamily.web.accounts.models import Team
 from wholefamily.web.claims.models import Claim, Line
 from wholefamily.web.progress.models import Baseline, Progress
 
 pytestmark = pytest.mark.browser
-
-WIDTHS = (1280, 390)
 
 
 def _quarter(d: date) -> tuple[str, date]:
@@ -93,24 +90,9 @@ def signed_lines_removed_after(site: str, transactional_db: None) -> Iterator[No
             cur.execute(sql)
 
 
-def _look(page: Any, name: str, accessible: Callable[[Any], None]) -> None:
-    """axe-core finds nothing serious at either width, no page scrolls sideways, and a
-    screenshot of each is kept (in $WHOLEFAMILY_SCREENSHOTS, when set) to be looked at."""
-    folder = os.environ.get("WHOLEFAMILY_SCREENSHOTS")
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        scroll = page.evaluate("document.documentElement.scrollWidth")
-        assert scroll <= width, f"{name} at {width} px is {scroll} px wide"
-        accessible(page)
-        if folder:
-            Path(folder).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(Path(folder) / f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
-
-
 @pytest.mark.usefixtures("signed_lines_removed_after")
 def test_sign_off_needs_the_declaration_over_the_families_and_total(
-    sign_in: Callable[[str], Any], accessible: Callable[[Any], None], users: dict[str, Any]
+    sign_in: Callable[[str], Any], users: dict[str, Any]
 ) -> None:
     north = Team.objects.get(name="Northtown family support")
     manager = users["manager"]
@@ -120,10 +102,10 @@ def test_sign_off_needs_the_declaration_over_the_families_and_total(
 
     page = sign_in("manager")
     page.goto(f"/claims/{ended.pk}")
-    _look(page, "claim", accessible)
+    look(page, "claim")
     page.get_by_role("button", name="Continue to sign-off").click()  # nothing chosen
     assert page.locator(".govuk-error-summary").get_by_text("Select the families to sign off")
-    _look(page, "claim-none-chosen", accessible)
+    look(page, "claim-none-chosen")
 
     page.get_by_label("Select family F00000000").check()
     page.get_by_label("Select family F00000001").check()
@@ -134,13 +116,13 @@ def test_sign_off_needs_the_declaration_over_the_families_and_total(
         assert table.get_by_text(text).first.is_visible(), text
     assert not table.get_by_text("F00000002").count()
     assert page.get_by_text("I have looked at the evidence pack of each family listed").is_visible()
-    _look(page, "sign-off", accessible)
+    look(page, "sign-off")
 
     page.get_by_role("button", name="Sign off 2 families").click()  # declaration not ticked
     summary = page.locator(".govuk-error-summary")
     assert summary.get_by_text("Confirm the declaration to sign off these families").is_visible()
     assert not Line.objects.filter(signed_at__isnull=False).exists()
-    _look(page, "sign-off-no-declaration", accessible)
+    look(page, "sign-off-no-declaration")
 
     page.get_by_label(
         "I confirm this declaration for the 2 families listed, £45,440 in all"
@@ -152,7 +134,7 @@ def test_sign_off_needs_the_declaration_over_the_families_and_total(
     for fid in ("F00000000", "F00000001"):
         assert rows.filter(has_text=fid).get_by_text("Signed", exact=True).is_visible()
     assert rows.filter(has_text="F00000002").get_by_text("Awaiting sign-off").is_visible()
-    _look(page, "claim-signed", accessible)
+    look(page, "claim-signed")
     signed = Line.objects.filter(signed_at__isnull=False, signed_by=manager)
     assert sorted(x.family.family_id for x in signed) == ["F00000000", "F00000001"]
 
@@ -162,11 +144,11 @@ def test_sign_off_needs_the_declaration_over_the_families_and_total(
     assert row.filter(has_text="F00000009").get_by_text("Cannot be signed").is_visible()
     assert page.get_by_text("The quarter has not ended").is_visible()
     assert not page.get_by_role("button", name="Continue to sign-off").count()
-    _look(page, "claim-to-come", accessible)
+    look(page, "claim-to-come")
 
 
 def test_preparing_a_claim_and_funding_refuse_impossible_dates_in_govuk_style(
-    sign_in: Callable[[str], Any], accessible: Callable[[Any], None], users: dict[str, Any]
+    sign_in: Callable[[str], Any], users: dict[str, Any]
 ) -> None:
     from wholefamily.web.claims.models import Funding
 
@@ -177,7 +159,7 @@ def test_preparing_a_claim_and_funding_refuse_impossible_dates_in_govuk_style(
     page = sign_in("analyst")
     page.goto("/claims/prepare")
     assert page.get_by_label("Framework").input_value() == "tf-2015"
-    _look(page, "prepare", accessible)
+    look(page, "prepare")
     now, end = _quarter(date.today())
     page.get_by_label("Quarter").fill(now)
     page.get_by_role("button", name="Prepare the claim").click()
@@ -185,14 +167,14 @@ def test_preparing_a_claim_and_funding_refuse_impossible_dates_in_govuk_style(
     assert page.locator(".govuk-error-summary").get_by_role("link", name=message).is_visible()
     assert page.locator("#id_period-error").get_by_text(message).is_visible()
     assert not Claim.objects.exists()
-    _look(page, "prepare-not-ended", accessible)
+    look(page, "prepare-not-ended")
 
     page.goto("/funding?framework=tf-2015&year=2025/26")
     assert page.get_by_text("£44,640 a family").is_visible()
-    _look(page, "funding", accessible)
+    look(page, "funding")
     page.get_by_label("Financial year").fill("2099/00")
     page.get_by_role("button", name="Show").click()
     summary = page.locator(".govuk-error-summary")
     assert summary.get_by_text("The financial year must be").is_visible()
     assert "or earlier, not 2099/00" in summary.inner_text()
-    _look(page, "funding-far-future", accessible)
+    look(page, "funding-far-future")

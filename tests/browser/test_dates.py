@@ -1,21 +1,20 @@
 """Dates against the case's timeline, the manager's correction, closure confirmed and
 reopening, in a real browser. Every page state visited is checked with axe-core, and
-screenshots of each at 1280 and 390 px wide are written to WHOLEFAMILY_SHOTS (when set)
+screenshots of each at 1280 and 390 px wide are written to WHOLEFAMILY_SCREENSHOTS (when set)
 for a person to look at; at 390 px no page scrolls sideways."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.utils.formats import date_format
 from playwright.sync_api import expect
 
+from browser.browserkit import look
 from wholefamily.web.accounts.models import Role
 from wholefamily.web.casework.models import Event
 from wholefamily.web.demo import make_user
@@ -27,7 +26,6 @@ Page = Any
 TODAY = date.today()
 IDENTIFIED = date(2025, 3, 31)
 PASSWORD = "correct-horse-battery-staple"
-SHOTS = os.environ.get("WHOLEFAMILY_SHOTS", "")
 
 
 def fill_date(page: Page, name: str, d: date) -> None:
@@ -37,20 +35,6 @@ def fill_date(page: Page, name: str, d: date) -> None:
 
 def words(d: date) -> str:
     return f"{d.day} {d:%B %Y}"
-
-
-def looked_at(page: Page, accessible: Callable[[Page], None], name: str) -> None:
-    """axe-core clean; at 390 px nothing wider than the screen; screenshots at both widths."""
-    accessible(page)
-    for width in (1280, 390):
-        page.set_viewport_size({"width": width, "height": 900})
-        if width == 390:
-            wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-            assert wide <= 0, f"{name} scrolls sideways by {wide}px at 390px"
-        if SHOTS:
-            Path(SHOTS).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=f"{SHOTS}/{name}-{width}.png", full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def errors_say(page: Page, message: str) -> None:
@@ -117,7 +101,7 @@ def test_impossible_dates_are_refused_and_a_manager_corrects_consent(
         worker,
         "The date of consent must be on or after 31 March 2025, when the family was identified",
     )
-    looked_at(worker, accessible, "consent-before-identified")
+    look(worker, "consent-before-identified")
     fill_date(worker, "on", TODAY + timedelta(days=1))
     save(worker)
     errors_say(worker, "The date of consent must be today or in the past")
@@ -136,7 +120,7 @@ def test_impossible_dates_are_refused_and_a_manager_corrects_consent(
     manager.get_by_role("link", name="Correct the date of consent").click()
     expect(manager.get_by_role("heading", level=1)).to_have_text("Correct the date of consent")
     expect(manager.get_by_text(f"Recorded now: {words(wrong)}")).to_be_visible()
-    looked_at(manager, accessible, "correct-consent")
+    look(manager, "correct-consent")
     fill_date(manager, "on", date(1900, 1, 1))
     save(manager)
     errors_say(manager, "Enter why the date is being corrected")
@@ -144,7 +128,7 @@ def test_impossible_dates_are_refused_and_a_manager_corrects_consent(
         manager,
         "The date of consent must be on or after 31 March 2025, when the family was identified",
     )
-    looked_at(manager, accessible, "correct-consent-errors")
+    look(manager, "correct-consent-errors")
     fill_date(manager, "on", right)
     manager.get_by_label("Why is the date being corrected?").fill(
         "The consent form is dated 3 April"
@@ -162,7 +146,7 @@ def test_impossible_dates_are_refused_and_a_manager_corrects_consent(
     expect(timeline_row(manager, "Consent")).to_contain_text(
         f"given (dated {words(wrong)} until corrected)"
     )
-    looked_at(manager, accessible, "corrected-family")
+    look(manager, "corrected-family")
     assert Family.objects.get().started_on == right
 
     # The data protection officer finds the old value in the audit log.
@@ -205,13 +189,13 @@ def test_closure_is_confirmed_and_a_manager_reopens(
         worker,
         "The date the case closed must be on or after 3 April 2025, when consent was last recorded",
     )
-    looked_at(worker, accessible, "close-errors")
+    look(worker, "close-errors")
     fill_date(worker, "on", TODAY)
     worker.get_by_label("More detail").fill("The family moved abroad")
     save(worker)
     expect(worker.get_by_role("heading", level=1)).to_have_text("Check before you close the case")
     expect(worker.locator(".govuk-summary-list")).to_contain_text("Other: The family moved abroad")
-    looked_at(worker, accessible, "close-confirm")
+    look(worker, "close-confirm")
     assert Family.objects.get().status == Status.ACTIVE  # nothing recorded yet
     worker.get_by_role("button", name="Confirm and close the case").click()
     worker.wait_for_url(re.compile(r"/families/F00000011$"))
@@ -224,7 +208,7 @@ def test_closure_is_confirmed_and_a_manager_reopens(
     expect(manager.get_by_role("heading", level=1)).to_have_text("Reopen the case")
     save(manager)
     errors_say(manager, "Enter why the case is being reopened")
-    looked_at(manager, accessible, "reopen-errors")
+    look(manager, "reopen-errors")
     manager.get_by_label("Why is the case being reopened?").fill("The family came back to the area")
     save(manager)
     manager.wait_for_url(re.compile(r"/families/F00000011$"))
@@ -235,4 +219,4 @@ def test_closure_is_confirmed_and_a_manager_reopens(
         "Why: The family came back to the area"
     )
     expect(timeline_row(manager, "Closed")).to_contain_text("Other: The family moved abroad")
-    looked_at(manager, accessible, "reopened-family")
+    look(manager, "reopened-family")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -17,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from browser.browserkit import look
 from webkit import family
 from wholefamily.web import clock
 from wholefamily.web.accounts.models import Team
@@ -33,7 +33,6 @@ from wholefamily.web.families.models import FamilyChange, SyncRun
 
 pytestmark = pytest.mark.browser
 
-WIDTHS = (1280, 390)
 # Each section: its link in the sub navigation, and words only it shows.
 SECTIONS = [
     ("Plan", "Walk Jade to school every day"),
@@ -46,19 +45,6 @@ SECTIONS = [
     ("Changes", "A new need was seen in the data"),
     ("Summary", "Who else is involved"),
 ]
-
-
-def _look(page: Any, name: str, accessible: Callable[[Any], None]) -> None:
-    folder = os.environ.get("WHOLEFAMILY_SCREENSHOTS")
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        scroll = page.evaluate("document.documentElement.scrollWidth")
-        assert scroll <= width, f"{name} at {width} px is {scroll} px wide"
-        accessible(page)
-        if folder:
-            Path(folder).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(Path(folder) / f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def _case(users: dict[str, Any]) -> None:
@@ -118,7 +104,6 @@ def _case(users: dict[str, Any]) -> None:
 
 def test_the_summary_and_each_section(
     sign_in: Callable[[str], Any],
-    accessible: Callable[[Any], None],
     users: dict[str, Any],
     tmp_path: Path,
 ) -> None:
@@ -129,7 +114,7 @@ def test_the_summary_and_each_section(
     assert "Carter family" in h1.inner_text()
     assert page.get_by_text("Children: Jade").is_visible()
     assert page.get_by_text("1 overdue").is_visible()
-    _look(page, "family-summary", accessible)
+    look(page, "family-summary")
     nav = page.get_by_role("navigation", name="Sections of the family’s case")
     for link, words in SECTIONS:
         nav.get_by_role("link", name=link, exact=True).click()
@@ -137,13 +122,13 @@ def test_the_summary_and_each_section(
         current = nav.locator('[aria-current="page"]')
         assert current.inner_text().strip() == link
         assert page.get_by_text(words).first.is_visible(), link
-        _look(page, f"family-{link.lower()}", accessible)
+        look(page, f"family-{link.lower()}")
 
     # The plan's table sorts by the MOJ component (its headings become buttons).
     nav.get_by_role("link", name="Plan", exact=True).click()
     page.get_by_role("button", name="Status").click()
     assert page.locator("th[aria-sort='ascending']").inner_text().strip() == "Status"
-    _look(page, "family-plan-sorted", accessible)
+    look(page, "family-plan-sorted")
 
     # The chronology filtered to notes, then downloaded.
     nav.get_by_role("link", name="Chronology", exact=True).click()
@@ -151,7 +136,7 @@ def test_the_summary_and_each_section(
     page.get_by_label("Notes").check()
     page.get_by_role("button", name="Apply filter").click()
     assert page.get_by_text(re.compile(r"Showing 1 of \d+ entries: Notes")).is_visible()
-    _look(page, "family-chronology-filtered", accessible)
+    look(page, "family-chronology-filtered")
     page.get_by_role("link", name="Clear the filter").click()
     with page.expect_download() as got:
         page.get_by_role("link", name="Download the chronology (CSV)").click()
@@ -170,7 +155,7 @@ def test_the_summary_and_each_section(
 
 
 def test_an_action_is_changed_and_a_note_added(
-    sign_in: Callable[[str], Any], accessible: Callable[[Any], None], users: dict[str, Any]
+    sign_in: Callable[[str], Any], users: dict[str, Any]
 ) -> None:
     _case(users)
     page = sign_in("keyworker")
@@ -185,14 +170,14 @@ def test_an_action_is_changed_and_a_note_added(
         "Action changed from “Walk Jade to school every day” to "
         "“Walk Jade and Tom to school every day”"
     ).is_visible()
-    _look(page, "family-plan-history", accessible)
+    look(page, "family-plan-history")
 
     page.goto("/families/F00000001/notes")
     page.get_by_role("link", name="Add a note").click()
     page.get_by_role("button", name="Save").click()  # nothing entered
     summary = page.locator(".govuk-error-summary")
     assert summary.get_by_text("Select what kind of contact it was").is_visible()
-    _look(page, "family-note-errors", accessible)
+    look(page, "family-note-errors")
     page.get_by_label("Phone call").check()
     today = clock.today()
     for part, value in zip(
@@ -204,4 +189,4 @@ def test_an_action_is_changed_and_a_note_added(
     page.wait_for_url(re.compile(r"/families/F00000001/notes$"))
     card = page.locator(".govuk-summary-card").first
     assert "Phone call" in card.inner_text() and "Rang Lisa" in card.inner_text()
-    _look(page, "family-notes-added", accessible)
+    look(page, "family-notes-added")

@@ -5,43 +5,27 @@ state; no sideways scrolling at 390 px; screenshots at 1280 and 390 px wide."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
+from browser.browserkit import look
 from webkit import family as known_family
 from wholefamily.web.families.models import Status
 
 pytestmark = pytest.mark.browser
 
 Page = Any
-Check = Callable[[Page], None]
-SHOTS = Path(os.environ.get("WHOLEFAMILY_SHOTS", "/tmp/wholefamily-shots"))
 EVIDENCE = "Jade has missed 30% of sessions this term; Mum says the rent is in arrears."
 
 
 def fill_date(page: Page, name: str, d: date) -> None:
     for box, value in zip(("0", "1", "2"), (d.day, d.month, d.year), strict=True):
         page.locator(f"input[name='{name}_{box}']").fill(str(value))
-
-
-def looked_at(page: Page, name: str, accessible: Check) -> None:
-    """axe-core clean, and at 390 px no sideways scroll; a screenshot at each width."""
-    accessible(page)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width in (1280, 390):
-        page.set_viewport_size({"width": width, "height": 900})
-        wide = page.evaluate("document.documentElement.scrollWidth")
-        assert wide <= width, f"{name} at {width} px is {wide} px wide"
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-    accessible(page)  # as laid out at 390 px
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def nominate(partner: Page, people: list[tuple[str, str, date, str]]) -> str:
@@ -63,7 +47,7 @@ def nominate(partner: Page, people: list[tuple[str, str, date, str]]) -> str:
 
 
 def test_a_nomination_seen_at_the_central_check_becomes_members_of_the_known_family(
-    sign_in: Callable[[str], Page], accessible: Check, site: str
+    sign_in: Callable[[str], Page], site: str
 ) -> None:
     known_family("F00000011", status=Status.IDENTIFIED)  # Jade and Lisa Carter
     partner = sign_in("partner")
@@ -78,7 +62,7 @@ def test_a_nomination_seen_at_the_central_check_becomes_members_of_the_known_fam
     expect(partner.get_by_role("heading", level=1)).to_contain_text(f"Family {ref}")
     expect(partner.locator("main")).not_to_contain_text("known")
     expect(partner.locator("main")).not_to_contain_text("F00000011")
-    looked_at(partner, "nomination-sent", accessible)
+    look(partner, "nomination-sent")
 
     # The analyst's central check: the nomination beside the known family, once.
     analyst = sign_in("analyst")
@@ -95,7 +79,7 @@ def test_a_nomination_seen_at_the_central_check_becomes_members_of_the_known_fam
         "first name the same, last name the same, date of birth the same"
     )
     expect(candidate.get_by_text("May be a person named")).to_have_count(1)
-    looked_at(analyst, "central-check", accessible)
+    look(analyst, "central-check")
 
     # Accepting without saying which family is refused, with GOV.UK's error summary.
     analyst.get_by_label("Yes", exact=True).check()
@@ -104,7 +88,7 @@ def test_a_nomination_seen_at_the_central_check_becomes_members_of_the_known_fam
     expect(analyst.locator(".govuk-error-summary").get_by_role("link")).to_have_text(
         ["Select the known family this is, or none of these"]
     )
-    looked_at(analyst, "central-check-error", accessible)
+    look(analyst, "central-check-error")
 
     analyst.get_by_label("Yes", exact=True).check()
     analyst.get_by_label(re.compile(r"^Carter family, family F00000011")).check()
@@ -119,7 +103,7 @@ def test_a_nomination_seen_at_the_central_check_becomes_members_of_the_known_fam
     expect(analyst.locator(".app-nomination-summary")).to_contain_text(
         "Same family as F00000011; Mia is new."
     )
-    looked_at(analyst, "family-after-merge", accessible)
+    look(analyst, "family-after-merge")
     analyst.locator(".moj-sub-navigation").get_by_role("link", name="Chronology").click()
     expect(analyst.locator(".moj-timeline")).to_contain_text("Members added from a nomination")
     analyst.go_back()
@@ -129,17 +113,17 @@ def test_a_nomination_seen_at_the_central_check_becomes_members_of_the_known_fam
     manager.goto("/families/F00000011")
     expect(manager.get_by_role("table", name="Members of the family")).to_contain_text("Mia Carter")
     expect(manager.locator(".app-nomination-summary")).to_contain_text(EVIDENCE)
-    looked_at(manager, "family-manager", accessible)
+    look(manager, "family-manager")
 
     # The partner still sees their own reference.
     partner.goto("/nominations")
     expect(partner.locator("main")).to_contain_text(ref)
     expect(partner.locator("main")).not_to_contain_text("F00000011")
-    looked_at(partner, "your-nominations", accessible)
+    look(partner, "your-nominations")
 
 
 def test_a_new_family_accepted_at_the_central_check_lists_its_members(
-    sign_in: Callable[[str], Page], accessible: Check, site: str
+    sign_in: Callable[[str], Page], site: str
 ) -> None:
     partner = sign_in("partner")
     ref = nominate(
@@ -157,10 +141,10 @@ def test_a_new_family_accepted_at_the_central_check_lists_its_members(
     summary = analyst.locator(".app-nomination-summary")
     expect(summary).to_contain_text("Jo Bloggs, lead adult, born 12 May 1985")
     expect(summary).to_contain_text("Getting a good education")
-    looked_at(analyst, "family-nominated", accessible)
+    look(analyst, "family-nominated")
     analyst.get_by_role("link", name="Central check").click()
     expect(analyst.locator("main")).to_contain_text("found no known family")
-    looked_at(analyst, "central-check-new", accessible)
+    look(analyst, "central-check-new")
     analyst.get_by_label("Yes", exact=True).check()
     analyst.get_by_label("Notes for the team").fill("Meets the education need.")
     analyst.get_by_role("button", name="Save").click()
@@ -170,4 +154,4 @@ def test_a_new_family_accepted_at_the_central_check_lists_its_members(
     expect(members).to_contain_text("Jo Bloggs")
     expect(members).to_contain_text("Sam Bloggs")
     expect(manager.locator(".app-nomination-summary")).to_contain_text("Meets the education need.")
-    looked_at(manager, "family-accepted", accessible)
+    look(manager, "family-accepted")

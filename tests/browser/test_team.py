@@ -5,35 +5,19 @@ sees how to reach the key worker. axe-core clean and no sideways scroll at 1280 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from browser.browserkit import look
 from webkit import family, nominated_by
 from wholefamily.web.accounts.models import Team
 from wholefamily.web.families.models import Family
 from wholefamily.web.team.models import Address, Professional, WorkContact
 
 pytestmark = pytest.mark.browser
-
-WIDTHS = (1280, 390)
-
-
-def look(page: Any, name: str, accessible: Callable[[Any], None]) -> None:
-    folder = os.environ.get("WHOLEFAMILY_SCREENSHOTS")
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        scroll = page.evaluate("document.documentElement.scrollWidth")
-        assert scroll <= width, f"{name} at {width} px is {scroll} px wide"
-        accessible(page)
-        if folder:
-            Path(folder).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(Path(folder) / f"team-{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def fill_date(page: Any, name: str, d: date) -> None:
@@ -42,7 +26,7 @@ def fill_date(page: Any, name: str, d: date) -> None:
 
 
 def test_a_key_worker_records_the_team_contacts_and_a_move(
-    sign_in: Callable[[str], Any], accessible: Callable[[Any], None], users: dict[str, Any]
+    sign_in: Callable[[str], Any], users: dict[str, Any]
 ) -> None:
     north = Team.objects.get(name="Northtown family support")
     f = family("F00000001", key_worker=users["keyworker"], team=north, consent="given")
@@ -52,7 +36,7 @@ def test_a_key_worker_records_the_team_contacts_and_a_move(
     page.goto("/families/F00000001/team")
     assert page.get_by_role("heading", name="Team around the family").is_visible()
     assert page.get_by_text("No other professionals are recorded").is_visible()
-    look(page, "empty", accessible)
+    look(page, "team-empty")
 
     # The key worker's own work phone and email, which partners are shown.
     page.get_by_role("link", name="Change your work contact details").click()
@@ -63,7 +47,7 @@ def test_a_key_worker_records_the_team_contacts_and_a_move(
         .get_by_text("Enter a telephone number, like 01632 960 001")
         .is_visible()
     )
-    look(page, "work-contact-errors", accessible)
+    look(page, "team-work-contact-errors")
     page.get_by_label("Your work phone number").fill("01632 960 123")
     page.get_by_label("Your work email address").fill("kim.walker@wessex.example")
     page.get_by_role("button", name="Save").click()
@@ -82,7 +66,7 @@ def test_a_key_worker_records_the_team_contacts_and_a_move(
         "Enter the date they started working with the family",
     ):
         assert summary.get_by_text(message).is_visible()
-    look(page, "professional-errors", accessible)
+    look(page, "team-professional-errors")
     page.get_by_label("Name").fill("Jo Bloggs")
     page.get_by_label("Agency").fill("Casterbridge Academy")
     page.get_by_label("Role").fill("Attendance officer")
@@ -100,12 +84,12 @@ def test_a_key_worker_records_the_team_contacts_and_a_move(
     card = page.locator(".govuk-summary-card", has_text="Jo Bloggs, Attendance officer")
     assert card.get_by_text("14 April 2025").is_visible()
     assert card.get_by_text("Casterbridge Academy").is_visible()
-    look(page, "recorded", accessible)
+    look(page, "team-recorded")
     assert Professional.objects.get().started_on == date(2025, 4, 14)
 
     # The family's own contact details.
     page.goto("/families/F00000001/contact-details")
-    look(page, "contacts-empty", accessible)
+    look(page, "team-contacts-empty")
     page.get_by_role("link", name="Change the family’s contact details").click()
     page.get_by_label("Phone number").fill("07700 900 982")
     page.get_by_label("Text message").check()
@@ -117,7 +101,7 @@ def test_a_key_worker_records_the_team_contacts_and_a_move(
         .get_by_text("Enter the language the interpreter needs to speak")
         .is_visible()
     )
-    look(page, "contacts-errors", accessible)
+    look(page, "team-contacts-errors")
     page.get_by_label("Main language").fill("Polish")
     page.get_by_role("button", name="Save").click()
     page.wait_for_url("**/families/F00000001/contact-details")
@@ -140,7 +124,7 @@ def test_a_key_worker_records_the_team_contacts_and_a_move(
     assert "Current" in rows.nth(0).inner_text() and "Since 2 May 2025" in rows.nth(0).inner_text()
     assert "1 September 2019 to 2 May 2025" in rows.nth(1).inner_text()
     assert page.get_by_text("Text message").is_visible() and page.get_by_text("Polish").is_visible()
-    look(page, "contacts-recorded", accessible)
+    look(page, "team-contacts-recorded")
     assert Address.objects.get(moved_out__isnull=True).postcode == "WX7 9ZZ"
     assert Family.objects.get(family_id="F00000001").district == "Casterbridge"
 
@@ -153,5 +137,5 @@ def test_a_key_worker_records_the_team_contacts_and_a_move(
     assert block.get_by_role("link", name="kim.walker@wessex.example").is_visible()
     text = partner.locator("main").inner_text()
     assert "Jo Bloggs" not in text and "07700 900 982" not in text and "Mill Lane" not in text
-    look(partner, "partner", accessible)
+    look(partner, "team-partner")
     assert partner.goto("/families/F00000001/team").status == 404
