@@ -57,7 +57,7 @@ def write_sheet(path: Path, rows: int) -> None:
 def read_openpyxl(path: Path) -> int:
     from openpyxl import load_workbook
 
-    from wholefamily.ingest.read import _cell_text
+    from wholefamily.ingest.xlsx import cell_text
 
     book = load_workbook(path, read_only=True, data_only=True)
     kept: list[list[str]] = []  # the texts are kept, as the loader keeps them
@@ -65,7 +65,7 @@ def read_openpyxl(path: Path) -> int:
         it = book.worksheets[0].iter_rows(values_only=True)
         next(it)
         for cells in it:
-            texts = [_cell_text(v) for v in cells]
+            texts = [cell_text(v) for v in cells]
             if any(texts):
                 kept.append(texts)
     finally:
@@ -76,7 +76,7 @@ def read_openpyxl(path: Path) -> int:
 def one(reader: str, path: Path) -> None:
     t = time.perf_counter()
     if reader == "calamine":
-        from wholefamily.ingest.read import read_xlsx
+        from wholefamily.ingest.xlsx import read_xlsx
 
         n = read_xlsx(path).rows
     else:

@@ -24,7 +24,7 @@ import xlsxwriter
 
 from ingestkit import file_counts, header, query, row_of, snapshot, stored_counts, write_csv
 from wholefamily.ingest import FileResult, load_drop
-from wholefamily.ingest import read as R
+from wholefamily.ingest import xlsx as R
 
 SOURCE = "asb"
 COLS = header(SOURCE)

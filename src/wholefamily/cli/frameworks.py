@@ -156,7 +156,7 @@ def run_command(
 ) -> None:
     """Load, link, identify and bring the families into the case database (the whole chain
     for one drop)."""
-    from wholefamily.ingest.load import default_drop_id
+    from wholefamily.ingest.drop import default_drop_id
 
     parse_date(as_of, "--as-of")
     _check_framework(framework)  # before any work: a typo should not cost a load

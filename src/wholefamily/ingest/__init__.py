@@ -5,12 +5,14 @@ Public API:
     quality(workspace, drop_id=None) -> QualityReport
     LoadError, QualityError
 
-Internals: `read` (files to Arrow text), `normalise` and `rules` (Ibis
+Internals: `drop` (a drop's id and its files sorted before anything is read),
+`read` and `xlsx` (files to Arrow text), `normalise` and `rules` (Ibis
 expressions), `address` (UPRN resolution), `load` (the unit of work),
 `quality` (the report).
 """
 
-from wholefamily.ingest.load import FileResult, LoadError, LoadReport, load_drop
+from wholefamily.ingest.drop import FileResult, LoadError
+from wholefamily.ingest.load import LoadReport, load_drop
 from wholefamily.ingest.quality import QualityError, QualityReport, quality
 
 __all__ = [

@@ -6,7 +6,8 @@ the 1-based data-row number, and a `__shape` column that is null for a
 well-formed row or says what is wrong with its shape (too many or too few
 fields), and a `__flags` column that is null or notes what the reader had to
 change or could not find (a time of day dropped from a timestamp, a formula
-with no saved value). No row is dropped here: a malformed row is kept with
+with no saved value). XLSX is read in `xlsx.py`, on this module's shapes.
+No row is dropped here: a malformed row is kept with
 its fields, padded, so that the loader can quarantine it with a reason.
 
 Rows are counted from what the file holds, never from what it claims: an
@@ -29,11 +30,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -85,13 +84,13 @@ codecs.register_error("wholefamily-c1", _c1_as_latin1)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _header_names(cells: list[Any]) -> list[str]:
+def header_names(cells: list[Any]) -> list[str]:
     """Lower case, surrounding spaces and a BOM removed, control characters as `?`."""
     names = ["" if c is None else str(c).replace("\ufeff", "").strip().lower() for c in cells]
     return [_CONTROL.sub("?", n) for n in names]
 
 
-def _columns_table(
+def columns_table(
     columns: Sequence[Sequence[str | None]],
     rows: list[int],
     shapes: list[str | None],
@@ -118,13 +117,13 @@ def _well_formed(table: pa.Table, rows: pa.Array) -> pa.Table:
     )
 
 
-def _joined(fields: list[str]) -> str:
+def joined(fields: list[str]) -> str:
     buf = io.StringIO()
     csv.writer(buf, lineterminator="").writerow(fields)
     return buf.getvalue()
 
 
-def _shape_message(found: int, expected: int) -> str:
+def shape_message(found: int, expected: int) -> str:
     return f"row has {found} fields, the header has {expected}"
 
 
@@ -212,7 +211,7 @@ def read_csv(path: Path) -> RawFile:
     first = next(csv.reader(io.StringIO(text_head, newline="")), None)
     if not first or not any(c.strip() for c in first):
         raise FileUnreadable("the first row is empty: no header row")
-    header = _header_names(first)
+    header = header_names(first)
     hint = _delimiter_hint(first)
     try:
         table = _read_csv_arrow(data, len(header))
@@ -308,7 +307,7 @@ def _split_unclosed_quote(raw: RawFile, text: str) -> None:
             else f"line inside the quote opened on line {opened}, which is never closed"
         )
     rows = list(range(first_row, first_row + len(lines)))
-    split = _columns_table(cols, rows, shapes, list(lines))
+    split = columns_table(cols, rows, shapes, list(lines))
     raw.table = pa.concat_tables([kept, split])
     raw.attention = (
         f"a quote opened on line {opened} is never closed: that line and the {after:,} "
@@ -355,10 +354,10 @@ def _read_csv_arrow(data: bytes, width: int) -> pa.Table:
     shapes: list[str | None] = []
     for _number, text in bad:
         fields = next(csv.reader(io.StringIO(text)), [])
-        shapes.append(_shape_message(len(fields), width))
+        shapes.append(shape_message(len(fields), width))
         for i in range(width):
             cols[i].append(fields[i] if i < len(fields) else "")
-    ragged = _columns_table(cols, [n for n, _ in bad], shapes, [t for _, t in bad])
+    ragged = columns_table(cols, [n for n, _ in bad], shapes, [t for _, t in bad])
     return pa.concat_tables([good, ragged]).sort_by(ROW)
 
 
@@ -377,273 +376,14 @@ def _read_csv_python(text: str, width: int) -> pa.Table:
         number += 1
         rows.append(number)
         ok = len(fields) == width
-        shapes.append(None if ok else _shape_message(len(fields), width))
-        lines.append(None if ok else _joined(fields))
+        shapes.append(None if ok else shape_message(len(fields), width))
+        lines.append(None if ok else joined(fields))
         for i in range(width):
             cols[i].append(fields[i] if i < len(fields) else "")
-    return _columns_table(cols, rows, shapes, lines)
+    return columns_table(cols, rows, shapes, lines)
 
 
 # -------------------------------------------------------------------------- XLSX
-
-
-def _time_note(t: time) -> str:
-    return f"time of day {t.isoformat()} dropped"
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat()  # a time of day is noted by the caller
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, time):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "Y" if value else "N"
-    if isinstance(value, float):
-        if math.isfinite(value) and value.is_integer():
-            return str(int(value))
-        return repr(value)
-    return str(value)
-
-
-@dataclass
-class SheetScan:
-    """What the first sheet's XML holds, found without trusting what it declares."""
-
-    declared: str | None = None
-    """The `<dimension ref>` the sheet declares, if any."""
-    last_row: int = 0
-    """The last sheet row (1-based) with a cell holding a value."""
-    unsaved_formulas: list[tuple[int, int, str]] = field(default_factory=list)
-    """(sheet row, 0-based column, formula) of formula cells with no saved value."""
-
-
-def _first_sheet_part(book: Any) -> str:
-    import posixpath
-    import xml.etree.ElementTree as ET
-
-    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    wb = ET.fromstring(book.read("xl/workbook.xml"))
-    sheet = wb.find(f"{{{main}}}sheets/{{{main}}}sheet")
-    if sheet is None:
-        raise FileUnreadable("the workbook has no sheet")
-    rid = sheet.get(f"{{{rel}}}id")
-    rels = ET.fromstring(book.read("xl/_rels/workbook.xml.rels"))
-    for r in rels:
-        if r.get("Id") == rid:
-            target = r.get("Target") or ""
-            return (
-                target.lstrip("/")
-                if target.startswith("/")
-                else posixpath.normpath(posixpath.join("xl", target))
-            )
-    raise FileUnreadable("the workbook names no part for its first sheet")
-
-
-_PREFIX = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?sheetData\b")
-_DIMENSION = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*\bref="([^"]*)"')
-_R_ATTR = re.compile(rb'\br="([A-Z]*)(\d+)"')
-
-
-def _column_index(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ch - 64)
-    return n - 1
-
-
-def scan_sheet(path: Path) -> SheetScan:
-    """Stream the first sheet's XML: the declared dimension, the real last row, formulas.
-
-    The XML is cut at each `</row>` (a C-speed split); a row is looked at in
-    Python only when its chunk holds a formula, or to find the last row with a
-    value, searched from the end of each chunk.
-    """
-    import zipfile
-    import zlib
-    from html import unescape
-
-    out = SheetScan()
-    try:
-        with zipfile.ZipFile(path) as book:
-            part = _first_sheet_part(book)
-            with book.open(part) as fh:
-                buf = fh.read(1 << 16)
-                found = _PREFIX.search(buf)
-                if (m := _DIMENSION.search(buf)) is not None:
-                    out.declared = m.group(1).decode("ascii", "replace")
-                prefix = found.group(1) + b":" if found and found.group(1) else b""
-                p = re.escape(prefix)
-                cell_re = re.compile(rb"<" + p + rb"c\b([^>]*?)(?:/>|>(.*?)</" + p + rb"c>)", re.S)
-                value = re.compile(rb"<" + p + rb"v\b[^>]*>[^<]|<" + p + rb"is\b")
-                formula = re.compile(rb"<" + p + rb"f\b[^>]*?(?:/>|>(.*?)</" + p + rb"f>)", re.S)
-                row_open, row_close, f_open = (
-                    b"<" + prefix + b"row",
-                    b"</" + prefix + b"row>",
-                    (b"<" + prefix + b"f"),
-                )
-                rows_before = 0  # <row> elements in the chunks already done
-                number = 0  # the last row number seen (for rows without an r attribute)
-
-                def row_number(piece: bytes, ordinal: int) -> tuple[int, bytes]:
-                    at = piece.rfind(row_open)
-                    tag_end = piece.find(b">", at)
-                    r = _R_ATTR.search(piece, at, tag_end) if at >= 0 else None
-                    return (int(r.group(2)) if r else ordinal), piece[tag_end + 1 :]
-
-                while True:
-                    chunk = fh.read(1 << 22)
-                    buf += chunk
-                    end = buf.rfind(row_close)
-                    if end >= 0:
-                        done, buf = buf[:end], buf[end + len(row_close) :]
-                        pieces = done.split(row_close)
-                        if f_open in done:
-                            for piece in pieces:
-                                rows_before += piece.count(row_open)
-                                number, body = row_number(piece, max(number + 1, rows_before))
-                                if value.search(body):
-                                    out.last_row = number
-                                if f_open in body:
-                                    _formulas(out, number, body, cell_re, value, formula, unescape)
-                        else:
-                            counts = [piece.count(row_open) for piece in pieces]
-                            total = rows_before + sum(counts)
-                            ordinal = total
-                            for i in range(len(pieces) - 1, -1, -1):
-                                n, body = row_number(pieces[i], ordinal)
-                                if value.search(body):
-                                    out.last_row = max(out.last_row, n)
-                                    break
-                                ordinal -= counts[i]
-                            rows_before = total
-                            last_n, _ = row_number(pieces[-1], total)
-                            number = last_n
-                    if not chunk:
-                        break
-    except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error, SyntaxError) as exc:
-        raise FileUnreadable(f"not a readable XLSX workbook ({exc.__class__.__name__})") from None
-    return out
-
-
-def _formulas(
-    out: SheetScan,
-    number: int,
-    body: bytes,
-    cell_re: re.Pattern[bytes],
-    value: re.Pattern[bytes],
-    formula: re.Pattern[bytes],
-    unescape: Any,
-) -> None:
-    for c in cell_re.finditer(body):
-        inner = c.group(2) or b""
-        f = formula.search(inner)
-        if f is None or value.search(inner):
-            continue
-        r = _R_ATTR.search(c.group(1))
-        col = _column_index(r.group(1)) if r else -1
-        text = unescape((f.group(1) or b"").decode("utf-8", "replace"))
-        out.unsaved_formulas.append((number, col, f"={text}" if text else "a shared formula"))
-
-
-def read_xlsx(path: Path) -> RawFile:
-    from python_calamine import CalamineError, CalamineWorkbook
-
-    scan = scan_sheet(path)
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-        sheet = book.get_sheet_by_index(0)
-    except (CalamineError, OSError, ValueError) as exc:
-        raise FileUnreadable(f"not a readable XLSX workbook ({exc.__class__.__name__})") from None
-    try:
-        first_at = sheet.start
-        it = sheet.iter_rows()
-        if first_at is None or first_at[0] != 0:
-            raise FileUnreadable("the first sheet has no header row (row 1 is empty)")
-        col0 = first_at[1]  # calamine starts at the first column holding a value
-        first = next(it, None)
-        if first is None or not any(c not in (None, "") for c in first):
-            raise FileUnreadable("the first sheet has no header row")
-        header = _header_names(list(first))
-        while header and header[-1] == "":
-            header.pop()
-        width = len(header)
-        data: list[list[str]] = []
-        rows: list[int] = []
-        sheet_rows: list[int] = []
-        shapes: list[str | None] = []
-        lines: list[str | None] = []
-        notes: dict[int, list[str]] = {}
-        number = 0
-        sheet_row = 1
-        for cells in it:
-            sheet_row += 1
-            texts = [v if type(v) is str else _cell_text(v) for v in cells]
-            if not any(texts):
-                continue  # an empty sheet row is not a data row
-            number += 1
-            rows.append(number)
-            sheet_rows.append(sheet_row)
-            for j, v in enumerate(cells):
-                if type(v) is datetime and v.time() != time(0, 0) and j < width:
-                    notes.setdefault(number, []).append(f"{header[j]}: {_time_note(v.time())}")
-            used = len(texts)
-            while used and texts[used - 1] == "":
-                used -= 1
-            if used <= width:
-                shapes.append(None)
-                lines.append(None)
-            else:
-                shapes.append(_shape_message(used, width))
-                lines.append(_joined(texts[:used]))
-            if len(texts) < width:
-                texts.extend([""] * (width - len(texts)))
-            data.append(texts[:width])
-    except CalamineError as exc:
-        raise FileUnreadable(f"not a readable XLSX workbook ({exc.__class__.__name__})") from None
-    finally:
-        book.close()
-    if scan.last_row > sheet_row:
-        raise FileUnreadable(
-            f"the sheet holds values down to row {scan.last_row:,} but the reader stopped at "
-            f"row {sheet_row:,}; not loaded"
-        )
-    columns: list[tuple[str, ...]] = (
-        list(zip(*data, strict=True)) if data else [() for _ in range(width)]
-    )
-    raw = RawFile(header, _columns_table(columns, rows, shapes, lines))
-    if scan.declared and scan.last_row:
-        declared_last = re.search(r"(\d+)$", scan.declared)
-        if declared_last and int(declared_last.group(1)) != scan.last_row:
-            raw.warnings.append(
-                f"the sheet declares its size as {scan.declared} but holds values down to row "
-                f"{scan.last_row:,}; every row was read"
-            )
-    if scan.unsaved_formulas:
-        by_sheet_row = {r: i for i, r in enumerate(sheet_rows)}
-        for srow, col, text in scan.unsaved_formulas:
-            i = by_sheet_row.get(srow)
-            j = col - col0
-            if i is None or not 0 <= j < width:
-                continue
-            name = header[j] or f"column {j + 1}"
-            notes.setdefault(rows[i], []).append(
-                f"{name}: formula {text} has no saved value; read as empty"
-            )
-        raw.warnings.append(
-            f"{len(scan.unsaved_formulas):,} formula cell(s) have no saved value (the workbook "
-            "was not recalculated before saving); read as empty and flagged on their rows"
-        )
-    if notes:
-        flags = [("; ".join(notes[n]) if n in notes else None) for n in rows]
-        raw.table = raw.table.set_column(
-            raw.table.schema.get_field_index(FLAGS), FLAGS, pa.array(flags, pa.string())
-        )
-    return raw
 
 
 # ----------------------------------------------------------------------- Parquet
@@ -706,7 +446,7 @@ def read_parquet(path: Path) -> RawFile:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
         raise FileUnreadable(f"not a readable Parquet file ({str(exc).splitlines()[0]})") from None
-    header = _header_names(table.column_names)
+    header = header_names(table.column_names)
     arrays: dict[str, Any] = {}
     notes: list[pa.Array] = []
     nested: list[str] = []
@@ -802,6 +542,8 @@ def wrong_format(path: Path, fmt: str) -> str | None:
 
 def read_file(path: Path, fmt: str) -> RawFile:
     """Read `path` as `fmt`; FileUnreadable if the file as a whole is unusable."""
+    from wholefamily.ingest.xlsx import read_xlsx  # xlsx.py builds on this module
+
     if fmt == "csv":
         return read_csv(path)
     if fmt == "xlsx":
