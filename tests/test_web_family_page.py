@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
-from webkit import client_for, date_fields, family, nominated_by, user
+from webkit import client_for, date_fields, family, nominated_by, user, visible_text
 from wholefamily.web import clock
 from wholefamily.web.accounts.models import Role, Team
 from wholefamily.web.casework.models import Action, ActionChange, AssessmentArea, Check, Note
@@ -52,12 +52,6 @@ def people() -> dict:
         "dpo": user("dana", Role.DPO),
         "north": north,
     }
-
-
-def visible_text(html: str) -> str:
-    """The words a reader sees: no tags, scripts or styles."""
-    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def page(c, name: str, fid: str = "F1", **query: str) -> str:

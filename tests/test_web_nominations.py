@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from test_web import _run
 from test_web_concurrency import at_once, triggers_off
-from webkit import client_for, date_fields, family, user
+from webkit import client_for, date_fields, family, user, visible_text
 from wholefamily.web.accounts.models import Role, Team
 from wholefamily.web.audit.models import AuditEntry
 from wholefamily.web.casework.models import Check, Event, NominatedPerson, Nomination
@@ -71,12 +71,6 @@ def nominate(c: Any, *named: tuple[str, str, date | None, str]) -> Family:
     r = c.post(reverse("nominate"), nomination(*named))
     assert r.status_code == 302, r.content.decode()[:2000]
     return Family.objects.get(family_id=r["Location"].rsplit("/", 1)[1])
-
-
-def visible_text(html: str) -> str:
-    """The page's text as read: no tags, scripts or hidden inputs."""
-    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 # The nominator -------------------------------------------------------------------------

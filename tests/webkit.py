@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -88,3 +89,9 @@ def nominated_by(partner: Any, f: Family) -> Nomination:
 
 def date_fields(name: str, d: date) -> dict[str, str]:
     return {f"{name}_0": str(d.day), f"{name}_1": str(d.month), f"{name}_2": str(d.year)}
+
+
+def visible_text(html: str) -> str:
+    """The words a reader sees on a page: no tags, scripts or styles."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
