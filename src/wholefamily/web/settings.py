@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "wholefamily.web.claims",
     "wholefamily.web.reporting",
     "wholefamily.web.team",
+    "wholefamily.web.familyhelp",
+    "wholefamily.web.protection",
 ]
 
 MIDDLEWARE = [

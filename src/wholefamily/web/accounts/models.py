@@ -1,10 +1,13 @@
-"""Who may do what: teams and the five roles.
+"""Who may do what: teams and the six roles.
 
 A user's role decides which families they can see (`casework.access`):
 - key worker (lead practitioner): the families allocated to them or their team;
 - team manager: the families of their team, and allocates them;
 - programme analyst: every family; runs the central check and the review queue;
-- partner professional: only the families they nominated;
+- partner professional: the families they nominated, and those whose Family Help
+  they lead (what the family consented to share);
+- child protection practitioner: a member of the multi-agency child protection team,
+  the families whose child protection work they are part of;
 - data protection officer: no family; searches the audit log.
 """
 
@@ -19,6 +22,7 @@ class Role(models.TextChoices):
     MANAGER = "manager", "Team manager"
     ANALYST = "analyst", "Programme analyst"
     PARTNER = "partner", "Partner professional"
+    CP_PRACTITIONER = "cp_practitioner", "Child protection practitioner"
     DPO = "dpo", "Data protection officer"
 
 

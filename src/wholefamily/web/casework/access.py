@@ -36,7 +36,17 @@ def visible_families(user: Any) -> QuerySet[Family]:
         mine = Q(key_worker=user)
         return qs.filter(mine | Q(team_id=team)) if team else qs.filter(mine)
     if role == Role.PARTNER:
-        return qs.filter(nominations__nominated_by=user).distinct()
+        leads = Q(episodes__lead=user, episodes__closed_on__isnull=True)
+        return qs.filter(Q(nominations__nominated_by=user) | leads).distinct()
+    if role == Role.CP_PRACTITIONER:
+        on_team = Q(
+            episodes__macpt__user=user,
+            episodes__macpt__ended_on__isnull=True,
+            episodes__closed_on__isnull=True,
+        )
+        return qs.filter(
+            on_team | Q(episodes__lead=user, episodes__closed_on__isnull=True)
+        ).distinct()
     return qs.none()
 
 
