@@ -309,14 +309,31 @@ def start_assessment(
 
 
 def complete_assessment(
-    a: Assessment, completed_on: date, factors: list[str], summary: str, by: Any
+    a: Assessment,
+    completed_on: date,
+    factors: list[str],
+    summary: str,
+    by: Any,
+    primary_need: str = "",
 ) -> None:
+    """Complete an assessment with the factors it found and, where it finds the child in
+    need, the main need (the census's primary need, kept on the episode)."""
     if completed_on < a.started_on:
         raise Refused("An assessment cannot be completed before it started.", "completed_on")
+    if not factors:
+        raise Refused("Choose the factors the assessment found, or no factors.", "factors")
     for f in factors:
         _check_code("factor", f, "factors")
-    a.completed_on, a.factors, a.summary = completed_on, sorted(set(factors)), summary
-    a.save(update_fields=["completed_on", "factors", "summary"])
+    if "21" in factors and len(set(factors)) > 1:
+        raise Refused("“No factors identified” cannot be chosen with other factors.", "factors")
+    if primary_need:
+        _check_code("primary_need", primary_need, "primary_need")
+    with transaction.atomic():
+        a.completed_on, a.factors, a.summary = completed_on, sorted(set(factors)), summary
+        a.save(update_fields=["completed_on", "factors", "summary"])
+        if primary_need:
+            a.episode.primary_need = primary_need
+            a.episode.save(update_fields=["primary_need"])
 
 
 def authorise_assessment(a: Assessment, on: date, by: Any) -> None:
