@@ -241,6 +241,19 @@ def change_level(
         )
     if not reason.strip():
         raise Refused("Say why the level changes.", "reason")
+    plans = child.cp_plans.filter(episode=episode, ended_on__isnull=True)  # type: ignore[attr-defined]
+    if now.level == Level.CP and plans.exists():
+        raise Refused(
+            f"{child} has a child protection plan: end the plan to step down "
+            "(at a review conference, or from the plan).",
+            "level",
+        )
+    if level == Level.CP and not plans.exists():
+        raise Refused(
+            f"A child protection plan starts at an initial conference: record the "
+            f"conference to step {child} up to child protection.",
+            "level",
+        )
     with transaction.atomic():
         now.ended_on = on
         now.save(update_fields=["ended_on"])
@@ -248,6 +261,18 @@ def change_level(
             episode.lead = lead
             episode.save(update_fields=["lead"])
         return _open_level(episode, child, level, on, by, reason)
+
+
+def set_oversight(episode: Episode, social_worker: Any, by: Any) -> None:
+    """The social worker with oversight of the episode while a child is in need."""
+    if not episode.is_open:
+        raise Refused("This Family Help episode is closed.")
+    if social_worker is None:
+        raise Refused("Choose the social worker with oversight.", "oversight")
+    if social_worker == episode.oversight:
+        raise Refused("They already have oversight of this episode.", "oversight")
+    episode.oversight = social_worker
+    episode.save(update_fields=["oversight"])
 
 
 def is_step_up(before: str, after: str) -> bool:
