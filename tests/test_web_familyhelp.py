@@ -221,7 +221,7 @@ def test_stepping_up_and_down_keeps_the_lead_practitioner(people: dict) -> None:
     chronology = text_of(kw, "family_chronology")
     assert "Stepped up" in chronology and "Stepped down" in chronology
     assert (
-        "Jade Carter: child in need (cin plan) to targeted help, led by Pat Tester. Needs met"
+        "Jade Carter: child in need (CIN plan) to targeted help, led by Pat Tester. Needs met"
         in chronology
     )
 

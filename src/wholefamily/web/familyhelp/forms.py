@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from wholefamily.web.casework.forms import NotInFuture
 from wholefamily.web.families.models import Family, Person
 from wholefamily.web.familyhelp import access, codes
+from wholefamily.web.familyhelp.history import in_sentence
 from wholefamily.web.familyhelp.models import Decision, Episode, Level
 from wholefamily.web.familyhelp.services import Refused
 
@@ -190,7 +191,7 @@ class LevelForm(ChangeForm):
         kids = [p for p in children_of(episode.family) if p.pk in now]
         self.fields["child"] = choice(
             "Which child?",
-            [(str(p.pk), f"{p}, now at {Level(now[p.pk].level).label.lower()}") for p in kids],
+            [(str(p.pk), f"{p}, now at {in_sentence(Level(now[p.pk].level).label)}") for p in kids],
             "Select the child whose level changes",
         )
         self.fields["lead"] = person(

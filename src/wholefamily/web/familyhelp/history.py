@@ -42,6 +42,12 @@ def level_words(code: str) -> str:
     return str(Level(code).label) if code in Level.values else code
 
 
+def in_sentence(words: str) -> str:
+    """Words as they read inside a sentence: "child in need (CIN plan)", the
+    abbreviation kept."""
+    return words[:1].lower() + words[1:]
+
+
 def _item(
     on: date | None, kind: str, code: str, title: str, detail: str, by: Any, at: datetime | None
 ) -> dict[str, Any]:
@@ -69,7 +75,7 @@ def _requests(family: Family) -> list[dict[str, Any]]:
     for r in rows.select_related("recorded_by", "decided_by"):
         who = f" ({r.source_name})" if r.source_name else ""
         source = codes.words("referral_source", r.source)
-        detail = f"From {source[0].lower()}{source[1:]}{who}, about {names(r.children.all())}: "
+        detail = f"From {in_sentence(source)}{who}, about {names(r.children.all())}: "
         out.append(
             _item(
                 r.received_on,
@@ -108,7 +114,9 @@ def _episodes(family: Family) -> list[dict[str, Any]]:
         before[key] = lv
         if prev is None:
             title, code = "Family Help began", "level_started"
-            detail = f"{lv.child}: {level_words(lv.level).lower()}, led by {practitioner(lv.lead)}."
+            detail = (
+                f"{lv.child}: {in_sentence(level_words(lv.level))}, led by {practitioner(lv.lead)}."
+            )
         elif prev.level == lv.level:
             title, code = "Lead practitioner changed", "lead_changed"
             detail = (
@@ -118,8 +126,8 @@ def _episodes(family: Family) -> list[dict[str, Any]]:
             up = is_step_up(prev.level, lv.level)
             title, code = ("Stepped up", "step_up") if up else ("Stepped down", "step_down")
             detail = (
-                f"{lv.child}: {level_words(prev.level).lower()} to "
-                f"{level_words(lv.level).lower()}, led by {name_of(lv.lead)}. {lv.reason}"
+                f"{lv.child}: {in_sentence(level_words(prev.level))} to "
+                f"{in_sentence(level_words(lv.level))}, led by {name_of(lv.lead)}. {lv.reason}"
             )
         out.append(_item(lv.started_on, "familyhelp", code, title, detail.strip(), lv.by, lv.at))
     for e in family.episodes.filter(closed_on__isnull=False).select_related(  # type: ignore[attr-defined]
@@ -200,7 +208,9 @@ def _protection(family: Family) -> list[dict[str, Any]]:
                 "protection",
                 "enquiry",
                 "Section 47 enquiry ended",
-                f"{q.child}: {Outcome(q.outcome).label.lower()}." if q.outcome else str(q.child),
+                f"{q.child}: {in_sentence(Outcome(q.outcome).label)}."
+                if q.outcome
+                else str(q.child),
                 q.by,
                 None,
             )
@@ -229,7 +239,7 @@ def _protection(family: Family) -> list[dict[str, Any]]:
                 "protection",
                 "plan",
                 "Child protection plan began",
-                f"{p.child}: {p.get_initial_category_display().lower()}.{before}",
+                f"{p.child}: {in_sentence(p.get_initial_category_display())}.{before}",
                 p.by,
                 p.at,
             )

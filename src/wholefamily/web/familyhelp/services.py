@@ -232,7 +232,10 @@ def change_level(
     if now is None:
         raise Refused(f"{child} has no level of help in this episode.", "child")
     if now.level == level:
-        raise Refused(f"{child} is already at {Level(level).label.lower()}.", "level")
+        raise Refused(
+            f"{child} is already at {Level(level).label[:1].lower()}{Level(level).label[1:]}.",
+            "level",
+        )
     if on < now.started_on:
         raise Refused(
             f"The change cannot be before {child}'s current level began "

@@ -15,7 +15,7 @@ from wholefamily.web.families.models import Family
 from wholefamily.web.familyhelp import access, codes
 from wholefamily.web.familyhelp import forms as F
 from wholefamily.web.familyhelp import services as fh
-from wholefamily.web.familyhelp.history import day, level_words
+from wholefamily.web.familyhelp.history import day, in_sentence, level_words
 from wholefamily.web.familyhelp.models import Assessment, Decision, Request
 from wholefamily.web.familyhelp.views.common import change_page, episode_or_404
 
@@ -61,8 +61,9 @@ def decide(request: HttpRequest, family_id: str, pk: int) -> HttpResponse:
         episode = fh.decide(
             r, d["decision"], d["decided_on"], request.user, lead=d.get("lead"), level=d["level"]
         )
-        done = f"The request is decided: {Decision(d['decision']).label.lower()}"
-        return f"request {r.pk} decided: {d['decision']}, episode {episode and episode.pk}", done
+        decision = Decision(d["decision"]).label
+        opened = f", Family Help episode {episode.pk}" if episode else ""
+        return f"request {r.pk} decided: {decision}{opened}", f"The request is decided: {decision}"
 
     return change_page(request, family_id, "decide", "Decide the request for help", make, apply)
 
@@ -75,8 +76,9 @@ def change_level(request: HttpRequest, family_id: str) -> HttpResponse:
         lv = fh.change_level(
             episode, child, d["level"], d["on"], request.user, d["reason"], lead=d["lead"]
         )
-        done = f"{child} is at {level_words(lv.level).lower()} from {day(lv.started_on)}"
-        return f"level {lv.pk}: {lv.level}", done
+        words = level_words(lv.level)
+        done = f"{child} is at {in_sentence(words)} from {day(lv.started_on)}"
+        return f"level {lv.pk}: {words}", done
 
     return change_page(
         request,
@@ -133,7 +135,7 @@ def close(request: HttpRequest, family_id: str) -> HttpResponse:
         fh.close_episode(episode, d["closed_on"], d["closure_reason"], request.user)
         reason = codes.words("closure_reason", d["closure_reason"])
         return (
-            f"episode {episode.pk} closed: {d['closure_reason']}",
+            f"episode {episode.pk} closed: {reason}",
             f"Family Help closed: {reason}",
         )
 

@@ -12,11 +12,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from wholefamily.web.families.models import Family
-from wholefamily.web.familyhelp.history import day, level_words
+from wholefamily.web.familyhelp.history import day, in_sentence, level_words
 from wholefamily.web.familyhelp.views.common import change_page, episode_or_404
 from wholefamily.web.protection import forms as F
 from wholefamily.web.protection import services as cp
-from wholefamily.web.protection.models import Enquiry, Plan, StrategyDiscussion, TeamMember
+from wholefamily.web.protection.models import (
+    Enquiry,
+    Outcome,
+    Plan,
+    StrategyDiscussion,
+    TeamMember,
+)
 
 BACK = "family_protection"
 
@@ -70,7 +76,8 @@ def outcome(request: HttpRequest, family_id: str, pk: int) -> HttpResponse:
     def apply(family: Family, form: Any) -> tuple[str, str]:
         q, d = _enquiry(family, pk), form.cleaned_data
         cp.record_outcome(q, d["completed_on"], d["outcome"], request.user)
-        return f"enquiry {q.pk}: {d['outcome']}", f"The outcome of {q.child}’s enquiry is recorded"
+        said = Outcome(d["outcome"]).label
+        return f"enquiry {q.pk}: {said}", f"The outcome of {q.child}’s enquiry is recorded"
 
     return _page(request, family_id, "Record the section 47 enquiry’s outcome", make, apply)
 
@@ -161,7 +168,7 @@ def end_plan(request: HttpRequest, family_id: str, pk: int) -> HttpResponse:
     def apply(family: Family, form: Any) -> tuple[str, str]:
         p, d = _plan(family, pk), form.cleaned_data
         cp.end_plan(p, d["ended_on"], d["reason"], request.user, d["step_to"])
-        to = level_words(d["step_to"]).lower()
+        to = in_sentence(level_words(d["step_to"]))
         return f"plan {p.pk} ended", f"{p.child}’s plan ended: {p.child} steps down to {to}"
 
     return _page(request, family_id, "End a child protection plan", make, apply)
