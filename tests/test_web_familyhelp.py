@@ -142,7 +142,7 @@ def test_a_decision_opens_family_help_led_by_whoever_is_chosen(people: dict) -> 
     decide = url("fh_decide", "F1", req.pk)
     form = mgr.get(decide).content.decode()
     assert "Pat Tester, Southfield Primary School (partner professional)" in form
-    assert "Chris Tester, The council (child protection practitioner)" in form
+    assert "Chris Tester (child protection practitioner)" in form
     assert "Dana Tester" not in form and "Alex Tester" not in form  # not leads
     said = errors(mgr.post(decide, {}))
     assert "Select what was decided" in said and "Enter the date of the decision" in said
@@ -164,6 +164,11 @@ def test_a_decision_opens_family_help_led_by_whoever_is_chosen(people: dict) -> 
     assert "Family Help, decided on 2 May 2025 by Morgan Tester: 1 day after it came in" in page
     assert "Pat Tester, Southfield Primary School (partner professional)" in page
     assert "Targeted help, since 2 May 2025, led by Pat Tester" in page
+    summary = text_of(mgr, "family")
+    assert (
+        "Family Help Led by Pat Tester, Southfield Primary School (partner professional) since "
+        "2 May 2025. Jade Carter: targeted help." in summary
+    )
     # Decided once only.
     assert "already been decided" in errors(
         mgr.post(decide, {**late, "lead": str(people["kw"].pk)})

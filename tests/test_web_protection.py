@@ -43,7 +43,7 @@ def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def people() -> dict:
     north = Team.objects.create(name="North")
-    return {
+    people = {
         "north": north,
         "kw": user("kim", Role.KEY_WORKER, north),
         "manager": user("morgan", Role.MANAGER, north),
@@ -52,6 +52,9 @@ def people() -> dict:
         "cpp": user("chris", Role.CP_PRACTITIONER),
         "cpp2": user("charlie", Role.CP_PRACTITIONER),
     }
+    people["cpp"].profile.agency = "Wessex MACPT"
+    people["cpp"].profile.save()
+    return people
 
 
 def kid(fid: str = "F1") -> Person:
@@ -248,7 +251,7 @@ def test_the_team_and_the_offer_to_the_parents(people: dict, episode: Episode) -
     member = TeamMember.objects.get()
     assert (member.name, member.agency, member.user) == (
         "Chris Tester",
-        "The council",
+        "Wessex MACPT",
         people["cpp"],
     )
     again = {
@@ -257,6 +260,9 @@ def test_the_team_and_the_offer_to_the_parents(people: dict, episode: Episode) -
         **date_fields("started_on", date(2025, 9, 2)),
     }
     assert "Chris Tester is already on the team" in errors(kw.post(url("cp_member"), again))
+    # An account whose agency is not known: the form asks for it.
+    unknown = {**again, "user": str(people["cpp2"].pk)}
+    assert "Enter the member’s agency" in errors(kw.post(url("cp_member"), unknown))
     before = {
         "role": "police",
         "name": "DC Jones",
@@ -269,7 +275,7 @@ def test_the_team_and_the_offer_to_the_parents(people: dict, episode: Episode) -
     assert TeamMember.objects.count() == 1
     page = text_of(kw)
     assert (
-        "Lead child protection practitioner Chris Tester, The council Since 1 September 2025"
+        "Lead child protection practitioner Chris Tester, Wessex MACPT Since 1 September 2025"
         in page
     )
     end = url("cp_end_member", member.pk)
@@ -278,7 +284,7 @@ def test_the_team_and_the_offer_to_the_parents(people: dict, episode: Episode) -
     )
     assert kw.post(end, date_fields("ended_on", date(2025, 12, 1))).status_code == 302
     assert (
-        "Chris Tester, lead child protection practitioner, The council: "
+        "Chris Tester, lead child protection practitioner, Wessex MACPT: "
         "1 September 2025 to 1 December 2025" in text_of(kw)
     )
 

@@ -114,13 +114,16 @@ def name_of(user: Any) -> str:
 
 
 def agency_of(user: Any) -> str:
-    """Where a practitioner works: a partner's agency, else their council team."""
+    """Where a practitioner works: their agency as recorded, else their council team,
+    else the council for the council's own roles ("" when not known)."""
     profile = getattr(user, "profile", None)
     if profile is None:
         return ""
     if profile.agency:
         return str(profile.agency)
-    return str(profile.team) if profile.team_id else "The council"
+    if profile.team_id:
+        return str(profile.team)
+    return "The council" if profile.role in (Role.KEY_WORKER, Role.MANAGER, Role.ANALYST) else ""
 
 
 def practitioner(user: Any) -> str:

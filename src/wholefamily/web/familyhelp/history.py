@@ -62,6 +62,19 @@ def _item(
     }
 
 
+def in_brief(family: Family) -> str:
+    """The family's open Family Help in a sentence for its summary: "Led by Pat Singh,
+    Southfield Primary School (partner professional) since 2 May 2025. Jade Carter:
+    child protection." ("" when it has none)."""
+    episode = family.episodes.filter(closed_on__isnull=True).select_related("lead").first()  # type: ignore[attr-defined]
+    if episode is None:
+        return ""
+    now = episode.levels.filter(ended_on__isnull=True).select_related("child")
+    kids = "; ".join(f"{lv.child}: {in_sentence(level_words(lv.level))}" for lv in now)
+    led = f"Led by {practitioner(episode.lead)} since {day(episode.opened_on)}."
+    return f"{led} {kids}." if kids else led
+
+
 def items(family: Family, protection: bool) -> list[dict[str, Any]]:
     out = _requests(family) + _episodes(family) + _assessments(family)
     if protection:

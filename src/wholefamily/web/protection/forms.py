@@ -202,7 +202,12 @@ class MemberForm(ChangeForm):
         if not data.get("name") and not self.has_error("name"):
             self.add_error("name", "Enter the member’s name, or choose their account")
         if not data.get("agency") and not self.has_error("agency"):
-            self.add_error("agency", "Enter the member’s agency, or choose their account")
+            self.add_error(
+                "agency",
+                "Enter the member’s agency"
+                if user is not None
+                else "Enter the member’s agency, or choose their account",
+            )
         return data
 
 

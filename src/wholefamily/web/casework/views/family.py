@@ -30,6 +30,7 @@ from wholefamily.web.casework.views import chronology as C
 from wholefamily.web.casework.views.common import counts_found_needs, forbid
 from wholefamily.web.families import labels
 from wholefamily.web.families.models import Family
+from wholefamily.web.familyhelp import history as family_help_history
 from wholefamily.web.familyhelp.access import sees_family_help, sees_protection
 from wholefamily.web.team import history as team_history
 
@@ -108,6 +109,7 @@ def page_context(
         "section": section,
         "section_title": title,
         "protection": protection,
+        "shows_family_help": family_help,
         "sections": [
             (name, label)
             for name, label in SECTIONS
@@ -163,6 +165,7 @@ def family_detail(request: HttpRequest, family_id: str) -> HttpResponse:
             "last_note": family.notes.select_related("by").first(),
             "baseline": family.baselines.order_by("-version").first(),
             "progress": family.progress.order_by("-at", "-created_at").first(),
+            "family_help": family_help_history.in_brief(family) if ctx["shows_family_help"] else "",
         }
     )
     return render(request, "casework/family_detail.html", ctx)
