@@ -290,7 +290,7 @@ def test_an_assessment_is_authorised_by_a_manager_who_is_not_its_author(people: 
     assert "Due by 9 July 2025 (45 working days)" in text_of(mgr, "family_help")
     complete = url("fh_complete", "F1", a.pk)
     form = kw.get(complete).content.decode()
-    assert "Domestic abuse: concerns about a parent or carer" in form and "3B" not in visible_text(
+    assert "Domestic abuse affecting a parent or carer" in form and "3B" not in visible_text(
         form
     )
     said = errors(kw.post(complete, {}))
@@ -304,7 +304,7 @@ def test_an_assessment_is_authorised_by_a_manager_who_is_not_its_author(people: 
         == 302
     )
     page = text_of(mgr, "family_help")
-    assert "Neglect" in page and "Domestic abuse: concerns about a parent or carer" in page
+    assert "Neglect" in page and "Domestic abuse affecting a parent or carer" in page
     assert "Main need Abuse or neglect" in page
     authorise = url("fh_authorise", "F1", a.pk)
     # A key worker cannot authorise; the manager who started it cannot either.
@@ -350,7 +350,7 @@ def test_only_a_manager_closes_family_help(people: dict) -> None:
     assert "cannot close before it opened" in errors(mgr.post(url("fh_close"), early))
     assert Episode.objects.get().is_open
     form = mgr.get(url("fh_close")).content.decode()
-    assert "Case closed after assessment: no further action" in form and "RC8" not in visible_text(
+    assert "Closed after assessment, no further action" in form and "RC8" not in visible_text(
         form
     )
     assert (
@@ -358,7 +358,7 @@ def test_only_a_manager_closes_family_help(people: dict) -> None:
     )
     assert not Episode.objects.get().is_open
     page = text_of(mgr, "family_help")
-    assert "Case closed after assessment: no further action, authorised by Morgan Tester" in page
+    assert "Closed after assessment, no further action, authorised by Morgan Tester" in page
     assert "Family Help closed" in text_of(mgr, "family_chronology")
 
 

@@ -135,7 +135,7 @@ def test_a_familys_journey_from_request_to_closure(
     kw.get_by_role("link", name="Complete the assessment started 6 May 2025").click()
     fill_date(kw, "completed_on", date(2025, 6, 20))
     kw.get_by_label("Neglect", exact=True).check()
-    kw.get_by_label("Domestic abuse: concerns about a parent or carer").check()
+    kw.get_by_label("Domestic abuse affecting a parent or carer").check()
     kw.get_by_label("Main need (if a child is in need)").select_option(label="Abuse or neglect")
     kw.get_by_label("Summary of the assessment").fill("Neglect; abuse between the parents.")
     see(kw, "fh-assessment-complete")
@@ -238,10 +238,10 @@ def test_a_familys_journey_from_request_to_closure(
     save(mgr)
     expect(summary(mgr).get_by_text("Select why the episode closes")).to_be_visible()
     fill_date(mgr, "closed_on", date(2026, 3, 20))
-    mgr.get_by_label("Case closed after assessment: referred to early help").check()
+    mgr.get_by_label("Closed after assessment, referred to early help").check()
     see(mgr, "fh-close")
     save(mgr)
-    expect(mgr.get_by_text("Family Help closed: Case closed after assessment")).to_be_visible()
+    expect(mgr.get_by_text("Family Help closed: Closed after assessment")).to_be_visible()
     levels = list(ChildLevel.objects.order_by("started_on", "id"))
     assert [lv.level for lv in levels] == ["targeted", "cin", "cp", "targeted"]
     assert {lv.lead.username for lv in levels} == {"partner"}
