@@ -290,9 +290,7 @@ def test_an_assessment_is_authorised_by_a_manager_who_is_not_its_author(people: 
     assert "Due by 9 July 2025 (45 working days)" in text_of(mgr, "family_help")
     complete = url("fh_complete", "F1", a.pk)
     form = kw.get(complete).content.decode()
-    assert "Domestic abuse affecting a parent or carer" in form and "3B" not in visible_text(
-        form
-    )
+    assert "Domestic abuse affecting a parent or carer" in form and "3B" not in visible_text(form)
     said = errors(kw.post(complete, {}))
     assert "Select the factors the assessment found, or no factors" in said
     done = {"factors": ["16A", "3B"], "summary": "Neglect; abuse at home.", "primary_need": "N1"}
@@ -350,9 +348,7 @@ def test_only_a_manager_closes_family_help(people: dict) -> None:
     assert "cannot close before it opened" in errors(mgr.post(url("fh_close"), early))
     assert Episode.objects.get().is_open
     form = mgr.get(url("fh_close")).content.decode()
-    assert "Closed after assessment, no further action" in form and "RC8" not in visible_text(
-        form
-    )
+    assert "Closed after assessment, no further action" in form and "RC8" not in visible_text(form)
     assert (
         mgr.post(url("fh_close"), {**early, **date_fields("closed_on", TODAY)}).status_code == 302
     )
