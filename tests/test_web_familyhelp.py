@@ -17,7 +17,7 @@ from webkit import client_for, date_fields, family, nominated_by, user, visible_
 from wholefamily.web import clock
 from wholefamily.web.accounts.models import Role, Team
 from wholefamily.web.audit.models import AuditEntry
-from wholefamily.web.families.models import Family, Person, Status
+from wholefamily.web.families.models import Family, Member, Person, Status
 from wholefamily.web.familyhelp import services as fh
 from wholefamily.web.familyhelp.models import Assessment, ChildLevel, Episode, Level, Request
 from wholefamily.web.protection import services as cp
@@ -229,6 +229,34 @@ def test_stepping_up_and_down_keeps_the_lead_practitioner(people: dict) -> None:
         "Jade Carter: child in need (CIN plan) to targeted help, led by Pat Tester. Needs met"
         in chronology
     )
+
+
+def test_a_new_lead_chosen_at_a_step_up_leads_every_child(people: dict) -> None:
+    f = family("F1", key_worker=people["kw"], team=people["north"])
+    tom = Person.objects.create(
+        person_id="PF13", forename="Tom", surname="Carter", dob=date(2016, 2, 1)
+    )
+    Member.objects.create(family=f, person=tom, role="CHILD")
+    req = fh.record_request(f, [kid(), tom], date(2025, 5, 1), "2A", "Absent.", people["kw"])
+    fh.decide(req, "family_help", date(2025, 5, 2), people["manager"], lead=people["partner"])
+    kw = client_for(people["kw"])
+    step = {
+        "child": str(kid().pk),
+        "level": "cin",
+        "reason": "Needs a social worker",
+        "lead": str(people["kw"].pk),
+        **date_fields("on", date(2025, 6, 23)),
+    }
+    assert kw.post(url("fh_level"), step).status_code == 302
+    now = ChildLevel.objects.filter(ended_on__isnull=True)
+    assert {(lv.child, lv.level, lv.lead) for lv in now} == {
+        (kid(), "cin", people["kw"]),
+        (tom, "targeted", people["kw"]),
+    }
+    assert Episode.objects.get().lead == people["kw"]
+    page = text_of(kw, "family_help")
+    assert "Targeted help, 2 May 2025 to 23 June 2025, led by Pat Tester" in page
+    assert "Targeted help, since 23 June 2025, led by Kim Tester" in page  # Tom
 
 
 def test_a_child_on_a_plan_steps_down_only_from_the_plan(people: dict) -> None:

@@ -223,7 +223,9 @@ def change_level(
     episode: Episode, child: Person, level: str, on: date, by: Any, reason: str, lead: Any = None
 ) -> ChildLevel:
     """Step a child up or down. The lead practitioner stays the same unless `lead` names
-    another on purpose (then the episode's lead changes too)."""
+    another on purpose: then the episode's lead changes too, and so does the lead of the
+    family's other children from that day (their rows split there, as `change_lead`
+    does), so that every child's history names who led them."""
     if not episode.is_open:
         raise Refused("This Family Help episode is closed.")
     if level not in Level.values:
@@ -257,10 +259,24 @@ def change_level(
             f"conference to step {child} up to child protection.",
             "level",
         )
+    new_lead = lead is not None and lead != episode.lead
+    others = list(episode.levels.filter(ended_on__isnull=True).exclude(pk=now.pk))
+    if new_lead:
+        for other in others:
+            if on < other.started_on:
+                raise Refused(
+                    f"The change of lead cannot be before {other.child}'s current level "
+                    f"began ({_words(other.started_on)}).",
+                    "on",
+                )
     with transaction.atomic():
         now.ended_on = on
         now.save(update_fields=["ended_on"])
-        if lead is not None and lead != episode.lead:
+        if new_lead:
+            for other in others:
+                other.ended_on = on
+                other.save(update_fields=["ended_on"])
+                _open_level(episode, other.child, other.level, on, by, reason, lead)
             episode.lead = lead
             episode.save(update_fields=["lead"])
         return _open_level(episode, child, level, on, by, reason)
