@@ -433,3 +433,19 @@ def test_only_analysts_reach_the_returns(role: str, tmp_path: Path, settings: An
     text = visible_text(analyst.get(reverse("returns")).content.decode())
     assert "Children in Need census" in text
     assert "Statutory returns" in visible_text(analyst.get("/").content.decode())
+
+
+@pytest.mark.django_db
+def test_a_code_the_census_lacks_is_one_line_unless_the_council_maps_it() -> None:
+    from wholefamily.web.familyhelp.models import Request
+
+    mgr = user("fhmanager", Role.MANAGER)
+    f = family("F1", consent="given")
+    r = fh.record_request(f, [kid(f)], d("2025-06-02"), "3A", "GP worried.", mgr)
+    fh.decide(r, Decision.NFA, d("2025-06-04"), mgr)
+    Request.objects.filter(pk=r.pk).update(source="GPX")  # a record from elsewhere
+    with pytest.raises(ValueError) as e:
+        list(children_for_year("2025-26"))
+    assert str(e.value).startswith("the request received 2 June 2025: 'GPX' is not a census")
+    (child,) = children_for_year("2025-26", names=Names(referral_sources={"gpx": "3A"}))
+    assert child.episodes[0].referral_source == "3A"

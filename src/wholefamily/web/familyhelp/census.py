@@ -135,6 +135,10 @@ def la_child_id(person_id: str) -> str:
     return "X" + hashlib.sha256(person_id.encode()).hexdigest()[:19].upper()
 
 
+def _words(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
 def _key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
@@ -252,7 +256,7 @@ def children_for_year(
             who = Person.objects.filter(pk=child_id).values_list("person_id", flat=True).first()
             opened = ep_rows[episode_id]["opened_on"]
             raise ValueError(
-                f"the Family Help episode opened {opened:%d %B %Y} of child {who}: {exc}"
+                f"the Family Help episode opened {_words(opened)} of child {who}: {exc}"
             ) from None
         if made is not None:
             by_child[child_id].append(made)
@@ -528,15 +532,17 @@ def _nfa_referrals(year: CollectionYear, names: Names) -> dict[int, list[CINEpis
     ):
         r = rows[link["request_id"]]
         decided = r["decided_on"] if r["decided_on"] <= year.end else None
-        out[link["person_id"]].append(
-            CINEpisode(
+        try:
+            episode = CINEpisode(
                 referral_date=r["received_on"],
                 referral_source=names.source(r["source"], r["source_name"]),
                 referral_nfa=True,
                 closure_date=decided,
                 closure_reason=NFA_CLOSURE if decided else None,
             )
-        )
+        except ValueError as exc:
+            raise ValueError(f"the request received {_words(r['received_on'])}: {exc}") from None
+        out[link["person_id"]].append(episode)
     return out
 
 
