@@ -79,4 +79,5 @@ urlpatterns = [
     path("", include("wholefamily.web.team.urls")),
     path("", include("wholefamily.web.familyhelp.urls")),
     path("", include("wholefamily.web.protection.urls")),
+    path("", include("wholefamily.web.returns.urls")),
 ]

@@ -90,6 +90,7 @@ CAN = {
     "prepare_claim": {Role.ANALYST},
     "reports": {Role.ANALYST, Role.MANAGER},
     "audit": {Role.DPO},
+    "returns": {Role.ANALYST},
 }
 
 # In which states each step can be taken.
