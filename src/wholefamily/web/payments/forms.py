@@ -100,7 +100,7 @@ class PackageForm(ChangeForm):
         self.family = family
         f: Any = self.fields
         f["child"].queryset = Person.objects.filter(
-            member__family=family, member__current=True, member__role="CHILD"
+            memberships__family=family, memberships__current=True, memberships__role="CHILD"
         ).order_by("dob")
         f["payee"].queryset = NetworkMember.objects.filter(family=family, ended_on__isnull=True)
         f["payee"].label_from_instance = lambda m: f"{m.name} ({m.get_kind_display().lower()})"
