@@ -45,6 +45,7 @@ from wholefamily.web.payments.money import manager_limit, parse_year, pounds, ye
 from wholefamily.web.protection.models import Plan
 
 PLAN_LEVELS = (Level.CIN, Level.CP)
+LEVEL_WORDS = {Level.CIN: "child in need", Level.CP: "child protection"}
 LONGEST = 3 * 366  # days: a recurring package runs at most about three years
 
 
@@ -84,7 +85,7 @@ def _plan_words(family: Family, child: Person) -> str:
     ).first()
     if level is None:
         return ""
-    return f"{child} is at the {Level(level.level).label.lower()} level of Family Help"
+    return f"{child} is at the {LEVEL_WORDS[level.level]} level of Family Help"
 
 
 def support_meetings(family: Family) -> list[Meeting]:
