@@ -394,7 +394,10 @@ def test_the_analyst_makes_the_return_and_reads_the_rules_report(
     assert f'href="{reverse("family", args=["F3"])}"' in html
     xml = analyst.get(reverse("cin_download", args=["2025-26"]))
     assert xml.status_code == 200 and b"<LEA>838</LEA>" in b"".join(xml.streaming_content)
-    assert AuditEntry.objects.filter(action="create", object_type="cin_census").count() == 1
+    assert (
+        AuditEntry.objects.filter(action="create", object_type="Children in Need census").count()
+        == 1
+    )
     assert AuditEntry.objects.filter(action="download", object_id="2025-26").count() == 1
     assert (tmp_path / "returns" / "cin-2025-26.xml").is_file()
 

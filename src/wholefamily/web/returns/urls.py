@@ -4,6 +4,6 @@ from wholefamily.web.returns import views
 
 urlpatterns = [
     path("returns", views.index, name="returns"),
-    path("returns/cin-census", views.cin_census, name="cin_census"),
-    path("returns/cin-census/cin-<str:year>.xml", views.cin_download, name="cin_download"),
+    path("returns/children-in-need-census", views.cin_census, name="cin_census"),
+    path("returns/children-in-need-census/<str:year>.xml", views.cin_download, name="cin_download"),
 ]

@@ -91,16 +91,18 @@ def cin_census(request: HttpRequest) -> HttpResponse:
             record(
                 request,
                 Action.CREATE,
-                "cin_census",
+                "Children in Need census",
                 str(chosen),
                 f"{made['children']} children, {len(made['errors'])} errors, "
                 f"{len(made['queries'])} queries",
             )
             return redirect(f"{reverse('cin_census')}?year={chosen}")
     if error and request.method == "POST":
-        record(request, Action.DENIED, "cin_census", year_text[:64], error[:300])
+        record(request, Action.DENIED, "Children in Need census", year_text[:64], error[:300])
     stored = services.stored_report(chosen) if chosen is not None else None
-    record(request, Action.VIEW, "cin_census", str(chosen or ""), "the DfE rules' report")
+    record(
+        request, Action.VIEW, "Children in Need census", str(chosen or ""), "the DfE rules' report"
+    )
     children = _children(stored, request.user) if stored else {}
     return render(
         request,
@@ -135,7 +137,7 @@ def cin_download(request: HttpRequest, year: str) -> FileResponse:
     path = services.return_path(chosen)
     if not path.is_file():
         raise Http404("No return made for this year")
-    record(request, Action.DOWNLOAD, "cin_census", str(chosen), path.name)
+    record(request, Action.DOWNLOAD, "Children in Need census", str(chosen), path.name)
     return FileResponse(
         path.open("rb"), as_attachment=True, filename=path.name, content_type="application/xml"
     )
