@@ -54,7 +54,9 @@ def run_sync(folder: Path, workspace: Path) -> None:
         fail(str(exc))
     out.print(
         f"Synced {r.framework} as of {r.as_of}: {r.families:,} families in the case database "
-        f"({r.created:,} new, {r.changed:,} changed), {r.evidence:,} pieces of evidence."
+        f"({r.created:,} new, {r.changed:,} changed; {r.childrens_services:,} not eligible, "
+        f"there for children's services), {r.evidence:,} pieces of evidence; "
+        f"{r.children:,} children in the county."
     )
 
 
