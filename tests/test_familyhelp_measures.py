@@ -245,3 +245,53 @@ def test_step_ups_step_downs_and_the_same_lead(cases: dict[str, Any]) -> None:
     cas, bud = M.measures(YEAR, CAS), M.measures(YEAR, BUD)
     assert (cas.step_ups, cas.step_downs, cas.same_lead) == (2, 2, M.Share(3, 4))
     assert (bud.step_ups, bud.step_downs, bud.same_lead) == (4, 1, M.Share(4, 5))
+
+
+def test_the_figures_page_and_the_committee_report_show_them(cases: dict[str, Any]) -> None:
+    """A Families First section, in words, with the same numbers as the measures."""
+    import re
+
+    from django.urls import reverse
+
+    from webkit import client_for
+    from wholefamily.web.reporting.metrics import metrics
+    from wholefamily.web.reporting.report import build
+
+    m = metrics(YEAR, BUD)
+    ff = {f.key: f for f in m.figures if f.section == "Families First"}
+    assert list(ff) == ["ff_rates", "ff_trend", "ff_timeliness", "ff_steps"]
+    assert ff["ff_rates"].rows == [
+        ["Children in need", 3, 142.9],
+        ["On a child protection plan", 2, 95.2],
+        ["Looked after", 1, 47.6],
+    ]
+    assert ff["ff_trend"].rows[-1] == ["31 March 2026", 142.9, 95.2, 47.6, 210]
+    assert ff["ff_timeliness"].rows == [
+        ["Referrals within 12 months of a previous one", 0, 3, 0.0],
+        ["Child protection plans that are a repeat", 2, 3, 66.7],
+        ["Assessments within 45 working days", 0, 1, 0.0],
+        ["Initial conferences within 15 working days", 3, 4, 75.0],
+        ["Changes of level with the same lead practitioner", 4, 5, 80.0],
+    ]
+    assert ff["ff_steps"].rows[:2] == [["Stepped up", 4, 3], ["Stepped down", 1, 1]]
+    assert ["From targeted help to looked after", 1, 0] in ff["ff_steps"].rows
+
+    analyst = user("analyst", Role.ANALYST)
+    c = client_for(analyst)
+    page = c.get(reverse("reports"), {"period": "2025/26"}).content.decode()
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "Families First" in text
+    assert "Children in need, on a child protection plan and looked after on 31 March 2026" in text
+    assert re.search(r"Children in need\s*</th>\s*<td[^>]*>5</td>\s*<td[^>]*>75\.8<", page)
+    # Figure titles sit under the section's heading.
+    assert re.search(r'<h2[^>]*id="section-families-first"', page)
+    assert '<h3 class="govuk-heading-m" id="figure-ff_rates">' in page
+    got = c.get(reverse("report_csv", args=["ff_timeliness"]), {"period": "2025/26"})
+    assert got.status_code == 200
+    rows = got.content.decode().splitlines()
+    assert rows[0] == "measure,counted,out of,share %"
+    assert rows[4] == "Initial conferences within 15 working days,5,6,83.3"
+    html, _ = build(YEAR)
+    assert '<h2 class="pagebreak section">Families First</h2>' in html
+    assert "<h3>Re-referrals, repeat plans and timeliness</h3>" in html
+    assert "Stepped up</td><td>6</td>" in html.replace("\n", "")
