@@ -232,3 +232,12 @@ def test_the_plan_is_the_same_every_time() -> None:
     ]
     assert [p.start for p in c1.plans] == [date(2024, 9, 2)]
     assert [e.kind for e in e1 if e.kind in ("strategy", "icpc")] == ["strategy", "icpc"]
+
+
+@pytest.mark.django_db
+def test_without_a_linked_warehouse_the_demo_says_why(tmp_path: Path) -> None:
+    from wholefamily.web.familyhelp.demo import demo_family_help
+
+    made = demo_family_help(tmp_path / "nowhere")
+    assert made["families"] == 0 and "no warehouse" in made["why"]
+    assert not Episode.objects.exists()

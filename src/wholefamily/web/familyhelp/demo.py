@@ -165,13 +165,16 @@ class _Apply:
         self.assessments: dict[str, Assessment] = {}
         self.reviewed: set[date] = set()
         self.stats: defaultdict[str, int] = defaultdict(int)
+        # The family's open episode, as the services return it (they keep it up to date).
+        self.open: Episode | None = Episode.objects.filter(
+            family=family, closed_on__isnull=True
+        ).first()
 
     @property
     def episode(self) -> Episode:
-        ep = Episode.objects.filter(family=self.family, closed_on__isnull=True).first()
-        if ep is None:
+        if self.open is None:
             raise fh.Refused("no open episode for an event that needs one")
-        return ep
+        return self.open
 
     def run(self, events: list[Event]) -> None:
         for e in events:
@@ -206,7 +209,9 @@ class _Apply:
         )
         lead = self.who.get(d["lead"])
         ep = fh.decide(req, d["decision"], on, self.who["manager"], lead=lead, level=d["level"])
-        assert ep is not None
+        if ep is None:
+            raise fh.Refused("a request for help that opened no episode")
+        self.open = ep
         for kid in kids:
             now = fh.current_level(ep, kid)
             if now is not None and now.level != d["level"]:
@@ -214,7 +219,7 @@ class _Apply:
         self.stats[d["decision"]] += 1
 
     def open_sf(self, on: date) -> None:
-        fh.episode_of(self.family, self.who["manager"])
+        self.open = fh.episode_of(self.family, self.who["manager"])
 
     def level(self, on: date, child: str, level: str, reason: str, lead: str | None) -> None:
         ep, kid = self.episode, self.people[child]
@@ -315,16 +320,19 @@ class _Apply:
 
     def close(self, on: date, reason: str) -> None:
         fh.close_episode(self.episode, on, reason, self.who["manager"])
+        self.open = None
         self.stats["closed"] += 1
 
 
 def demo_family_help(workspace: Path | None = None) -> dict[str, Any]:
     """Make up the demo's Family Help and child protection (see the module); returns
     what was made, and the collection year's census counts."""
+    from wholefamily.frameworks.engine import EngineError
+
     try:
         extract = read_extract(workspace or settings.WORKSPACE)
-    except Exception as exc:  # no warehouse or linkage: the demo goes on without
-        return {"families": 0, "why": str(exc).splitlines()[0]}
+    except (EngineError, W.WarehouseError) as exc:  # not linked: the demo goes on without
+        return {"families": 0, "why": str(exc)}
     as_of = extract.as_of
     first, last = collection_year(as_of)
     who = practitioners()
