@@ -5,10 +5,21 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The DfE's Children in Need census rules (csc-validator-be-cin) need pandas 1.5 and
+# numpy < 2, so they get a virtual environment of their own (docs/cin-census.md).
+CIN_VENV := .venv-cin
+CIN_STAMP := $(CIN_VENV)/.installed
 
-.PHONY: demo test lint setup clean bench
+.PHONY: demo test lint setup setup-cin clean bench
 
-setup: $(STAMP)
+setup: $(STAMP) $(CIN_STAMP)
+
+setup-cin: $(CIN_STAMP)
+
+$(CIN_STAMP): requirements-cin.txt
+	@test -x $(CIN_VENV)/bin/python || $(PYTHON) -m venv $(CIN_VENV)
+	$(CIN_VENV)/bin/python -m pip install --quiet -r requirements-cin.txt
+	@touch $(CIN_STAMP)
 
 $(STAMP): pyproject.toml package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +33,10 @@ $(STAMP): pyproject.toml package-lock.json
 demo: setup
 	$(BIN)/wholefamily demo
 
+# The heavy suites (processes killed mid-write, fuzzing) are left to .ci/run, which runs
+# them after this; `pytest` on its own runs everything.
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not heavy"
 
 lint: setup
 	$(BIN)/ruff check src tests
@@ -35,7 +48,7 @@ bench: setup
 	$(BIN)/wholefamily bench load --people 1000000
 
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache demo-workspace \
+	rm -rf $(VENV) $(CIN_VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache demo-workspace \
 		node_modules src/wholefamily/web/static/govuk src/wholefamily/web/static/moj
 
 # Web app under load (issue: family list and family page p95 < 300 ms, 20 clients,

@@ -359,6 +359,7 @@ def _manifest_agrees(ws: Path, drop_id: str) -> dict[str, Any]:
     return body  # type: ignore[no-any-return]
 
 
+@pytest.mark.heavy
 def test_a_load_killed_after_its_commit_has_its_manifest_on_the_next_open(
     county: Path, tmp_path: Path
 ) -> None:
@@ -383,6 +384,7 @@ def test_a_load_killed_after_its_commit_has_its_manifest_on_the_next_open(
     assert path.read_text(encoding="utf-8") == recorded
 
 
+@pytest.mark.heavy
 def test_a_load_killed_before_its_commit_leaves_no_manifest(county: Path, tmp_path: Path) -> None:
     ws = _loaded_workspace(tmp_path)
     first = (ws / "drops" / "first" / "manifest.json").read_text(encoding="utf-8")
@@ -561,6 +563,7 @@ def _tmpfs_works() -> bool:
     return probe.returncode == 0
 
 
+@pytest.mark.heavy
 @pytest.mark.skipif(not _tmpfs_works(), reason="cannot mount a tmpfs in a user namespace")
 def test_a_really_full_disk_is_one_line(tmp_path: Path, county: Path) -> None:
     """The workspace on a 1 MB tmpfs: a small drop fits, the county does not."""

@@ -76,6 +76,7 @@ def _wait_for(proc: subprocess.Popen[str], step: str) -> None:
     raise AssertionError(f"the load never reached {step!r}")
 
 
+@pytest.mark.heavy
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
 def test_interrupted_load_leaves_the_warehouse_as_it_was(
     county: Path, big_county: Path, tmp_path: Path, how: signal.Signals

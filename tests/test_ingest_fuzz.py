@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -135,6 +136,7 @@ fuzz = settings(
 )
 
 
+@pytest.mark.heavy
 @fuzz
 @given(
     rows=st.lists(row, max_size=12),

@@ -115,6 +115,7 @@ def _case_rows(ws: Path) -> tuple[int, int]:
 # identify and link, killed mid-write ----------------------------------------------------
 
 
+@pytest.mark.heavy
 def test_identify_killed_mid_write_leaves_the_old_run_whole(ws: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
     identify(ws, "tf-2015", AS_OF, out)
@@ -157,6 +158,7 @@ def test_sync_refuses_a_folder_mixing_two_runs(ws: Path, tmp_path: Path) -> None
     assert _case_rows(ws) == (0, 0)
 
 
+@pytest.mark.heavy
 def test_link_killed_mid_write_commits_nothing(ws: Path, tmp_path: Path) -> None:
     out = ws / "runs" / "d"  # written by the fixture's link at AS_OF
     before = _bytes(out)

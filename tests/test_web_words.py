@@ -36,6 +36,15 @@ SKIP = ("/sign-out", "/admin", "/static/")
 
 NEED_CODES = sorted({c for p in shipped().values() for c in check(p).data["needs"]})
 ROLE_CODES = ["ADULT", "CHILD"]
+# The Children in Need census's codes Family Help keeps (referral source, factor, main
+# need, closure reason, category of abuse) and its own choices' values.
+CENSUS_CODES = [
+    r"[1-9][0-9]?[A-F]",
+    r"N[1-9]",
+    r"RC[1-9]",
+    "NEG|PHY|EMO|SAB|MUL",
+    "nfa|cin|cla|cp|cp_enquiry|no_conference|not_substantiated",
+]
 # Source tables: a name with an underscore, or no English word, is a code wherever it
 # is; one that is an English word ("health", "housing") is a code when it stands alone
 # in an element or before a row number ("health row 12").
@@ -43,7 +52,9 @@ TABLES = sorted(n for n in SOURCES if "_" in n or n in ("asb", "gazetteer"))
 WORDS = sorted(set(SOURCES) - set(TABLES))
 
 CODE = re.compile(
-    r"(?<![A-Za-z0-9_])(" + "|".join(NEED_CODES + ROLE_CODES + TABLES) + r")(?![A-Za-z0-9_])"
+    r"(?<![A-Za-z0-9_])("
+    + "|".join(NEED_CODES + ROLE_CODES + TABLES + CENSUS_CODES)
+    + r")(?![A-Za-z0-9_])"
 )
 WORD_ROW = re.compile(r"\b(" + "|".join(WORDS) + r") row \d")
 
@@ -93,6 +104,14 @@ def test_the_detector_finds_codes_and_passes_words() -> None:
     assert codes_in(["ADULT", "health row 3", "housing"]) == {"ADULT", "health", "housing"}
     assert codes_in(["Health problems", "DWP benefits, claim started 13 April 2020"]) == set()
     assert codes_in(["mental health service", "Children", "continuous employment"]) == set()
+    assert codes_in(["From 2A", "Closed: RC8", "Category NEG", "Main need N1"]) == {
+        "2A",
+        "RC8",
+        "NEG",
+        "N1",
+    }
+    assert codes_in(["Now at cin", "Decision: cp_enquiry"]) == {"cin", "cp_enquiry"}
+    assert codes_in(["Child in need (CIN plan)", "Neglect", "A school", "WX1 2AB"]) == set()
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +200,52 @@ def _demo_case_database(county: tuple[Path, Path], settings: Any) -> dict[str, A
         evidence="Often absent; seen at the clinic",
         consent="Y",
     )
+    _family_help(users)
     return users
+
+
+def _family_help(users: dict[str, Any]) -> str:
+    """A year of Family Help and child protection for one family in work: requests for
+    help (a re-referral), its lead changed to the partner, an assessment authorised, a
+    step up to a child in need plan, a strategy discussion, an initial conference and a
+    plan, the child protection practitioner on the team and an offer to the parents.
+    Returns the family's id."""
+    from wholefamily.web.familyhelp import services as fh
+    from wholefamily.web.protection import services as cp
+
+    kw, manager = users["keyworker"], users["manager"]
+    f = next(
+        f
+        for f in Family.objects.filter(status=Status.ACTIVE, key_worker=kw).order_by("family_id")
+        if f.member_set.filter(role="CHILD", current=True).exists()
+    )
+    kids = [m.person for m in f.member_set.filter(role="CHILD", current=True)]
+    episode = fh.episode_of(f, manager)
+    assert episode is not None
+    first = fh.record_request(f, kids, date(2024, 10, 1), "3A", "GP worried.", manager)
+    fh.decide(first, "nfa", date(2024, 10, 3), manager)
+    fh.change_lead(episode, users["partner"], date(2024, 11, 4), manager, "The school knows them")
+    a = fh.start_assessment(episode, kids, date(2024, 11, 4), kw)
+    fh.complete_assessment(a, date(2024, 12, 16), ["16A", "3B"], "Neglect.", kw, "N1")
+    fh.authorise_assessment(a, date(2024, 12, 18), manager)
+    fh.change_level(episode, kids[0], "cin", date(2024, 12, 18), kw, "CIN plan agreed")
+    again = fh.record_request(f, kids, date(2025, 1, 6), "6", "Police call-out.", manager)
+    fh.decide(again, "cp_enquiry", date(2025, 1, 7), manager)
+    s = cp.hold_strategy(episode, kids, date(2025, 1, 8), "DC Jones, Police\nSchool", kw)
+    for q in s.enquiries.all():
+        cp.record_outcome(q, date(2025, 1, 15), "conference", kw)
+    cp.add_member(episode, "lead", "Chris Adeyemi", "MACPT", date(2025, 1, 8), kw, users["cpp"])
+    cp.initial_conference(s, date(2025, 1, 27), "All", {kids[0]: "NEG"}, kw)
+    cp.offer_to_parents(episode, date(2025, 1, 20), "The parents", "An advocate", kw)
+    return str(f.family_id)
+
+
+def _family_help_pages() -> list[str]:
+    """The Family Help and child protection sections of the family `_family_help` made."""
+    from wholefamily.web.familyhelp.models import Request
+
+    fid = Request.objects.values_list("family__family_id", flat=True).first()
+    return [f"/families/{fid}/family-help", f"/families/{fid}/child-protection"]
 
 
 SEEDS = [
@@ -203,12 +267,14 @@ SEEDS = [
 
 def test_no_page_any_role_reaches_shows_a_code(county: tuple[Path, Path], settings) -> None:
     users = _demo_case_database(county, settings)
-    failures, counts = [], {}
+    failures, counts, reached = [], {}, {}
+    seeds = SEEDS + _family_help_pages()
     for username in users:
         client = Client()
         client.force_login(users[username])
-        found = crawl(client, SEEDS)
+        found = crawl(client, seeds)
         counts[username] = len(found)
+        reached[username] = set(found)
         for url, codes in found.items():
             if not codes:
                 continue
@@ -217,6 +283,13 @@ def test_no_page_any_role_reaches_shows_a_code(county: tuple[Path, Path], settin
     # The crawl reached each role's pages (a test that cannot fail proves nothing).
     assert counts["analyst"] >= 20 and counts["manager"] >= 15 and counts["keyworker"] >= 10
     assert counts["partner"] >= 3 and counts["dpo"] >= 1
+    # The Family Help and child protection pages were among them, for who sees them.
+    pages = _family_help_pages()
+    for username in ("analyst", "manager", "keyworker", "partner", "cpp"):
+        assert pages[0] in reached[username], username
+    for username in ("analyst", "manager", "keyworker", "cpp"):
+        assert pages[1] in reached[username], username
+    assert pages[1] not in reached["partner"]  # leads, but is not on the team
 
 
 # Django's own wording, which GOV.UK's replaces on every form ("Enter the date of consent").
@@ -238,7 +311,7 @@ def test_every_form_answers_an_empty_post_in_govuk_words(
         client = Client()
         client.force_login(users[username])
         forms: set[str] = set()
-        crawl(client, SEEDS, forms)
+        crawl(client, SEEDS + _family_help_pages(), forms)
         for path in sorted(forms):
             if path.startswith(SKIP):
                 continue

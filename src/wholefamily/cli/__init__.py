@@ -21,6 +21,7 @@ from wholefamily.cli import (  # noqa: F401
     linkage,
     outcomes,
     reporting,
+    returns,
     synth,
     web,
 )
@@ -43,7 +44,17 @@ COMMANDS = [
     "report",
     "national-return",
 ]
-GROUPS = ["review", "evaluate", "frameworks", "web", "audit", "claims", "funding", "bench"]
+GROUPS = [
+    "review",
+    "evaluate",
+    "frameworks",
+    "web",
+    "audit",
+    "claims",
+    "funding",
+    "returns",
+    "bench",
+]
 
 
 def _name(info: typer.models.CommandInfo) -> str:

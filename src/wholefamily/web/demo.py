@@ -1,4 +1,6 @@
-"""Demo accounts: one user per role, teams per district, passwords made up once and printed.
+"""Demo accounts: one user per role, teams per district, passwords made up once and printed
+(`partner` is the partner professional who nominates and may lead a family's Family
+Help; `cpp` the child protection practitioner).
 
 Used by `wholefamily demo` and `wholefamily web accounts --demo`. The
 passwords are random and shown once; they are stored only as Django's hashes.
@@ -21,8 +23,16 @@ DEMO_USERS = [
     ("manager", "Morgan", "Hale", Role.MANAGER),
     ("analyst", "Alex", "Rahman", Role.ANALYST),
     ("partner", "Pat", "Singh", Role.PARTNER),
+    ("cpp", "Chris", "Adeyemi", Role.CP_PRACTITIONER),
     ("dpo", "Dana", "Price", Role.DPO),
 ]
+# Where the demo's users outside the council's family support teams work: the partner
+# (who nominates families and may lead a family's Family Help) and the child protection
+# practitioner of the multi-agency child protection team.
+AGENCY = {
+    Role.PARTNER: "Southfield Primary School",
+    Role.CP_PRACTITIONER: "Multi-agency child protection team",
+}
 
 
 def make_user(
@@ -60,7 +70,7 @@ def demo_accounts() -> list[tuple[str, str, str]]:
         made = []
         for username, first, last, role in DEMO_USERS:
             in_team = role in (Role.KEY_WORKER, Role.MANAGER)
-            agency = "Southfield Primary School" if role == Role.PARTNER else ""
+            agency = AGENCY.get(role, "")
             _, password = make_user(
                 username, role, team if in_team else None, first, last, agency=agency
             )

@@ -5,7 +5,8 @@ WHOLEFAMILY_WORKSPACE (the workspace folder; the case database lives there
 unless DATABASE_URL names another), DATABASE_URL (postgres://...: the role the
 app serves as), DATABASE_OWNER_URL (the same database as the role that owns the
 tables: used only to migrate and grant, see docs/postgresql.md),
-WHOLEFAMILY_SECRET_KEY (kept in the workspace when unset), WHOLEFAMILY_DEBUG.
+WHOLEFAMILY_SECRET_KEY (kept in the workspace when unset), WHOLEFAMILY_DEBUG,
+WHOLEFAMILY_LA_CODE (the council's DfE code on statutory returns; 838, the demo's).
 `settings_production` adds what a server behind HTTPS needs.
 """
 
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "wholefamily.web.team",
     "wholefamily.web.familyhelp",
     "wholefamily.web.protection",
+    "wholefamily.web.returns",
 ]
 
 MIDDLEWARE = [
@@ -155,6 +157,10 @@ WHITENOISE_KEEP_ONLY_HASHED_FILES = True  # half the files to compress; nothing 
 STORAGES = {
     "staticfiles": {"BACKEND": "wholefamily.web.storage.StaticStorage"},
 }
+
+# The council's three-digit DfE LA code for the statutory returns (the Children in Need
+# census); the workspace's census.yaml may set it instead (web/returns/services.py).
+WHOLEFAMILY_LA_CODE = os.environ.get("WHOLEFAMILY_LA_CODE", "838")
 
 # Page sizes.
 FAMILIES_PER_PAGE = 50

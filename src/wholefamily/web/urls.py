@@ -77,4 +77,7 @@ urlpatterns = [
     path("claims/<int:pk>/sign-off", claims.sign_off, name="claim_sign_off"),
     path("claims/<int:pk>/lines/<int:line_id>/pack", claims.pack, name="claim_pack"),
     path("", include("wholefamily.web.team.urls")),
+    path("", include("wholefamily.web.familyhelp.urls")),
+    path("", include("wholefamily.web.protection.urls")),
+    path("", include("wholefamily.web.returns.urls")),
 ]

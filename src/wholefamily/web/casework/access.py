@@ -50,6 +50,14 @@ def visible_families(user: Any) -> QuerySet[Family]:
     return qs.none()
 
 
+def leads(user: Any, family: Family) -> bool:
+    """Whether `user` is the lead practitioner of the family's open Family Help episode."""
+    if not user.is_authenticated:
+        return False
+    open_led = Q(episodes__lead=user, episodes__closed_on__isnull=True)
+    return Family.objects.filter(open_led, pk=family.pk).exists()
+
+
 def family_or_404(request: HttpRequest, family_id: str) -> Family:
     try:
         return visible_families(request.user).get(family_id=family_id)
@@ -82,6 +90,7 @@ CAN = {
     "prepare_claim": {Role.ANALYST},
     "reports": {Role.ANALYST, Role.MANAGER},
     "audit": {Role.DPO},
+    "returns": {Role.ANALYST},
 }
 
 # In which states each step can be taken.
@@ -112,8 +121,11 @@ def can(user: Any, what: str, family: Family | None = None) -> bool:
 
 def sees_agency_detail(user: Any, family: Family) -> bool:
     """Evidence from partner agencies: analysts always; key workers and managers once
-    the family has given consent (an analyst's central check needs it before)."""
+    the family has given consent (an analyst's central check needs it before); a
+    partner professional who leads the family's Family Help, once it has given consent."""
     role = role_of(user)
     if role == Role.ANALYST:
         return True
+    if role == Role.PARTNER:
+        return family.consent == "given" and leads(user, family)
     return role in (Role.KEY_WORKER, Role.MANAGER) and family.consent == "given"

@@ -52,6 +52,17 @@ def _need_titles(framework: str) -> dict[str, str]:
     return {code: str(n["title"]) for code, n in data.get("needs", {}).items() if "title" in n}
 
 
+@functools.lru_cache(maxsize=32)
+def framework_label(framework: str) -> str:
+    """A framework by its title ("Troubled Families, phase 2 (2015 to 2020)"), else its
+    name as given."""
+    try:
+        title = check(framework_file(framework)).data.get("title")
+    except (FrameworkError, OSError, ValueError):
+        title = None
+    return str(title) if title else framework
+
+
 def need_label(code: str, framework: str = "") -> str:
     """A need in words: its framework's title, else the usual name, else the code in words."""
     if framework and (title := _need_titles(framework).get(code)):

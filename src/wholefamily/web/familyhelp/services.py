@@ -223,7 +223,9 @@ def change_level(
     episode: Episode, child: Person, level: str, on: date, by: Any, reason: str, lead: Any = None
 ) -> ChildLevel:
     """Step a child up or down. The lead practitioner stays the same unless `lead` names
-    another on purpose (then the episode's lead changes too)."""
+    another on purpose: then the episode's lead changes too, and so does the lead of the
+    family's other children from that day (their rows split there, as `change_lead`
+    does), so that every child's history names who led them."""
     if not episode.is_open:
         raise Refused("This Family Help episode is closed.")
     if level not in Level.values:
@@ -232,7 +234,10 @@ def change_level(
     if now is None:
         raise Refused(f"{child} has no level of help in this episode.", "child")
     if now.level == level:
-        raise Refused(f"{child} is already at {Level(level).label.lower()}.", "level")
+        raise Refused(
+            f"{child} is already at {Level(level).label[:1].lower()}{Level(level).label[1:]}.",
+            "level",
+        )
     if on < now.started_on:
         raise Refused(
             f"The change cannot be before {child}'s current level began "
@@ -241,13 +246,52 @@ def change_level(
         )
     if not reason.strip():
         raise Refused("Say why the level changes.", "reason")
+    plans = child.cp_plans.filter(episode=episode, ended_on__isnull=True)  # type: ignore[attr-defined]
+    if now.level == Level.CP and plans.exists():
+        raise Refused(
+            f"{child} has a child protection plan: end the plan to step down "
+            "(at a review conference, or from the plan).",
+            "level",
+        )
+    if level == Level.CP and not plans.exists():
+        raise Refused(
+            f"A child protection plan starts at an initial conference: record the "
+            f"conference to step {child} up to child protection.",
+            "level",
+        )
+    new_lead = lead is not None and lead != episode.lead
+    others = list(episode.levels.filter(ended_on__isnull=True).exclude(pk=now.pk))
+    if new_lead:
+        for other in others:
+            if on < other.started_on:
+                raise Refused(
+                    f"The change of lead cannot be before {other.child}'s current level "
+                    f"began ({_words(other.started_on)}).",
+                    "on",
+                )
     with transaction.atomic():
         now.ended_on = on
         now.save(update_fields=["ended_on"])
-        if lead is not None and lead != episode.lead:
+        if new_lead:
+            for other in others:
+                other.ended_on = on
+                other.save(update_fields=["ended_on"])
+                _open_level(episode, other.child, other.level, on, by, reason, lead)
             episode.lead = lead
             episode.save(update_fields=["lead"])
         return _open_level(episode, child, level, on, by, reason)
+
+
+def set_oversight(episode: Episode, social_worker: Any, by: Any) -> None:
+    """The social worker with oversight of the episode while a child is in need."""
+    if not episode.is_open:
+        raise Refused("This Family Help episode is closed.")
+    if social_worker is None:
+        raise Refused("Choose the social worker with oversight.", "oversight")
+    if social_worker == episode.oversight:
+        raise Refused("They already have oversight of this episode.", "oversight")
+    episode.oversight = social_worker
+    episode.save(update_fields=["oversight"])
 
 
 def is_step_up(before: str, after: str) -> bool:

@@ -243,6 +243,14 @@ def add_member(
         raise Refused("Choose the member's role.", "role")
     if not name.strip() or not agency.strip():
         raise Refused("Give the member's name and agency.", "name")
+    _open(episode)
+    if started_on < episode.opened_on:
+        raise Refused(
+            f"A member cannot join before the episode opened ({_words(episode.opened_on)}).",
+            "started_on",
+        )
+    if user is not None and episode.macpt.filter(user=user, ended_on__isnull=True).exists():  # type: ignore[attr-defined]
+        raise Refused(f"{name} is already on the team.", "user")
     return TeamMember.objects.create(
         episode=episode,
         role=role,
@@ -254,11 +262,41 @@ def add_member(
     )
 
 
+def end_member(member: TeamMember, ended_on: date, by: Any) -> None:
+    """A member leaves the multi-agency child protection team (and, with an account,
+    no longer sees the family through it)."""
+    if member.ended_on is not None:
+        raise Refused(f"{member.name} has already left the team.")
+    if ended_on < member.started_on:
+        raise Refused(
+            f"A member cannot leave before they joined ({_words(member.started_on)}).",
+            "ended_on",
+        )
+    member.ended_on = ended_on
+    member.save(update_fields=["ended_on"])
+
+
 def offer_to_parents(
-    episode: Episode, offered_on: date, offered_to: str, what: str, by: Any
+    episode: Episode,
+    offered_on: date,
+    offered_to: str,
+    what: str,
+    by: Any,
+    taken_up: bool | None = None,
 ) -> ParentOffer:
     if not offered_to.strip() or not what.strip():
         raise Refused("Say who was offered what.", "what")
+    _open(episode)
+    if offered_on < episode.opened_on:
+        raise Refused(
+            f"An offer cannot be before the episode opened ({_words(episode.opened_on)}).",
+            "offered_on",
+        )
     return ParentOffer.objects.create(
-        episode=episode, offered_on=offered_on, offered_to=offered_to, what=what, by=by
+        episode=episode,
+        offered_on=offered_on,
+        offered_to=offered_to,
+        what=what,
+        taken_up=taken_up,
+        by=by,
     )

@@ -3,7 +3,9 @@
 - key worker and team manager who can see the family: see and change it;
 - programme analyst: sees it, changes nothing (the central team checks, it does not
   keep the family's contacts);
-- partner professional: only the key worker's contact block, on their family page;
+- partner professional: only the key worker's contact block, on their family page,
+  unless they lead the family's Family Help: then they see the team and contacts (and
+  change nothing), as does a child protection practitioner on the family's case;
 - anyone else (the data protection officer): nothing.
 
 A family the user may not see is 404 (`family_or_404`, which writes the refusal to
@@ -16,7 +18,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from wholefamily.web.accounts.models import Role
-from wholefamily.web.casework.access import family_or_404, role_of
+from wholefamily.web.casework.access import family_or_404, leads, role_of
 from wholefamily.web.casework.views.common import forbid
 from wholefamily.web.families.models import Family
 
@@ -32,7 +34,13 @@ def family_for(request: HttpRequest, family_id: str, change: bool = False) -> Fa
     """The family, if the user may see it (404 otherwise) and their role may see (or,
     with `change`, change) its team and contacts (404 otherwise)."""
     family = family_or_404(request, family_id)
+    role = role_of(request.user)
     allowed = CHANGE if change else SEE
-    if role_of(request.user) not in allowed:
+    # A child protection practitioner sees only the families of their cases
+    # (`visible_families`); a partner, those whose Family Help they lead.
+    involved = role == Role.CP_PRACTITIONER or (
+        role == Role.PARTNER and leads(request.user, family)
+    )
+    if role not in allowed and (change or not involved):
         forbid(request, "team change" if change else "team")
     return family

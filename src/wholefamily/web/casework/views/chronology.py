@@ -1,7 +1,8 @@
 """A family's chronology: every dated thing of its case in one list, newest first (the
 case's steps, the central check and its notes, nominations, assessments and their
 notes, the plan's actions as added and each change to them, reviews, notes with their
-kind, baselines, changes in the data and, for who may see them, the agencies' records),
+kind, baselines, changes in the data, the team around the family, Family Help and, for
+who may see them, child protection and the agencies' records),
 shown as the MOJ timeline, filtered by kind, and downloaded as CSV (codes with words
 beside) or PDF (WeasyPrint, as the claims' evidence packs)."""
 
@@ -20,6 +21,7 @@ from wholefamily.safecsv import neutralise
 from wholefamily.web.casework.models import ActionChange
 from wholefamily.web.families import labels
 from wholefamily.web.families.models import Family
+from wholefamily.web.familyhelp import history as family_help
 from wholefamily.web.team.models import TeamHistory
 
 # The kinds of entry, in the order the filter offers them.
@@ -34,6 +36,8 @@ KINDS = {
     "progress": "Baselines",
     "data": "Changes in the data",
     "team": "Team around the family",
+    "familyhelp": "Family Help",
+    "protection": "Child protection",
     "agency": "Agency records",
 }
 
@@ -68,9 +72,10 @@ def _day(at: datetime) -> date:
     return timezone.localdate(at) if timezone.is_aware(at) else at.date()
 
 
-def entries(family: Family, agency: bool) -> list[Entry]:
+def entries(family: Family, agency: bool, protection: bool = False) -> list[Entry]:
     """Everything dated in the family's case, newest first; the agencies' records only
-    when `agency` (the user sees agency detail)."""
+    when `agency` (the user sees agency detail), child protection only when
+    `protection` (the user sees it: `familyhelp.access.sees_protection`)."""
     fw = family.framework
     out: list[Entry] = []
     for e in family.events.select_related("by"):
@@ -162,6 +167,8 @@ def entries(family: Family, agency: bool) -> list[Entry]:
         )
     for h in TeamHistory.objects.filter(family=family).select_related("by"):
         out.append(Entry(h.on, "team", h.kind, h.get_kind_display(), h.detail, _name(h.by), h.at))
+    for i in family_help.items(family, protection):
+        out.append(Entry(i["on"], i["kind"], i["code"], i["title"], i["detail"], i["by"], i["at"]))
     if agency:
         for ev in family.evidence.select_related("person"):
             out.append(

@@ -16,7 +16,13 @@ from wholefamily.web import clock
 from wholefamily.web.accounts.models import Role
 from wholefamily.web.audit.log import record
 from wholefamily.web.audit.models import Action as Audit
-from wholefamily.web.casework.access import can, family_or_404, role_of, sees_agency_detail
+from wholefamily.web.casework.access import (
+    can,
+    family_or_404,
+    leads,
+    role_of,
+    sees_agency_detail,
+)
 from wholefamily.web.casework.chart import distance_travelled
 from wholefamily.web.casework.downloads import evidence_rows
 from wholefamily.web.casework.models import Action, ActionChange
@@ -24,13 +30,18 @@ from wholefamily.web.casework.views import chronology as C
 from wholefamily.web.casework.views.common import counts_found_needs, forbid
 from wholefamily.web.families import labels
 from wholefamily.web.families.models import Family
+from wholefamily.web.familyhelp import history as family_help_history
+from wholefamily.web.familyhelp.access import sees_family_help, sees_protection
 from wholefamily.web.team import history as team_history
 
 # The sections of a family's page: (URL name, title), in the sub navigation's order.
 # The team around the family and its contacts come from the `team` app, when it is
-# installed (the sub navigation links them only if their URLs exist).
+# installed (the sub navigation links them only if their URLs exist); Family Help and
+# child protection (the `familyhelp` and `protection` apps) are linked for who sees them.
 SECTIONS = [
     ("family", "Summary"),
+    ("family_help", "Family Help"),
+    ("family_protection", "Child protection"),
     ("family_plan", "Plan"),
     ("family_assessments", "Assessments"),
     ("family_reviews", "Reviews"),
@@ -58,11 +69,14 @@ STEPS = (
 )
 
 
-def _page(request: HttpRequest, family_id: str, section: str) -> tuple[Family, dict[str, Any]]:
-    """The family (404 if not the user's; partners have their own page, not these) and
-    what every section shows: its name, members, status and the steps the user may take."""
+def page_context(
+    request: HttpRequest, family_id: str, section: str
+) -> tuple[Family, dict[str, Any]]:
+    """The family (404 if not the user's; partners have their own page, not these,
+    unless they lead its Family Help) and what every section shows: its name, members,
+    status, the sections the user sees and the steps the user may take."""
     family = family_or_404(request, family_id)
-    if role_of(request.user) == Role.PARTNER:
+    if role_of(request.user) == Role.PARTNER and not leads(request.user, family):
         forbid(request, f"family {section}")
     record(request, Audit.VIEW, "family", family.family_id, section)
     today = clock.today()
@@ -79,6 +93,8 @@ def _page(request: HttpRequest, family_id: str, section: str) -> tuple[Family, d
         and (w != "correct" or family.started_on is not None)
     ]
     title = dict(SECTIONS)[section]
+    family_help = sees_family_help(request.user, family)
+    protection = sees_protection(request.user, family)
     return family, {
         "family": family,
         "family_name": labels.family_name(members, f"Family {family.family_id}"),
@@ -92,7 +108,14 @@ def _page(request: HttpRequest, family_id: str, section: str) -> tuple[Family, d
         "today": today,
         "section": section,
         "section_title": title,
-        "sections": SECTIONS,
+        "protection": protection,
+        "shows_family_help": family_help,
+        "sections": [
+            (name, label)
+            for name, label in SECTIONS
+            if (name != "family_help" or family_help)
+            and (name != "family_protection" or protection)
+        ],
     }
 
 
@@ -107,7 +130,7 @@ def _overdue(family: Family, today: date) -> list[Action]:
 @login_required
 def family_detail(request: HttpRequest, family_id: str) -> HttpResponse:
     family = family_or_404(request, family_id)
-    if role_of(request.user) == Role.PARTNER:
+    if role_of(request.user) == Role.PARTNER and not leads(request.user, family):
         record(request, Audit.VIEW, "family", family.family_id)
         return render(
             request,
@@ -119,7 +142,7 @@ def family_detail(request: HttpRequest, family_id: str) -> HttpResponse:
                 ).prefetch_related("people"),
             },
         )
-    family, ctx = _page(request, family_id, "family")
+    family, ctx = page_context(request, family_id, "family")
     nominations = list(family.nominations.select_related("nominated_by"))
     involved = sorted({n.agency for n in nominations if n.agency})
     ctx.update(
@@ -142,6 +165,7 @@ def family_detail(request: HttpRequest, family_id: str) -> HttpResponse:
             "last_note": family.notes.select_related("by").first(),
             "baseline": family.baselines.order_by("-version").first(),
             "progress": family.progress.order_by("-at", "-created_at").first(),
+            "family_help": family_help_history.in_brief(family) if ctx["shows_family_help"] else "",
         }
     )
     return render(request, "casework/family_detail.html", ctx)
@@ -154,7 +178,7 @@ def plan(request: HttpRequest, family_id: str) -> HttpResponse:
         from wholefamily.web.casework.views.plan import add_action
 
         return add_action(request, family_id)
-    family, ctx = _page(request, family_id, "family_plan")
+    family, ctx = page_context(request, family_id, "family_plan")
     today = ctx["today"]
     actions = list(family.actions.select_related("created_by"))
     history: dict[int, list[ActionChange]] = {}
@@ -172,7 +196,7 @@ def plan(request: HttpRequest, family_id: str) -> HttpResponse:
 
 @login_required
 def assessments(request: HttpRequest, family_id: str) -> HttpResponse:
-    family, ctx = _page(request, family_id, "family_assessments")
+    family, ctx = page_context(request, family_id, "family_assessments")
     done = list(family.assessments.select_related("by").prefetch_related("scores__area"))
     ctx.update(
         {
@@ -186,7 +210,7 @@ def assessments(request: HttpRequest, family_id: str) -> HttpResponse:
 
 @login_required
 def reviews(request: HttpRequest, family_id: str) -> HttpResponse:
-    family, ctx = _page(request, family_id, "family_reviews")
+    family, ctx = page_context(request, family_id, "family_reviews")
     ctx["reviews"] = family.reviews.select_related("by")
     return render(request, "casework/family/reviews.html", ctx)
 
@@ -195,7 +219,7 @@ def reviews(request: HttpRequest, family_id: str) -> HttpResponse:
 def notes(request: HttpRequest, family_id: str) -> HttpResponse:
     from wholefamily.web.casework.models import Note
 
-    family, ctx = _page(request, family_id, "family_notes")
+    family, ctx = page_context(request, family_id, "family_notes")
     kind = request.GET.get("kind", "")
     kinds = dict(Note.Kind.choices)
     rows = family.notes.select_related("by")
@@ -209,7 +233,7 @@ def notes(request: HttpRequest, family_id: str) -> HttpResponse:
 
 @login_required
 def progress(request: HttpRequest, family_id: str) -> HttpResponse:
-    family, ctx = _page(request, family_id, "family_progress")
+    family, ctx = page_context(request, family_id, "family_progress")
     fw = family.framework
     latest = family.progress.order_by("-at", "-created_at").first()
     ctx.update(
@@ -235,7 +259,7 @@ def progress(request: HttpRequest, family_id: str) -> HttpResponse:
 
 @login_required
 def evidence(request: HttpRequest, family_id: str) -> HttpResponse:
-    family, ctx = _page(request, family_id, "family_evidence")
+    family, ctx = page_context(request, family_id, "family_evidence")
     fw = family.framework
     by_need: dict[str, list[Any]] = {}
     if ctx["agency"]:
@@ -255,10 +279,15 @@ def _kinds(request: HttpRequest) -> list[str]:
 
 @login_required
 def chronology(request: HttpRequest, family_id: str) -> HttpResponse:
-    family, ctx = _page(request, family_id, "family_chronology")
+    family, ctx = page_context(request, family_id, "family_chronology")
     kinds = _kinds(request)
-    items = C.entries(family, ctx["agency"])
-    offered = [(k, label) for k, label in C.KINDS.items() if k != "agency" or ctx["agency"]]
+    items = C.entries(family, ctx["agency"], ctx["protection"])
+    hidden = {
+        k
+        for k, shown in (("agency", ctx["agency"]), ("protection", ctx["protection"]))
+        if not shown
+    }
+    offered = [(k, label) for k, label in C.KINDS.items() if k not in hidden]
     ctx.update(
         {
             "items": C.shown(items, kinds),
@@ -274,18 +303,19 @@ def chronology(request: HttpRequest, family_id: str) -> HttpResponse:
 
 @login_required
 def chronology_csv(request: HttpRequest, family_id: str) -> HttpResponse:
-    family, ctx = _page(request, family_id, "family_chronology")
+    family, ctx = page_context(request, family_id, "family_chronology")
     record(request, Audit.DOWNLOAD, "family", family.family_id, "chronology CSV")
-    return C.csv_response(family, C.shown(C.entries(family, ctx["agency"]), _kinds(request)))
+    items = C.entries(family, ctx["agency"], ctx["protection"])
+    return C.csv_response(family, C.shown(items, _kinds(request)))
 
 
 @login_required
 def chronology_pdf(request: HttpRequest, family_id: str) -> HttpResponse:
-    family, ctx = _page(request, family_id, "family_chronology")
+    family, ctx = page_context(request, family_id, "family_chronology")
     kinds = _kinds(request)
     ctx.update(
         {
-            "items": C.shown(C.entries(family, ctx["agency"]), kinds),
+            "items": C.shown(C.entries(family, ctx["agency"], ctx["protection"]), kinds),
             "chosen_labels": [C.KINDS[k] for k in kinds],
             "by": request.user.get_full_name() or request.user.get_username(),
         }
@@ -303,7 +333,7 @@ def chronology_pdf(request: HttpRequest, family_id: str) -> HttpResponse:
 
 @login_required
 def changes(request: HttpRequest, family_id: str) -> HttpResponse:
-    family, ctx = _page(request, family_id, "family_changes")
+    family, ctx = page_context(request, family_id, "family_changes")
     fw = family.framework
     ctx.update(
         {

@@ -26,6 +26,11 @@ def needs_label(codes: str, framework: str = "") -> str:
 
 
 @register.filter
+def framework_label(framework: str) -> str:
+    return labels.framework_label(framework)
+
+
+@register.filter
 def role_label(code: str) -> str:
     return labels.role_label(code or "")
 
