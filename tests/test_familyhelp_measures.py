@@ -97,8 +97,7 @@ def cases() -> dict[str, Any]:
     request(f2, [b], D(2024, 9, 1), Decision.NFA)
     e2 = request(f2, [b], D(2025, 9, 1), Decision.CP_ENQUIRY, lead=l1, level=Level.CIN)
     b_plan = plan(e2, b, D(2025, 9, 1), D(2025, 9, 19))  # 14 working days; up, same lead
-    fh.change_level(e2, b, Level.TARGETED, D(2026, 3, 31), mgr, "Safer", lead=l3)  # new lead
-    cp.end_plan(b_plan, D(2026, 3, 31), "Safer", l3, step_to=Level.TARGETED)  # ends on the day
+    cp.end_plan(b_plan, D(2026, 3, 31), "Safer", l3, step_to=Level.TARGETED)  # ends that day
     # F3, Budmouth: C, referred 366 days after her last; into care with a new lead.
     f3 = family("F3", district=BUD)
     c = _kid(f3)
@@ -129,7 +128,7 @@ def cases() -> dict[str, Any]:
     h = _kid(f6)
     e6 = request(f6, [h], D(2025, 3, 1), Decision.FAMILY_HELP, lead=l1)
     fh.change_level(e6, h, Level.CIN, D(2025, 3, 31), mgr, "CIN plan")
-    fh.change_level(e6, h, Level.TARGETED, D(2025, 4, 1), mgr, "Needs met")
+    fh.change_level(e6, h, Level.TARGETED, D(2025, 4, 1), mgr, "Needs met", lead=l3)  # new
     fh.record_request(f6, [h], D(2025, 5, 5), "2A", "Not yet decided.", mgr)
     # F7, Casterbridge: K, on a repeat plan from the day before the period.
     f7 = family("F7", district=CAS)
@@ -231,16 +230,16 @@ def test_initial_conferences_within_15_working_days(cases: dict[str, Any]) -> No
 def test_step_ups_step_downs_and_the_same_lead(cases: dict[str, Any]) -> None:
     m = M.measures(YEAR)
     # Up: A to in need, B, D and G (twice) to a plan, C into care (a new lead). Down:
-    # B (a new lead), G to in need, H on the year's first day. The nurse taking A's lead
+    # B, G to in need, H on the year's first day (a new lead). The nurse taking A's lead
     # at the same level, and H's step up the day before the year, are no change.
     assert (m.step_ups, m.step_downs, m.same_lead) == (6, 3, M.Share(7, 9))
     assert {(c.before, c.after): (c.children, c.same_lead) for c in m.changes} == {
         ("targeted", "cin"): (1, 1),
         ("cin", "cp"): (4, 4),
         ("targeted", "cla"): (1, 0),
-        ("cp", "targeted"): (1, 0),
+        ("cp", "targeted"): (1, 1),
         ("cp", "cin"): (1, 1),
-        ("cin", "targeted"): (1, 1),
+        ("cin", "targeted"): (1, 0),
     }
     cas, bud = M.measures(YEAR, CAS), M.measures(YEAR, BUD)
     assert (cas.step_ups, cas.step_downs, cas.same_lead) == (2, 2, M.Share(3, 4))

@@ -39,13 +39,14 @@ from wholefamily.web.families.models import Family, Member, Origin, Person, Stat
 from wholefamily.web.familyhelp import services as fh
 from wholefamily.web.familyhelp.demo_events import Event, family_events
 from wholefamily.web.familyhelp.demo_plan import (
+    Cadence,
     ChildPlan,
     Spell,
     collection_year,
     plan_child,
 )
+from wholefamily.web.familyhelp.measures import level_changes
 from wholefamily.web.familyhelp.models import (
-    LEVEL_ORDER,
     REFERRAL_DECISIONS,
     Assessment,
     ChildLevel,
@@ -55,13 +56,13 @@ from wholefamily.web.familyhelp.models import (
 )
 from wholefamily.web.protection import services as cp
 from wholefamily.web.protection.models import Enquiry, Plan, StrategyDiscussion, TeamMember
+from wholefamily.workdays import is_working_day
 
 SEED = "wholefamily-demo-family-help"
 # The demo's practitioners besides the demo accounts (not logins: no password is shown).
 PRACTITIONERS = [
     ("socialworker", "Ruth", "Okoro", Role.KEY_WORKER, "Children's social care"),
-    ("healthvisitor", "Grace", "Adeyemi", Role.PARTNER, "Wessex community health visiting"),
-    ("cpworker", "Chris", "Doyle", Role.CP_PRACTITIONER, "Children's social care"),
+    ("healthvisitor", "Grace", "Mensah", Role.PARTNER, "Wessex community health visiting"),
 ]
 CONFERENCE = (
     "Independent chair\nLead child protection practitioner\nWessex Police\n"
@@ -124,9 +125,7 @@ def practitioners() -> dict[str, Any]:
     manager = users.get(username="manager")
     team = manager.profile.team
     made = {}
-    for key, (username, first, last, role, agency) in zip(
-        ("sw", "hv", "cp"), PRACTITIONERS, strict=True
-    ):
+    for key, (username, first, last, role, agency) in zip(("sw", "hv"), PRACTITIONERS, strict=True):
         u, created = users.get_or_create(
             username=username, defaults={"first_name": first, "last_name": last}
         )
@@ -147,6 +146,7 @@ def practitioners() -> dict[str, Any]:
         "kw": users.get(username="keyworker"),
         "kw2": users.get(username="keyworker2"),
         "partner": users.get(username="partner"),
+        "cp": users.get(username="cpp"),  # the lead child protection practitioner
         **made,
     }
 
@@ -227,13 +227,17 @@ class _Apply:
         if now is None or now.level == level:
             return
         new_lead = None
-        if lead == "cp":
-            new_lead = self.who["cp"]
-        elif lead == "fh" and ep.lead == self.who["cp"]:
-            new_lead = self.who[self.rng.choice(["kw", "kw2", "sw"])]
-        up = LEVEL_ORDER[Level(level)] > LEVEL_ORDER[Level(now.level)]
+        if lead == "sw" and ep.lead != self.who["sw"]:
+            new_lead = self.who["sw"]
+        elif lead == "fh":
+            others = [k for k in ("kw", "kw2", "partner", "hv") if self.who[k] != ep.lead]
+            new_lead = self.who[self.rng.choice(others)]
         fh.change_level(ep, kid, level, on, self.who["manager"], reason, lead=new_lead)
-        self.stats["step_ups" if up else "step_downs"] += 1
+
+    def lead(self, on: date, to: str, reason: str) -> None:
+        ep = self.episode
+        if ep.lead != self.who[to]:
+            fh.change_lead(ep, self.who[to], on, self.who["manager"], reason)
 
     def strategy(self, on: date, child: str, key: str) -> None:
         ep = self.episode
@@ -242,7 +246,7 @@ class _Apply:
         self.strategies[key] = s
         if not TeamMember.objects.filter(episode=ep).exists():
             for role, name, agency, user in (
-                ("lead", "Chris Doyle", "Children's social care", cpp),
+                ("lead", str(cpp.get_full_name()), "Children's social care", cpp),
                 ("police", "DC Ravi Patel", "Wessex Police", None),
                 ("health", "Alison Reed", "Wessex NHS safeguarding team", None),
                 ("education", "Joanne Clarke", "The child's school", None),
@@ -291,8 +295,9 @@ class _Apply:
         plan = Plan.objects.get(pk=self.plans[key].pk)
         if plan.ended_on is not None:
             return
-        # The level has changed already where it does (`level`): "cp" keeps it.
-        if on in self.reviewed:
+        # The level changes after (`level`): "cp" keeps it. A plan the extract ends at a
+        # weekend ends without a conference.
+        if on in self.reviewed or not is_working_day(on):
             cp.end_plan(plan, on, reason, self.who["cp"], step_to=Level.CP)
         else:
             cp.review_conference(
@@ -337,9 +342,11 @@ def demo_family_help(workspace: Path | None = None) -> dict[str, Any]:
     first, last = collection_year(as_of)
     who = practitioners()
     plans: dict[str, ChildPlan] = {}
+    cadence = Cadence()
     for pid, spells in sorted(extract.spells.items()):
         rng = random.Random(f"{SEED}:{pid}")
-        c = plan_child(pid, spells, extract.dob.get(pid), as_of, first, rng, extract.began)
+        dob = extract.dob.get(pid)
+        c = plan_child(pid, spells, dob, as_of, first, rng, extract.began, cadence)
         if c is not None:
             plans[pid] = c
     home: dict[str, str] = {}
@@ -378,7 +385,7 @@ def demo_family_help(workspace: Path | None = None) -> dict[str, Any]:
             )
             rng = random.Random(f"{SEED}:{f.family_id}")
             events = family_events(
-                kids, extract.category, siblings, sf.get(f.family_id), as_of, first, rng
+                kids, extract.category, siblings, sf.get(f.family_id), as_of, first, rng, cadence
             )
             work = _Apply(f, who, rng)
             try:
@@ -391,6 +398,9 @@ def demo_family_help(workspace: Path | None = None) -> dict[str, Any]:
             for k, v in work.stats.items():
                 made[k] += v
     made |= census_counts(first, last)
+    changes = level_changes(date(1900, 1, 1), as_of)  # the ones the conferences made too
+    made["step_ups"] = sum(c.children for c in changes if c.up)
+    made["step_downs"] = sum(c.children for c in changes if not c.up)
     return dict(made)
 
 

@@ -18,18 +18,20 @@ from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from wholefamily.web.familyhelp.demo_plan import ChildPlan, Stretch, family_spans, fill
-from wholefamily.workdays import add_working_days
+from wholefamily.web.familyhelp.demo_plan import Cadence, ChildPlan, Stretch, family_spans, fill
+from wholefamily.workdays import add_working_days, is_working_day
 
-# The order of a day's events: contacts, the work beginning and requests, changes of
-# level, plans ending, strategy discussions, enquiries' outcomes, initial then review
-# conferences, assessments, and the closure last.
+# The order of a day's events: contacts, the work beginning and requests, plans ending
+# (a step down from child protection follows its plan's end), changes of level, a new
+# lead, strategy discussions, enquiries' outcomes, initial conferences (which step the
+# child up to child protection), review conferences, assessments, and the closure last.
 ORDER = {
     "contact": 0,
     "open_sf": 0,
     "request": 1,
-    "level": 2,
-    "plan_end": 3,
+    "plan_end": 2,
+    "level": 3,
+    "lead": 4,
     "strategy": 4,
     "outcome": 5,
     "icpc": 6,
@@ -92,8 +94,8 @@ SUMMARY = {
 FACTORS = {
     "NEGLECT": ["16A"],
     "EMOTIONAL": ["17A"],
-    "PHYSICAL": ["18A"],
-    "SEXUAL": ["19A"],
+    "PHYSICAL": ["18B"],
+    "SEXUAL": ["19B"],
     "MULTIPLE": ["16A", "17A"],
     "FAMILY_DYSFUNCTION": ["3B"],
     "ABSENT_PARENTING": ["20"],
@@ -129,13 +131,10 @@ STEP_REASON = {
     ("cla", "cin"): "Returned home with a CIN plan",
     ("cla", "targeted"): "Returned home: Family Help goes on at targeted help",
 }
-PLAN_STARTS = "Child protection plan from the initial conference"
-LATE_ASSESSMENTS = 0.18  # authorised after 45 working days
 PRE_REFERRAL = 0.3  # children referred (and not helped) within a year before
 SIBLING_CONTACT = 0.35  # other children a contact is about
 S47_NO_PLAN = 0.15  # children in need whose section 47 enquiry found no need for a plan
-LEAD_TO_CP = 0.3  # step-ups to a plan where the lead child protection practitioner leads
-LEAD_BACK = 0.6  # step-downs from a plan where a Family Help practitioner leads again
+LEAD_TO_CP = 0.5  # strategy discussions where the lead child protection practitioner leads
 
 
 @dataclass(order=True)
@@ -159,6 +158,13 @@ def level_on(stretches: list[Stretch], d: date) -> str | None:
     return next((s.level for s in stretches if _within(d, s.start, s.end)), None)
 
 
+def _working_day_before(d: date) -> date:
+    """`d` when it is a working day, or the working day before it."""
+    while not is_working_day(d):
+        d -= timedelta(days=1)
+    return d
+
+
 def _pick(rng: random.Random, about: str) -> tuple[str, str]:
     options = SOURCES[about]
     code, who, _ = rng.choices(options, weights=[w for *_, w in options])[0]
@@ -172,19 +178,26 @@ def _lead(rng: random.Random, level: str) -> str:
     return rng.choices(["sw", "kw", "kw2", "partner", "hv"], weights=[40, 25, 25, 5, 5])[0]
 
 
-def _close_reason(rng: random.Random, kids: list[ChildPlan], end: date, levels: set[str]) -> str:
+def _close_reason(
+    rng: random.Random, kids: list[ChildPlan], start: date, end: date, levels: set[str]
+) -> str:
+    """The census's reason for closing: on to adult services or ended at 18; an order
+    or adoption after care; closed after the assessment when the work was short;
+    otherwise ended (no longer in need), or moved to another council."""
     if any(c.turned_18 == end for c in kids):
-        return "RC7"
+        return rng.choices(["RC6", "RC7"], weights=[30, 70])[0]
     if "cla" in levels:
         return rng.choices(["RC4", "RC3", "RC1", "RC5"], weights=[40, 25, 15, 20])[0]
-    return rng.choices(["RC8", "RC9", "RC5", "RC6"], weights=[60, 20, 15, 5])[0]
+    if (end - start).days < 90 and levels <= {"targeted", "cin"}:
+        return rng.choices(["RC8", "RC9"], weights=[60, 40])[0]
+    return rng.choices(["RC7", "RC5"], weights=[85, 15])[0]
 
 
 class _Family:
     """One family's events as they are made up."""
 
-    def __init__(self, rng: random.Random, as_of: date) -> None:
-        self.rng, self.as_of = rng, as_of
+    def __init__(self, rng: random.Random, as_of: date, cadence: Cadence) -> None:
+        self.rng, self.as_of, self.cadence = rng, as_of, cadence
         self.items: list[Event] = []
 
     def add(self, on: date, kind: str, **data: object) -> None:
@@ -220,8 +233,8 @@ class _Family:
         """A child and family assessment: most authorised within 45 working days of the
         start, some late; none after the episode closes."""
         u = self.rng.random()
-        k = self.rng.randint(10, 40) if u < 0.65 else self.rng.randint(41, 45)
-        if u >= 1 - LATE_ASSESSMENTS:
+        k = self.rng.randint(10, 40) if u < 0.8 else self.rng.randint(41, 45)
+        if self.cadence.late("assessment"):
             k = self.rng.randint(46, 70)
         authorised = add_working_days(start, k)
         completed = add_working_days(start, max(0, k - self.rng.randint(0, 2)))
@@ -244,6 +257,8 @@ class _Family:
         key, g = f"{c.person_id}:{p.start}", c.strategies[p.start]
         if level_on(mine, g) == "targeted":  # a new worry about a child in Family Help
             self.request(c.person_id, g, "cp", "targeted", "cp_enquiry", category, "")
+        if rng.random() < LEAD_TO_CP:  # the lead child protection practitioner leads now
+            self.add(g, "lead", to="cp", reason="The lead child protection practitioner leads")
         self.add(g, "strategy", child=c.person_id, key=key)
         done = max(g, p.start - timedelta(days=rng.randint(1, 3)))
         self.add(done, "outcome", key=key, outcome="conference")
@@ -252,7 +267,9 @@ class _Family:
         self.add(p.start, "icpc", child=c.person_id, key=key, category=cat, earlier=earlier)
         r = p.start + relativedelta(months=3) - timedelta(days=rng.randint(0, 14))
         while (p.end is None or r < p.end) and r <= self.as_of:
-            self.add(r, "review", key=key, category="MUL" if rng.random() < 0.08 else "")
+            held = _working_day_before(r)  # conferences are held on working days
+            if held > p.start:
+                self.add(held, "review", key=key, category="MUL" if rng.random() < 0.08 else "")
             r = r + relativedelta(months=6) - timedelta(days=rng.randint(0, 14))
         if p.end is not None:
             if c.turned_18 == p.end:
@@ -283,19 +300,17 @@ class _Family:
 
     def changes(self, c: ChildPlan, mine: list[Stretch], end: date | None, cat: str) -> None:
         """Each change of the child's level, with the lead practitioner changed on
-        purpose at some (symbolic: `cp` to the lead child protection practitioner,
-        `fh` back to a Family Help practitioner)."""
+        purpose at every third (`Cadence`; symbolic: `sw` a social worker at a step up
+        to child in need or into care, `fh` another Family Help practitioner). A step up
+        to child protection is the initial conference's (`plan`)."""
         starts = {p.start for p in c.plans}
         for a, b in itertools.pairwise(mine):
-            lead = None
-            if b.level == "cp" and b.start in starts and self.rng.random() < LEAD_TO_CP:
-                lead = "cp"
-            elif a.level == "cp" and b.level != "cla" and self.rng.random() < LEAD_BACK:
-                lead = "fh"
             if b.level == "cp" and b.start in starts:
-                reason = PLAN_STARTS
-            else:
-                reason = STEP_REASON.get((a.level, b.level), "Became looked after")
+                continue  # the initial conference steps the child up
+            lead = None
+            if self.cadence.late("lead"):  # a new lead at some of the changes, on purpose
+                lead = "sw" if b.level in ("cin", "cla") and a.level != "cla" else "fh"
+            reason = STEP_REASON.get((a.level, b.level), "Became looked after")
             self.add(b.start, "level", child=c.person_id, level=b.level, reason=reason, lead=lead)
             if (a.level, b.level) == ("targeted", "cin") and self.rng.random() < 0.7:
                 self.assessment(c.person_id, b.start, end, cat)
@@ -309,12 +324,13 @@ def family_events(
     as_of: date,
     window_start: date,
     rng: random.Random,
+    cadence: Cadence | None = None,
 ) -> list[Event]:
     """Every dated event of one family's Family Help and child protection up to T, in
     the order they happen. `categories` is each child's category of concern (from the
     extract), `siblings` the family's other children (for contacts), `sf_start` the day
     its Supporting Families work began, if it is in work."""
-    fam = _Family(rng, as_of)
+    fam = _Family(rng, as_of, cadence or Cadence())
     spans = family_spans(children, sf_start)
     seen: set[str] = set()
     for start, end in spans:
@@ -344,8 +360,7 @@ def family_events(
                     nfa = "nfa" if rng.random() < 0.75 else "advice"
                     fam.request(c.person_id, before, "cin", "", nfa, cat, "", kind="contact")
             seen.add(c.person_id)
-            if mine[0].level != "targeted" or rng.random() < 0.5:
-                fam.assessment(c.person_id, first, end, cat)
+            fam.assessment(c.person_id, first, end, cat)  # every request for help
             fam.changes(c, mine, end, cat)
             for s in mine:
                 lead_in = s.start in c.strategies.values()
@@ -355,7 +370,7 @@ def family_events(
                 if _within(p.start, start, end):
                     fam.plan(c, p.start, mine, cat)
         if end is not None:
-            fam.add(end, "close", reason=_close_reason(rng, kids, end, levels))
+            fam.add(end, "close", reason=_close_reason(rng, kids, start, end, levels))
     _contacts(fam, siblings, spans, sf_start, window_start)
     return sorted(fam.items)
 

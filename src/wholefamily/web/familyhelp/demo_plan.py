@@ -14,15 +14,17 @@ is made up around it, the same way every time (seeded):
   days before (a few more than 15 for some, late); a child with no level then is a
   child in need from the strategy discussion (section 47 enquiries are made about
   children in need);
-- a plan cannot start while the child is looked after (a looked-after child's plan
-  ends when they come into care): one whose first day falls in a looked-after spell
-  starts when that spell ends, or is left out if it ends first (`adjusted` counts
-  both);
+- no child is on a plan while looked after (the services end a plan before a child
+  steps into care): a plan ends the day the child comes into care, and if the
+  extract's episode goes on after the care ends, a new plan (a repeat) starts then;
+  one that falls wholly within care is left out (`adjusted` counts the plans cut);
 - some children stay in Family Help at targeted help for a while after their last
   episode ends (a step-down), and a short gap between episodes is targeted help too;
 - a family's Family Help episode runs while any of its children has a level; a gap
   closes it and a later request opens the next one (a re-referral when it is within
   12 months);
+- a plan starts at a conference on a working day: one the extract starts at a weekend
+  or on a bank holiday starts on the next working day;
 - children turn 18: their levels end on their 18th birthday.
 
 Nothing here reads or writes the case database: the planner is a function of the
@@ -45,7 +47,22 @@ HISTORY_DAYS = 365  # episodes that ended up to a year before the collection yea
 SHORT_GAP_DAYS = 21  # a gap this short between episodes is targeted help, not a closure
 TAIL_SHARE = 0.45  # children who stay at targeted help after their last episode
 EARLIER_PLAN_SHARE = 0.2  # plans of children who had one before the extract's records
-LATE_ICPC = 0.3  # initial conferences more than 15 working days after the strategy discussion
+# Every 4th initial conference is late, every 6th assessment; every 3rd change of level
+# (other than a plan's start) has a new lead practitioner.
+LATE_EVERY = {"icpc": 4, "assessment": 6, "lead": 3}
+
+
+@dataclass
+class Cadence:
+    """Which conferences and assessments are late, and which changes of level have a new
+    lead: every `LATE_EVERY[kind]`th, counted across the whole demo in its order, so that
+    a county of any size has some, and the same ones every time."""
+
+    seen: dict[str, int] = field(default_factory=dict)
+
+    def late(self, kind: str) -> bool:
+        self.seen[kind] = self.seen.get(kind, 0) + 1
+        return self.seen[kind] % LATE_EVERY[kind] == 0
 
 
 @dataclass(frozen=True)
@@ -82,6 +99,13 @@ def collection_year(as_of: date) -> tuple[date, date]:
     """The latest whole collection year (1 April to 31 March) ended by `as_of`."""
     end_year = as_of.year if (as_of.month, as_of.day) >= (3, 31) else as_of.year - 1
     return date(end_year - 1, 4, 1), date(end_year, 3, 31)
+
+
+def next_working_day(d: date) -> date:
+    """`d` itself when it is a working day, or the first working day after it."""
+    while not is_working_day(d):
+        d += timedelta(days=1)
+    return d
 
 
 def back_working_days(d: date, n: int) -> date:
@@ -135,25 +159,47 @@ def _inside(d: date, s: Spell | Stretch) -> bool:
 
 
 def _plans_outside_care(spells: list[Spell]) -> tuple[list[Spell], int]:
-    """No plan starts while the child is looked after: moved to the day the spell of
-    care ends, or left out when it ends within it."""
-    care = [s for s in spells if s.kind == "CLA"]
+    """No child is on a plan while looked after (a plan ends when the child comes into
+    care, and a new one starts after it if the extract's episode goes on): each child
+    protection spell less the days of the looked-after spells, each piece a plan.
+    Returns the spells and how many plans were cut or moved so."""
+    care = sorted((s for s in spells if s.kind == "CLA"), key=lambda s: s.start)
     out, adjusted = [], 0
     for s in spells:
         if s.kind != "CP":
             out.append(s)
             continue
-        start, keep = s.start, True
+        pieces = [(s.start, s.end)]
         for c in care:
-            if _inside(start, c):
-                adjusted += 1
-                if c.end is None or (s.end is not None and s.end <= c.end):
-                    keep = False
-                    break
-                start = c.end
-        if keep:
-            out.append(Spell("CP", start, s.end, s.category))
+            cut = []
+            for a, b in pieces:
+                overlaps = (b is None or c.start < b) and (c.end is None or a < c.end)
+                if not overlaps:
+                    cut.append((a, b))
+                    continue
+                if a < c.start:
+                    cut.append((a, c.start))
+                if c.end is not None and (b is None or c.end < b):
+                    cut.append((c.end, b))
+            pieces = cut
+        if pieces != [(s.start, s.end)]:
+            adjusted += 1
+        out += [Spell("CP", a, b, s.category) for a, b in pieces]
     return out, adjusted
+
+
+def _on_working_days(spells: list[Spell]) -> tuple[list[Spell], int]:
+    """A plan starts at a conference, on a working day: one the extract starts at a
+    weekend or on a bank holiday starts on the next working day (or not at all when it
+    would end first)."""
+    out, dropped = [], 0
+    for s in spells:
+        start = next_working_day(s.start) if s.kind == "CP" else s.start
+        if s.end is not None and start >= s.end:
+            dropped += 1
+            continue
+        out.append(Spell(s.kind, start, s.end, s.category))
+    return out, dropped
 
 
 def _levels(spells: list[Spell]) -> list[Stretch]:
@@ -221,6 +267,7 @@ def plan_child(
     window_start: date,
     rng: random.Random,
     extract_began: date | None = None,
+    cadence: Cadence | None = None,
 ) -> ChildPlan | None:
     """One child's levels and plans, or None when nothing of theirs reaches the
     collection year (from `window_start` to T)."""
@@ -230,7 +277,8 @@ def plan_child(
     if not any(s.end is None or s.end > window_start for s in clipped):
         return None
     merged, adjusted = _plans_outside_care(_merge(clipped))
-    merged = _merge(merged)
+    merged, moved = _on_working_days(_merge(merged))
+    adjusted += moved
     stretches = _levels(merged)
     plans = sorted((s for s in merged if s.kind == "CP"), key=lambda s: s.start)
     child = ChildPlan(person_id, stretches, plans, adjusted=adjusted, turned_18=b18)
@@ -239,9 +287,9 @@ def plan_child(
     if plans and old_enough and rng.random() < EARLIER_PLAN_SHARE:
         earlier += 1
     child.earlier_plans = earlier
+    cadence = cadence or Cadence()
     for p in plans:
-        late = rng.random() < LATE_ICPC
-        k = rng.randint(16, 24) if late else rng.randint(4, 15)
+        k = rng.randint(16, 24) if cadence.late("icpc") else rng.randint(4, 15)
         g = back_working_days(p.start, k)
         child.strategies[p.start] = g
         child.stretches = fill(child.stretches, g, p.start, "cin")
