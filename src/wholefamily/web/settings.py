@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "wholefamily.web.team",
     "wholefamily.web.familyhelp",
     "wholefamily.web.protection",
+    "wholefamily.web.networks",
     "wholefamily.web.returns",
 ]
 
