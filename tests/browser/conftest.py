@@ -68,16 +68,23 @@ def _migration(app: str, name: str) -> Any:
 
 
 def _drop_audit_triggers() -> None:
-    """Lets the database be emptied: its triggers refuse to delete from the audit log."""
+    """Lets the database be emptied: its triggers refuse to delete from the audit log
+    and the payments ledger."""
     from django.db import connection
 
     if connection.vendor == "postgresql":
         drop = [
             f"DROP TRIGGER IF EXISTS {t} ON audit_auditentry"
             for t in ("audit_no_change", "audit_no_truncate")
-        ]
+        ] + ["DROP TRIGGER IF EXISTS ledger_entry_no_change ON payments_ledgerentry"]
     else:
-        drop = [f"DROP TRIGGER IF EXISTS {t}" for t in ("audit_no_update", "audit_no_delete")]
+        drop = [
+            f"DROP TRIGGER IF EXISTS {t}"
+            for t in (
+                "audit_no_update", "audit_no_delete", "ledger_entry_no_update",
+                "ledger_entry_no_delete",
+            )
+        ]  # fmt: skip
     with connection.cursor() as cursor:
         for sql in drop:
             cursor.execute(sql)
@@ -85,7 +92,7 @@ def _drop_audit_triggers() -> None:
 
 def _as_migrated(blocker: Any) -> None:
     """Puts back what the migrations made that emptying the database took away: the
-    audit log's triggers and the default assessment areas."""
+    audit log's and the ledger's triggers and the default assessment areas."""
     from django.apps import apps
     from django.db import connection
 
@@ -93,6 +100,7 @@ def _as_migrated(blocker: Any) -> None:
         _drop_audit_triggers()
         with connection.schema_editor() as editor:
             _migration("audit", "0002_append_only").forwards(apps, editor)
+            _migration("payments", "0002_ledger_entries_are_immutable").forwards(apps, editor)
             _migration("casework", "0002_default_areas").forwards(apps, editor)
 
 

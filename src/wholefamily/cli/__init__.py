@@ -20,6 +20,7 @@ from wholefamily.cli import (  # noqa: F401
     ingest,
     linkage,
     outcomes,
+    payments,
     reporting,
     returns,
     synth,
@@ -53,6 +54,7 @@ GROUPS = [
     "claims",
     "funding",
     "returns",
+    "payments",
     "bench",
 ]
 

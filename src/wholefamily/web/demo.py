@@ -25,6 +25,7 @@ DEMO_USERS = [
     ("partner", "Pat", "Singh", Role.PARTNER),
     ("cpp", "Chris", "Adeyemi", Role.CP_PRACTITIONER),
     ("dpo", "Dana", "Price", Role.DPO),
+    ("head", "Hilary", "Grant", Role.HEAD_OF_SERVICE),
 ]
 # Where the demo's users outside the council's family support teams work: the partner
 # (who nominates families and may lead a family's Family Help) and the child protection

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "wholefamily.web.familyhelp",
     "wholefamily.web.protection",
     "wholefamily.web.networks",
+    "wholefamily.web.payments",
     "wholefamily.web.returns",
 ]
 
@@ -162,6 +163,11 @@ STORAGES = {
 # The council's three-digit DfE LA code for the statutory returns (the Children in Need
 # census); the workspace's census.yaml may set it instead (web/returns/services.py).
 WHOLEFAMILY_LA_CODE = os.environ.get("WHOLEFAMILY_LA_CODE", "838")
+
+# Family Network Support Packages: a team manager approves a package whose whole value
+# (every payment of a recurring one) is at most this many pounds; the head of service
+# approves above it (web/payments/services.py).
+WHOLEFAMILY_FNSP_MANAGER_LIMIT = os.environ.get("WHOLEFAMILY_FNSP_MANAGER_LIMIT", "500.00")
 
 # Page sizes.
 FAMILIES_PER_PAGE = 50

@@ -80,4 +80,5 @@ urlpatterns = [
     path("", include("wholefamily.web.familyhelp.urls")),
     path("", include("wholefamily.web.protection.urls")),
     path("", include("wholefamily.web.returns.urls")),
+    path("", include("wholefamily.web.payments.urls")),
 ]

@@ -1,4 +1,4 @@
-"""Who may do what: teams and the six roles.
+"""Who may do what: teams and the seven roles.
 
 A user's role decides which families they can see (`casework.access`):
 - key worker (lead practitioner): the families allocated to them or their team;
@@ -8,7 +8,9 @@ A user's role decides which families they can see (`casework.access`):
   they lead (what the family consented to share);
 - child protection practitioner: a member of the multi-agency child protection team,
   the families whose child protection work they are part of;
-- data protection officer: no family; searches the audit log.
+- data protection officer: no family; searches the audit log;
+- head of service: every family; approves Family Network Support Packages above a
+  team manager's limit, and sets the budgets.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class Role(models.TextChoices):
     PARTNER = "partner", "Partner professional"
     CP_PRACTITIONER = "cp_practitioner", "Child protection practitioner"
     DPO = "dpo", "Data protection officer"
+    HEAD_OF_SERVICE = "head_of_service", "Head of service"
 
 
 class Team(models.Model):

@@ -12,6 +12,7 @@ needs and no more:
 - `audit_auditentry`: SELECT and INSERT only;
 - `claims_line`: SELECT, INSERT, and UPDATE of the columns signing writes (pack,
   signer, time, chain); no DELETE; the triggers still refuse any change to a signed line;
+- `payments_ledgerentry`: SELECT and INSERT only (its triggers refuse any change too);
 - `django_migrations`: SELECT only;
 - no TRUNCATE, no REFERENCES, no TRIGGER anywhere; the sequences' USAGE.
 
@@ -31,7 +32,7 @@ from django.core.management import call_command
 from django.db import connection
 
 ROLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
-PROTECTED = ("audit_auditentry", "claims_line")
+PROTECTED = ("audit_auditentry", "claims_line", "payments_ledgerentry")
 SIGNING_COLUMNS = ("pack", "signed_by_id", "signed_at", "seq", "prev_hash", "hash")
 SAME_DATABASE = ("NAME", "HOST", "PORT")
 
@@ -118,6 +119,7 @@ def grant_app_role(role: str) -> None:
             f"REVOKE INSERT, UPDATE, DELETE ON django_migrations FROM {r}",
             f"REVOKE UPDATE, DELETE ON audit_auditentry FROM {r}",
             f"REVOKE UPDATE, DELETE ON claims_line FROM {r}",
+            f"REVOKE UPDATE, DELETE ON payments_ledgerentry FROM {r}",
             f"GRANT UPDATE ({', '.join(SIGNING_COLUMNS)}) ON claims_line TO {r}",
         ):
             cur.execute(sql)
@@ -147,6 +149,8 @@ def serving_risks() -> list[str]:
             ("audit_auditentry", "TRUNCATE"),
             ("claims_line", "DELETE"),
             ("claims_line", "TRUNCATE"),
+            ("payments_ledgerentry", "UPDATE"),
+            ("payments_ledgerentry", "DELETE"),
         ]
         for table, privilege in checks:
             cur.execute("SELECT has_table_privilege(%s, %s)", [table, privilege])

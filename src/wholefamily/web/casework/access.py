@@ -28,7 +28,7 @@ def visible_families(user: Any) -> QuerySet[Family]:
     role = role_of(user)
     team = getattr(getattr(user, "profile", None), "team_id", None)
     qs = Family.objects.all()
-    if role == Role.ANALYST:
+    if role in (Role.ANALYST, Role.HEAD_OF_SERVICE):
         return qs
     if role == Role.MANAGER:
         return qs.filter(Q(team_id=team) | Q(status__in=UNALLOCATED)) if team else qs.none()

@@ -32,16 +32,19 @@ from wholefamily.web.families import labels
 from wholefamily.web.families.models import Family
 from wholefamily.web.familyhelp import history as family_help_history
 from wholefamily.web.familyhelp.access import sees_family_help, sees_protection
+from wholefamily.web.payments.access import sees as sees_payments
 from wholefamily.web.team import history as team_history
 
 # The sections of a family's page: (URL name, title), in the sub navigation's order.
 # The team around the family and its contacts come from the `team` app, when it is
 # installed (the sub navigation links them only if their URLs exist); Family Help and
-# child protection (the `familyhelp` and `protection` apps) are linked for who sees them.
+# child protection (the `familyhelp` and `protection` apps) and support packages
+# (`payments`) are linked for who sees them.
 SECTIONS = [
     ("family", "Summary"),
     ("family_help", "Family Help"),
     ("family_protection", "Child protection"),
+    ("family_payments", "Support packages"),
     ("family_plan", "Plan"),
     ("family_assessments", "Assessments"),
     ("family_reviews", "Reviews"),
@@ -115,6 +118,7 @@ def page_context(
             for name, label in SECTIONS
             if (name != "family_help" or family_help)
             and (name != "family_protection" or protection)
+            and (name != "family_payments" or sees_payments(request.user, family))
         ],
     }
 
