@@ -146,6 +146,7 @@ def test_synth_summary_and_demo(tmp_path: Path) -> None:
     assert "Demo accounts" in res.stdout and "keyworker" in res.stdout
     assert (tmp_path / "ws" / "cases.sqlite3").is_file()
     assert "Demo case work:" in res.stdout
+    assert "Family Help" in res.stdout  # made, or why not, in a line
     assert (tmp_path / "ws" / "reports" / "committee-report.pdf").read_bytes()[:4] == b"%PDF"
 
 

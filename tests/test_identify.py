@@ -118,7 +118,8 @@ def test_outputs_follow_the_contract(linked: tuple[Path, Path], tmp_path: Path) 
 def test_the_family_profile_reads_the_drop(linked: tuple[Path, Path], tmp_path: Path) -> None:
     """family_profile.csv: a family is a council tenant, known to social care or in
     domestic abuse exactly when a member's row of the drop says so in the 12 months
-    before T (read here from the output files and the drop's CSVs)."""
+    before T, and worked with by children's services when a member's episode touches
+    the 24 months before T (read here from the output files and the drop's CSVs)."""
     county, ws = linked
     identify(ws, "tf-2015", AS_OF, tmp_path)
     profile = {r["family_id"]: r for r in csv.DictReader((tmp_path / "family_profile.csv").open())}
@@ -133,7 +134,7 @@ def test_the_family_profile_reads_the_drop(linked: tuple[Path, Path], tmp_path: 
         (r["source"], int(r["row"])): r["person_id"]
         for r in csv.DictReader((tmp_path / "person_records.csv").open())
     }
-    year_ago = date(2024, 3, 31)
+    year_ago, two_years_ago = date(2024, 3, 31), date(2023, 3, 31)
 
     def day(text: str) -> date:
         text = text.strip()
@@ -142,9 +143,8 @@ def test_the_family_profile_reads_the_drop(linked: tuple[Path, Path], tmp_path: 
             return date(int(y), int(m), int(d))
         return date.fromisoformat(text)
 
-    expected: dict[str, set[str]] = {
-        k: set() for k in ("council_tenant", "known_to_social_care", "domestic_abuse")
-    }
+    flags = ("council_tenant", "known_to_social_care", "domestic_abuse", "childrens_services")
+    expected: dict[str, set[str]] = {k: set() for k in flags}
     for flag, source, test in (
         (
             "council_tenant",
@@ -162,6 +162,15 @@ def test_the_family_profile_reads_the_drop(linked: tuple[Path, Path], tmp_path: 
                     or day(r["end_date"]) > AS_OF
                     or day(r["start_date"]) > year_ago
                 )
+            ),
+        ),
+        (
+            "childrens_services",
+            "social_care",
+            lambda r: (
+                r["episode"] in ("EARLY_HELP", "CIN", "CP", "CLA")
+                and day(r["start_date"]) <= AS_OF
+                and (not r["end_date"] or day(r["end_date"]) > two_years_ago)
             ),
         ),
     ):
@@ -307,7 +316,18 @@ def test_run_the_whole_chain(tmp_path: Path) -> None:
     eligible = sum(r["eligible"] == "Y" for r in csv.DictReader((out / "families.csv").open()))
     assert eligible > 0
     # `run` reaches the case database, so the report a newcomer asks for next has figures.
-    assert f"{eligible:,} families in the case database" in res.stdout
+    # With the families children's services worked with (eligible or not).
+    services = {
+        r["family_id"]
+        for r in csv.DictReader((out / "family_profile.csv").open())
+        if r["childrens_services"] == "Y"
+    }
+    synced = sum(
+        r["eligible"] == "Y" or r["family_id"] in services
+        for r in csv.DictReader((out / "families.csv").open())
+    )
+    assert synced > eligible
+    assert f"{synced:,} families in the case database" in res.stdout
     pdf = tmp_path / "report.pdf"
     rep = run("report", "--period", "2024/25", "--out", str(pdf), "--workspace", str(ws))
     assert rep.returncode == 0, rep.stderr

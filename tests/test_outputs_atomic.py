@@ -419,10 +419,19 @@ def test_sync_reads_a_whole_run(identified: Path) -> None:
     from wholefamily.web.families.sync import sync
 
     r = sync(identified)
-    eligible = [
-        x for x in csv.DictReader((identified / "families.csv").open()) if x["eligible"] == "Y"
-    ]
-    assert r.families == len(eligible) == Family.objects.count() > 0
+    services = {
+        x["family_id"]
+        for x in csv.DictReader((identified / "family_profile.csv").open())
+        if x["childrens_services"] == "Y"
+    }
+    eligible = {
+        x["family_id"]
+        for x in csv.DictReader((identified / "families.csv").open())
+        if x["eligible"] == "Y"
+    }
+    # The eligible families, and those children's services worked with.
+    assert r.families == len(eligible | services) == Family.objects.count() > 0
+    assert r.childrens_services == len(services - eligible) > 0
 
 
 # one line when the warehouse is held, or a setting is missing ------------------------------

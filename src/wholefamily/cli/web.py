@@ -54,7 +54,9 @@ def run_sync(folder: Path, workspace: Path) -> None:
         fail(str(exc))
     out.print(
         f"Synced {r.framework} as of {r.as_of}: {r.families:,} families in the case database "
-        f"({r.created:,} new, {r.changed:,} changed), {r.evidence:,} pieces of evidence."
+        f"({r.created:,} new, {r.changed:,} changed; {r.childrens_services:,} not eligible, "
+        f"there for children's services), {r.evidence:,} pieces of evidence; "
+        f"{r.children:,} children in the county."
     )
 
 
@@ -81,6 +83,17 @@ def run_demo_casework(workspace: Path) -> None:
         f"({made['refused']:,} refused consent), {made['baselines']:,} baselines, "
         f"measured at {claim_at}; {made['claimed']:,} signed off in the 2026Q3 claim."
     )
+    from wholefamily.web.familyhelp.demo import demo_family_help
+
+    fhelp = with_progress(lambda tick: demo_family_help(workspace))
+    if fhelp.get("families"):
+        out.print(
+            f"Demo Family Help and child protection: {fhelp['families']:,} families; in "
+            f"{fhelp['year']}, {fhelp['census_children']:,} children for the Children in "
+            f"Need census and {fhelp['census_cp_plans']:,} child protection plans."
+        )
+    else:
+        out.print(f"No demo Family Help: {fhelp.get('why', 'no children in the extract')}")
     period = "2025-04-01..2026-09-30"
     path = workspace / "reports" / "committee-report.pdf"
     try:

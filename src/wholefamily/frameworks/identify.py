@@ -84,6 +84,8 @@ def open_linked(workspace: Path, as_of: date | None, drop_id: str | None = None)
 
 # Circumstances reported about the cohort (not needs): each an indicator read like the
 # frameworks' own, over the 12 months before T.
+CHILDRENS_SERVICES = "childrens_services"
+CHILDRENS_SERVICES_MONTHS = 24
 PROFILE: dict[str, Any] = {
     "needs": {
         "council_tenant": {
@@ -119,6 +121,27 @@ PROFILE: dict[str, Any] = {
                     "source": "domestic_abuse",
                     "who": "member",
                     "when": {"window": "last_months", "months": 12, "column": "incident_date"},
+                }
+            ]
+        },
+        # Not for the cohort's profile: which families children's services worked with
+        # (`web sync` brings them into the case plane, eligible or not, for Family Help
+        # and child protection). Two years back, so that the statutory return's last
+        # whole collection year (1 April to 31 March) before T is always inside.
+        CHILDRENS_SERVICES: {
+            "any_of": [
+                {
+                    "indicator": "a child's early help, child in need, child protection or "
+                    f"looked-after episode in the {CHILDRENS_SERVICES_MONTHS} months before T",
+                    "source": "social_care",
+                    "who": "member",
+                    "where": {"episode": {"in": ["EARLY_HELP", "CIN", "CP", "CLA"]}},
+                    "when": {
+                        "window": "overlaps",
+                        "months": CHILDRENS_SERVICES_MONTHS,
+                        "start": "start_date",
+                        "end": "end_date",
+                    },
                 }
             ]
         },

@@ -52,6 +52,26 @@ class SyncRun(models.Model):
         ordering = ["-at"]
 
 
+class ChildPopulation(models.Model):
+    """The people of a sync's identification run by district and date of birth, for
+    those born in the `POPULATION_YEARS` before its as-of date: so the children (under
+    18) of the county or of a district can be counted on any day of the five years
+    before the run (the rates per 10,000 children of `familyhelp.measures`). A person's
+    district is their family's, or their address's when they are in no family (blank
+    when neither is known: counted for the county only)."""
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="population")
+    district = models.CharField(max_length=100, blank=True)
+    born_on = models.DateField()
+    people = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["run", "district", "born_on"])]
+
+
+POPULATION_YEARS = 23  # under 18 on any day of the five years before the run
+
+
 class Family(models.Model):
     family_id = models.CharField(max_length=40, unique=True)
     origin = models.CharField(max_length=12, choices=Origin.choices, default=Origin.DATA)

@@ -9,6 +9,15 @@ checksums; the files are read through the handles it checked:
 - every eligible family is there, once (upsert on family_id); a family
   already in the case database is updated whether or not it is still
   eligible, so its case work is never lost;
+- so is every family children's services worked with (family_profile.csv's
+  `childrens_services`: a child's early help, child in need, child protection or
+  looked-after episode in the two years before T), eligible or not: Family Help
+  and child protection are held for every such family, and the statutory return
+  counts their children. One that does not meet the criteria comes in "Not
+  eligible" and not identified (no `identified_on`); a later run in which it meets
+  them identifies it then;
+- the run's people by district and date of birth (`ChildPopulation`), so that the
+  child population of the county and of each district can be counted on a day;
 - needs keep their history (first seen, last seen, current or not);
 - evidence is the latest run's, replaced family by family;
 - when a family's eligibility or needs change, or it is no longer in the
@@ -25,6 +34,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,12 +42,16 @@ from datetime import date
 from pathlib import Path
 from typing import IO, TypeVar
 
+from dateutil.relativedelta import relativedelta
 from django.db import transaction
 
 from wholefamily.atomic import FolderError, verified
+from wholefamily.frameworks.identify import CHILDRENS_SERVICES
 from wholefamily.web.families.labels import Named, kids_of, name_of
 from wholefamily.web.families.models import (
     NOMINATED_PERSON,
+    POPULATION_YEARS,
+    ChildPopulation,
     Evidence,
     Family,
     FamilyChange,
@@ -45,10 +59,12 @@ from wholefamily.web.families.models import (
     Need,
     Origin,
     Person,
+    Status,
     SyncRun,
 )
 
 FILES = ("families.csv", "people.csv", "family_needs.csv")
+Districts = tuple[dict[str, str], dict[str, str]]  # family_id -> district, uprn -> district
 BATCH = 5000
 T = TypeVar("T")
 
@@ -65,6 +81,8 @@ class SyncResult:
     created: int
     changed: int
     evidence: int
+    childrens_services: int = 0  # of the families, those not eligible, there for Family Help
+    children: int = 0  # people under 18 at the as-of date
 
 
 def _chunks(values: Iterable[T], size: int = 10_000) -> Iterator[list[T]]:
@@ -108,13 +126,19 @@ def _describe(framework: str, as_of: date, was: tuple[bool, str], now: tuple[boo
 PROFILE_FLAGS = ("council_tenant", "known_to_social_care", "domestic_abuse")
 
 
-def _profile(files: dict[str, IO[bytes]]) -> dict[str, dict[str, bool]]:
-    """family_id -> its circumstances (family_profile.csv; a run written before the
-    file existed has none: every flag False)."""
+def _profile(files: dict[str, IO[bytes]]) -> tuple[dict[str, dict[str, bool]], set[str]]:
+    """family_id -> its circumstances, and the families children's services worked with
+    (family_profile.csv; a run written before the file, or the column, existed has
+    none: every flag False)."""
     f = files.get("family_profile.csv")
     if f is None:
-        return {}
-    return {r["family_id"]: {k: r.get(k) == "Y" for k in PROFILE_FLAGS} for r in _rows(f)}
+        return {}, set()
+    flags, services = {}, set()
+    for r in _rows(f):
+        flags[r["family_id"]] = {k: r.get(k) == "Y" for k in PROFILE_FLAGS}
+        if r.get(CHILDRENS_SERVICES) == "Y":
+            services.add(r["family_id"])
+    return flags, services
 
 
 @contextmanager
@@ -169,11 +193,14 @@ def _sync(
     step = tick or (lambda msg, done, total: None)
     step("reading families", 0, 5)
     known = dict(Family.objects.filter(origin=Origin.DATA).values_list("family_id", "id"))
-    rows = {
-        r["family_id"]: r
-        for r in _rows(files["families.csv"])
-        if r["eligible"] == "Y" or r["family_id"] in known
-    }
+    flags, services = _profile(files)
+    rows: dict[str, dict[str, str]] = {}
+    districts: Districts = ({}, {})  # every family's district, and every family address's
+    for r in _rows(files["families.csv"]):
+        fid = r["family_id"]
+        districts[0][fid] = districts[1][r["uprn"]] = r["district"]
+        if r["eligible"] == "Y" or fid in known or fid in services:
+            rows[fid] = r
     with transaction.atomic():
         run = SyncRun.objects.create(
             folder=str(folder), framework=framework, as_of=as_of, drop_id=meta.get("drop_id", "")
@@ -185,8 +212,14 @@ def _sync(
             )
         }
         step("families", 1, 5)
-        flags = _profile(files)
-        people = [p for p in _rows(files["people.csv"]) if p["family_id"] in rows]
+        people, population = _people(files, rows, districts, as_of)
+        ChildPopulation.objects.bulk_create(
+            [
+                ChildPopulation(run=run, district=d, born_on=born, people=n)
+                for (d, born), n in sorted(population.items())
+            ],
+            batch_size=BATCH,
+        )
         named: dict[str, list[Named]] = {}
         for p in people:
             named.setdefault(p["family_id"], []).append(
@@ -221,7 +254,10 @@ def _sync(
                     eligible=r["eligible"] == "Y",
                     framework=framework,
                     as_of=as_of,
-                    identified_on=as_of,  # kept on later syncs: not in update_fields
+                    # Both kept on later syncs (not in update_fields); a family here only
+                    # for children's services is not identified (see below).
+                    identified_on=as_of if r["eligible"] == "Y" else None,
+                    status=Status.IDENTIFIED if r["eligible"] == "Y" else Status.NOT_ELIGIBLE,
                     in_latest_run=True,
                     name=name_of(named.get(fid, [])),
                     kids=kids_of(named.get(fid, [])),
@@ -234,6 +270,15 @@ def _sync(
             unique_fields=["family_id"],
             update_fields=fields,
         )
+        # A family first here for children's services that now meets the criteria is
+        # identified now (no one has checked it: a check leaves identified_on set).
+        newly = [fid for fid, r in rows.items() if r["eligible"] == "Y"]
+        for part in _chunks(newly):
+            waiting = Family.objects.filter(
+                origin=Origin.DATA, family_id__in=part, identified_on__isnull=True
+            )
+            waiting.filter(status=Status.NOT_ELIGIBLE).update(status=Status.IDENTIFIED)
+            waiting.update(identified_on=as_of)
         gone = set(known) - set(rows)
         for part in _chunks(gone):
             Family.objects.filter(family_id__in=part, in_latest_run=True).update(
@@ -352,4 +397,40 @@ def _sync(
         run.families, run.created, run.changed = len(rows), created, len(changes)
         run.save(update_fields=["families", "created", "changed"])
     step("done", 5, 5)
-    return SyncResult(framework, as_of, len(rows), created, len(changes), len(evidence))
+    return SyncResult(
+        framework,
+        as_of,
+        len(rows),
+        created,
+        len(changes),
+        len(evidence),
+        childrens_services=sum(
+            1 for fid in services if fid in rows and rows[fid]["eligible"] != "Y"
+        ),
+        children=sum(n for (_, born), n in population.items() if born > _years_before(as_of, 18)),
+    )
+
+
+def _years_before(d: date, years: int) -> date:
+    return d - relativedelta(years=years)
+
+
+def _people(
+    files: dict[str, IO[bytes]],
+    rows: dict[str, dict[str, str]],
+    districts: Districts,
+    as_of: date,
+) -> tuple[list[dict[str, str]], Counter[tuple[str, date]]]:
+    """The people of the families synced, and everyone born in the POPULATION_YEARS
+    before T counted by (district, date of birth): their family's district, or their
+    address's when they are in no family."""
+    after = _years_before(as_of, POPULATION_YEARS).isoformat()
+    last = as_of.isoformat()
+    people, population = [], Counter[tuple[str, str]]()
+    for p in _rows(files["people.csv"]):
+        if p["family_id"] in rows:
+            people.append(p)
+        if after < p["dob"] <= last:  # ISO dates compare as text; no date: not counted
+            where = districts[0].get(p["family_id"]) or districts[1].get(p["uprn"]) or ""
+            population[(where, p["dob"])] += 1
+    return people, Counter({(d, date.fromisoformat(b)): n for (d, b), n in population.items()})

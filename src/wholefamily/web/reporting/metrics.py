@@ -19,7 +19,10 @@ downloads and the committee report show the same numbers; a figure with a
 - payments: earned (started x attachment fee + turned around x results
   payment, at each financial year's rates), claimed (signed amounts), received
   (money recorded in the period; the county only, receipts have no district);
-- data quality: each source of the warehouse's latest drop.
+- data quality: each source of the warehouse's latest drop;
+- Families First (`families_first`, docs/measures.md): children in need, on a plan
+  and looked after per 10,000 children, re-referrals, repeat plans, timeliness,
+  step-ups and step-downs.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ class Figure:
     # only, where it is written beside the label in a column of this name.
     code_column: str = ""
     codes: list[str] = field(default_factory=list)
+    section: str = ""  # a heading the figure sits under ("Families First")
 
     def csv_columns(self) -> list[str]:
         if not self.code_column:
@@ -186,6 +190,9 @@ def metrics(
     m.figures.append(_payments(district, fams, period, framework))
     if workspace is not None:
         m.figures.append(_quality(workspace))
+    from wholefamily.web.reporting import families_first  # its figures use Figure
+
+    m.figures += families_first.figures(period, district)  # a section of their own, last
     return m
 
 
