@@ -128,7 +128,8 @@ def test_building_a_network_and_its_map(
     fits = kw.evaluate(
         "() => { const b = document.querySelector('.app-network-map');"
         " const s = b.querySelector('svg').getBoundingClientRect();"
-        " return s.width <= b.getBoundingClientRect().width + 1 && b.scrollWidth <= b.clientWidth + 1; }"
+        " return s.width <= b.getBoundingClientRect().width + 1"
+        " && b.scrollWidth <= b.clientWidth + 1; }"
     )
     assert fits
     if SHOTS:

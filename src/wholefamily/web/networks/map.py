@@ -99,6 +99,12 @@ def _link(x1: float, y1: float, x2: float, y2: float, formal: bool) -> str:
     )
 
 
+def _path(points: list[tuple[float, float]], formal: bool) -> str:
+    style = 'stroke-width="3"' if formal else 'stroke-width="2" stroke-dasharray="8 5"'
+    at = " ".join(f"{x:.0f},{y:.0f}" for x, y in points)
+    return f'<polyline points="{at}" fill="none" stroke="#505a5f" {style}/>'
+
+
 def draw(
     household: list[Node], members: list[Node], title: str, description: str, ident: str = "map"
 ) -> str:
@@ -150,8 +156,12 @@ def draw(
             by = y_of[g]
             front.append(_box(bx, by, row_h[g], m))
             cx, cy = bx + BOX_W / 2, by + row_h[g] / 2
-            if g in (0, 1):  # beside the household: to its right edge
+            if g in (0, 1) and i == 0:  # next to the household: straight to its edge
                 back.append(_link(bx, cy, hx + house_w, cy, bool(m.formal)))
+            elif g in (0, 1):  # further along: over the boxes between, then down to it
+                gutter, turn = by - GAP / 2, hx + house_w + GAP / 2
+                points = [(cx, by), (cx, gutter), (turn, gutter), (turn, cy), (hx + house_w, cy)]
+                back.append(_path(points, bool(m.formal)))
             else:  # above it: down to its top edge
                 tx = min(max(cx, hx + 20), hx + house_w - 20)
                 back.append(_link(cx, by + row_h[g], tx, house_top, bool(m.formal)))
