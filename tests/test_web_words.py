@@ -92,6 +92,8 @@ class Page(HTMLParser):
 def codes_in(texts: list[str]) -> set[str]:
     found: set[str] = set()
     for t in texts:
+        if t.startswith("/") and " " not in t:
+            continue  # a page's address (the audit log's page column), not words
         found |= set(CODE.findall(t)) | set(WORD_ROW.findall(t))
         if t in WORDS:
             found.add(t)
@@ -111,6 +113,7 @@ def test_the_detector_finds_codes_and_passes_words() -> None:
         "N1",
     }
     assert codes_in(["Now at cin", "Decision: cp_enquiry"]) == {"cin", "cp_enquiry"}
+    assert codes_in(["/returns/cin-census", "/families/F1/network"]) == set()
     assert codes_in(["Child in need (CIN plan)", "Neglect", "A school", "WX1 2AB"]) == set()
 
 
@@ -237,15 +240,61 @@ def _family_help(users: dict[str, Any]) -> str:
     cp.add_member(episode, "lead", "Chris Adeyemi", "MACPT", date(2025, 1, 8), kw, users["cpp"])
     cp.initial_conference(s, date(2025, 1, 27), "All", {kids[0]: "NEG"}, kw)
     cp.offer_to_parents(episode, date(2025, 1, 20), "The parents", "An advocate", kw)
+    _network(f, kids, kw)
     return str(f.family_id)
 
 
+def _network(f: Family, kids: list[Any], kw: Any) -> None:
+    """The family's network: a grandparent with parental responsibility and a formal
+    aunt, a pre-proceedings offer made in time, a family group conference whose plan
+    became family-plan actions, and each child's living arrangements."""
+    from wholefamily.web.networks import services as nw
+
+    on = date(2025, 1, 10)
+    nan = nw.add_member(
+        f, "Nan Carol", "relative", [nw.Tie(k, "grandparent", True) for k in kids], on, kw
+    )
+    bea = nw.add_member(
+        f, "Auntie Bea", "relative", [nw.Tie(kids[0], "aunt_uncle")], on, kw, support="formal"
+    )
+    offer = nw.record_offer(
+        f,
+        "practitioner",
+        date(2025, 2, 3),
+        kw,
+        pre_proceedings=True,
+        letter_before_proceedings_on=date(2025, 2, 5),
+    )
+    nw.record_outcome(offer, "accepted", date(2025, 2, 4), kw)
+    nw.record_offer(f, "school", date(2025, 2, 10), kw)
+    plan = [nw.Line(nan, "School pick-ups", date(2025, 4, 30), "Bus fares")]
+    nw.record_meeting(
+        f,
+        "conference",
+        "Sam Okafor",
+        date(2025, 2, 20),
+        [nan, bea],
+        "plan",
+        kw,
+        offer=offer,
+        plan=plan,
+        others="The parents",
+    )
+    nw.record_arrangement(f, kids[0], "parents", on, kw, ended_on=date(2025, 2, 28))
+    nw.record_arrangement(f, kids[0], "informal_kinship", date(2025, 3, 1), kw, carer=nan)
+
+
 def _family_help_pages() -> list[str]:
-    """The Family Help and child protection sections of the family `_family_help` made."""
+    """The Family Help, child protection and network sections of the family
+    `_family_help` made."""
     from wholefamily.web.familyhelp.models import Request
 
     fid = Request.objects.values_list("family__family_id", flat=True).first()
-    return [f"/families/{fid}/family-help", f"/families/{fid}/child-protection"]
+    return [
+        f"/families/{fid}/family-help",
+        f"/families/{fid}/child-protection",
+        f"/families/{fid}/network",
+    ]
 
 
 SEEDS = [
@@ -287,6 +336,7 @@ def test_no_page_any_role_reaches_shows_a_code(county: tuple[Path, Path], settin
     pages = _family_help_pages()
     for username in ("analyst", "manager", "keyworker", "partner", "cpp"):
         assert pages[0] in reached[username], username
+        assert pages[2] in reached[username], username
     for username in ("analyst", "manager", "keyworker", "cpp"):
         assert pages[1] in reached[username], username
     assert pages[1] not in reached["partner"]  # leads, but is not on the team

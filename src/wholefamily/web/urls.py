@@ -79,6 +79,7 @@ urlpatterns = [
     path("", include("wholefamily.web.team.urls")),
     path("", include("wholefamily.web.familyhelp.urls")),
     path("", include("wholefamily.web.protection.urls")),
+    path("", include("wholefamily.web.networks.urls")),
     path("", include("wholefamily.web.returns.urls")),
     path("", include("wholefamily.web.payments.urls")),
 ]

@@ -158,6 +158,7 @@ class Action(models.Model):
         WORKER = "worker", "What the key worker or lead agency will do"
         FAMILY = "family", "What the family will do"
         AGENCY = "agency", "What other agencies will do"
+        NETWORK = "network", "What the family’s network will do"
 
     class State(models.TextChoices):
         NOT_STARTED = "not_started", "Not started"

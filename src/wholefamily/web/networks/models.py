@@ -217,3 +217,55 @@ class PlanItem(models.Model):
 
     class Meta:
         ordering = ["by_when", "id"]
+
+
+class LivingArrangement(models.Model):
+    """Who a child lives with, from when (kinship, Families First item 6). A child has
+    one arrangement at a time: the services refuse one that overlaps another. The
+    carer may be a member of the family's network."""
+
+    class Kind(models.TextChoices):
+        PARENTS = "parents", "With their parents"
+        INFORMAL_KINSHIP = "informal_kinship", "Informal kinship care (with family or friends)"
+        SGO = "sgo", "Special guardianship order"
+        CAO = "cao", "Child arrangements order"
+        FOSTER = "foster", "Foster care"
+        RESIDENTIAL = "residential", "Residential care"
+
+    # Living with their birth family or with people they already know.
+    AT_HOME = ("parents", "informal_kinship", "sgo", "cao")
+    # In the care of the council.
+    IN_CARE = ("foster", "residential")
+
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="arrangements")
+    child = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="arrangements")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    carer = models.ForeignKey(
+        NetworkMember,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="arrangements",
+        help_text="The network member the child lives with, if one.",
+    )
+    carer_name = models.CharField(
+        max_length=100, blank=True, help_text="Who the child lives with, if not in the network."
+    )
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["child_id", "-started_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="living_arrangement_ends_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "started_on"])]
+
+    @property
+    def current(self) -> bool:
+        return self.ended_on is None

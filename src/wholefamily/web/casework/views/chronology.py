@@ -1,7 +1,8 @@
 """A family's chronology: every dated thing of its case in one list, newest first (the
 case's steps, the central check and its notes, nominations, assessments and their
 notes, the plan's actions as added and each change to them, reviews, notes with their
-kind, baselines, changes in the data, the team around the family, Family Help and, for
+kind, baselines, changes in the data, the team around the family, Family Help, the
+family's network and, for
 who may see them, child protection and the agencies' records),
 shown as the MOJ timeline, filtered by kind, and downloaded as CSV (codes with words
 beside) or PDF (WeasyPrint, as the claims' evidence packs)."""
@@ -22,6 +23,7 @@ from wholefamily.web.casework.models import ActionChange
 from wholefamily.web.families import labels
 from wholefamily.web.families.models import Family
 from wholefamily.web.familyhelp import history as family_help
+from wholefamily.web.networks import facts as network
 from wholefamily.web.team.models import TeamHistory
 
 # The kinds of entry, in the order the filter offers them.
@@ -38,6 +40,7 @@ KINDS = {
     "team": "Team around the family",
     "familyhelp": "Family Help",
     "protection": "Child protection",
+    "network": "The family’s network",
     "agency": "Agency records",
 }
 
@@ -167,7 +170,7 @@ def entries(family: Family, agency: bool, protection: bool = False) -> list[Entr
         )
     for h in TeamHistory.objects.filter(family=family).select_related("by"):
         out.append(Entry(h.on, "team", h.kind, h.get_kind_display(), h.detail, _name(h.by), h.at))
-    for i in family_help.items(family, protection):
+    for i in family_help.items(family, protection) + network.items(family):
         out.append(Entry(i["on"], i["kind"], i["code"], i["title"], i["detail"], i["by"], i["at"]))
     if agency:
         for ev in family.evidence.select_related("person"):

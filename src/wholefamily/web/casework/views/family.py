@@ -38,12 +38,14 @@ from wholefamily.web.team import history as team_history
 # The sections of a family's page: (URL name, title), in the sub navigation's order.
 # The team around the family and its contacts come from the `team` app, when it is
 # installed (the sub navigation links them only if their URLs exist); Family Help and
-# child protection (the `familyhelp` and `protection` apps) and support packages
-# (`payments`) are linked for who sees them.
+# child protection (the `familyhelp` and `protection` apps), the family's network (the
+# `networks` app, seen by who sees Family Help) and support packages (`payments`) are
+# linked for who sees them.
 SECTIONS = [
     ("family", "Summary"),
     ("family_help", "Family Help"),
     ("family_protection", "Child protection"),
+    ("family_network", "Network"),
     ("family_payments", "Support packages"),
     ("family_plan", "Plan"),
     ("family_assessments", "Assessments"),
@@ -116,7 +118,7 @@ def page_context(
         "sections": [
             (name, label)
             for name, label in SECTIONS
-            if (name != "family_help" or family_help)
+            if (name not in ("family_help", "family_network") or family_help)
             and (name != "family_protection" or protection)
             and (name != "family_payments" or sees_payments(request.user, family))
         ],
