@@ -40,9 +40,17 @@ def test_periods() -> None:
     )
     year = parse_period("2025/26")
     assert (year.first, year.last) == (date(2025, 4, 1), date(2026, 3, 31))
+    assert parse_period("2025-26") == year  # as the census writes a year
     span = parse_period("2025-03-01..2025-04-30")
     assert span.financial_years == ["2024/25", "2025/26"]
-    for bad in ("2025Q5", "2025/27", "2025-04-31..2025-05-01", "2025-05-01..2025-04-01", "Q1"):
+    for bad in (
+        "2025Q5",
+        "2025/27",
+        "2025-27",
+        "2025-04-31..2025-05-01",
+        "2025-05-01..2025-04-01",
+        "Q1",
+    ):
         with pytest.raises(PeriodError):
             parse_period(bad)
 

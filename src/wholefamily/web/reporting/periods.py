@@ -12,7 +12,8 @@ class PeriodError(ValueError):
 
 
 QUARTER = re.compile(r"(\d{4})Q([1-4])")
-YEAR = re.compile(r"(\d{4})/(\d{2})")
+# A financial year as the programme writes it (2025/26) or as the DfE does (2025-26).
+YEAR = re.compile(r"(\d{4})[/-](\d{2})")
 RANGE = re.compile(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})")
 
 
@@ -42,7 +43,7 @@ def parse_period(text: str) -> Period:
         return Period(text.upper(), first, nxt - timedelta(days=1))
     if (m := YEAR.fullmatch(text)) and int(m.group(2)) == (int(m.group(1)) + 1) % 100:
         year = int(m.group(1))
-        return Period(text, date(year, 4, 1), date(year + 1, 3, 31))
+        return Period(f"{year}/{m.group(2)}", date(year, 4, 1), date(year + 1, 3, 31))
     if m := RANGE.fullmatch(text):
         try:
             first, last = date.fromisoformat(m.group(1)), date.fromisoformat(m.group(2))
