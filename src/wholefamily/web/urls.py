@@ -81,4 +81,5 @@ urlpatterns = [
     path("", include("wholefamily.web.protection.urls")),
     path("", include("wholefamily.web.returns.urls")),
     path("", include("wholefamily.web.payments.urls")),
+    path("", include("wholefamily.web.places.urls")),
 ]
