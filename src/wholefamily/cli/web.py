@@ -94,6 +94,16 @@ def run_demo_casework(workspace: Path) -> None:
         )
     else:
         out.print(f"No demo Family Help: {fhelp.get('why', 'no children in the extract')}")
+    from wholefamily.web.places.demo import demo_support
+
+    support = with_progress(lambda tick: demo_support())
+    out.print(
+        f"Demo support packages: {support.get('approved', 0):,} approved, "
+        f"{support.get('refused_packages', 0):,} refused, {support.get('left_proposed', 0):,} "
+        f"waiting for a decision, {support.get('payments', 0):,} payments recorded to 30 "
+        f"September 2026; {support.get('referrals', 0):,} referrals to "
+        f"{support.get('services', 0):,} services, {support.get('waiting', 0):,} waiting."
+    )
     period = "2025-04-01..2026-09-30"
     path = workspace / "reports" / "committee-report.pdf"
     try:

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "wholefamily.web.protection",
     "wholefamily.web.networks",
     "wholefamily.web.payments",
+    "wholefamily.web.places",
     "wholefamily.web.returns",
 ]
 

@@ -82,4 +82,5 @@ urlpatterns = [
     path("", include("wholefamily.web.networks.urls")),
     path("", include("wholefamily.web.returns.urls")),
     path("", include("wholefamily.web.payments.urls")),
+    path("", include("wholefamily.web.places.urls")),
 ]

@@ -22,7 +22,9 @@ downloads and the committee report show the same numbers; a figure with a
 - data quality: each source of the warehouse's latest drop;
 - Families First (`families_first`, docs/measures.md): children in need, on a plan
   and looked after per 10,000 children, re-referrals, repeat plans, timeliness,
-  step-ups and step-downs.
+  step-ups and step-downs;
+- support packages and places (`support`, docs/measures.md): FNSPs by purpose,
+  district and amount, budgets committed, paid and remaining, places used per service.
 """
 
 from __future__ import annotations
@@ -193,6 +195,9 @@ def metrics(
     from wholefamily.web.reporting import families_first  # its figures use Figure
 
     m.figures += families_first.figures(period, district)  # a section of their own, last
+    from wholefamily.web.reporting import support
+
+    m.figures += support.figures(period, district)  # support packages and places
     return m
 
 

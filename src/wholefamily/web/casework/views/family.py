@@ -33,6 +33,8 @@ from wholefamily.web.families.models import Family
 from wholefamily.web.familyhelp import history as family_help_history
 from wholefamily.web.familyhelp.access import sees_family_help, sees_protection
 from wholefamily.web.payments.access import sees as sees_payments
+from wholefamily.web.places import access as places
+from wholefamily.web.places.rows import family_referrals
 from wholefamily.web.team import history as team_history
 
 # The sections of a family's page: (URL name, title), in the sub navigation's order.
@@ -190,8 +192,16 @@ def plan(request: HttpRequest, family_id: str) -> HttpResponse:
     history: dict[int, list[ActionChange]] = {}
     for ch in ActionChange.objects.filter(action__family=family).select_related("by"):
         history.setdefault(ch.action_id, []).append(ch)
+    referrals = family_referrals(family)  # to services (the `places` app)
+    ctx["may_refer"] = places.may_refer(request.user, family)
+    ctx["may_update_referrals"] = places.may_update(request.user, family)
     ctx["actions"] = [
-        {"a": a, "overdue": a.open and a.due < today, "history": history.get(a.pk, [])}
+        {
+            "a": a,
+            "overdue": a.open and a.due < today,
+            "history": history.get(a.pk, []),
+            "referrals": referrals.get(a.pk, []),
+        }
         for a in actions
     ]
     ctx["parts"] = [
