@@ -85,11 +85,32 @@ def change_page(
     family = family_or_404(request, family_id)
     if not access.may(request.user, what, family):
         forbid(request, f"{back.replace('_', ' ')}: {what}")
+    return form_page(
+        request, family, what, title, make, apply, back, BACK[back], "familyhelp", intro
+    )
+
+
+def form_page(
+    request: HttpRequest,
+    family: Family,
+    what: str,
+    title: str,
+    make: Make,
+    apply: Apply,
+    back: str,
+    back_text: str,
+    lock_as: str,
+    intro: str = "",
+) -> HttpResponse:
+    """The form of one checked change to a family (the caller has checked that the user
+    may make it): a POST is applied with the family's row locked (`state.lock`, named
+    `lock_as`), audited, and returns to the section `back` with a message; a form error
+    or a `Refused` shows the form again and nothing is written."""
     if request.method == "POST":
         form: ChangeForm | None = None
         try:
             with transaction.atomic():
-                now = state.lock(request.user, family, "familyhelp", None)
+                now = state.lock(request.user, family, lock_as, None)
                 form = make(now, request.POST)
                 if form.is_valid():
                     detail, done = apply(now, form)
@@ -100,7 +121,9 @@ def change_page(
             assert form is not None
             form.refused(refusal)
         except state.NotVisible:
-            record(request, Audit.DENIED, "family", family_id, "no longer visible to this user")
+            record(
+                request, Audit.DENIED, "family", family.family_id, "no longer visible to this user"
+            )
             raise Http404("No such family") from None
     else:
         form = make(family, None)
@@ -114,6 +137,6 @@ def change_page(
             "title": title,
             "intro": intro,
             "back": reverse(back, args=[family.family_id]),
-            "back_text": BACK[back],
+            "back_text": back_text,
         },
     )

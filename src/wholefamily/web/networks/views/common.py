@@ -1,28 +1,21 @@
-"""The page of one checked change to a family's network (as `familyhelp.views.common`'s
-`change_page`): the family's row locked and still the user's, the form read, the
-service called; a `Refused` rolls everything back and is shown on its field. Every view
-and every change is written to the audit log."""
+"""The page of one checked change to a family's network: who may make it is the
+network's rule; the page itself is Family Help's (`familyhelp.views.common.form_page`:
+the family's row locked and still the user's, the form read, the service called, a
+`Refused` rolled back and shown on its field, every view and change audited)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
-from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse
 
-from wholefamily.web.audit.log import record
-from wholefamily.web.audit.models import Action as Audit
-from wholefamily.web.casework import state
 from wholefamily.web.casework.access import family_or_404
 from wholefamily.web.casework.views.common import forbid
 from wholefamily.web.families.models import Family
 from wholefamily.web.familyhelp.forms import ChangeForm
+from wholefamily.web.familyhelp.views.common import form_page
 from wholefamily.web.networks import access
-from wholefamily.web.networks.services import Refused
 
 Apply = Callable[[Family, Any], tuple[str, str]]
 Make = Callable[[Family, Any], ChangeForm]
@@ -44,35 +37,15 @@ def change_page(
     family = family_or_404(request, family_id)
     if not access.sees_network(request.user, family) or not access.may_change(request.user, family):
         forbid(request, f"family network: {what}")
-    if request.method == "POST":
-        form: ChangeForm | None = None
-        try:
-            with transaction.atomic():
-                now = state.lock(request.user, family, "network", None)
-                form = make(now, request.POST)
-                if form.is_valid():
-                    detail, done = apply(now, form)
-                    record(request, Audit.CHANGE, "family", now.family_id, f"{what}: {detail}")
-                    messages.success(request, done)
-                    return redirect(reverse(BACK, args=[now.family_id]))
-        except Refused as refusal:
-            assert form is not None
-            form.refused(refusal)
-        except state.NotVisible:
-            record(request, Audit.DENIED, "family", family_id, "no longer visible to this user")
-            raise Http404("No such family") from None
-    else:
-        form = make(family, None)
-    record(request, Audit.VIEW, "family", family.family_id, title)
-    return render(
+    return form_page(
         request,
-        "familyhelp/form.html",
-        {
-            "family": family,
-            "form": form,
-            "title": title,
-            "intro": intro,
-            "back": reverse(BACK, args=[family.family_id]),
-            "back_text": "Back to the family’s network",
-        },
+        family,
+        what,
+        title,
+        make,
+        apply,
+        BACK,
+        "Back to the family’s network",
+        "network",
+        intro,
     )
