@@ -104,6 +104,16 @@ def run_demo_casework(workspace: Path) -> None:
         f"September 2026; {support.get('referrals', 0):,} referrals to "
         f"{support.get('services', 0):,} services, {support.get('waiting', 0):,} waiting."
     )
+    if fhelp.get("families"):
+        from wholefamily.web.networks.demo import demo_networks
+
+        nets = with_progress(lambda tick: demo_networks(fhelp["as_of"]))
+        out.print(
+            f"Demo family networks: {nets.get('families', 0):,} families "
+            f"({nets.get('no_network', 0):,} with no network), "
+            f"{nets.get('offers', 0):,} offers of family group decision making, "
+            f"{nets.get('meetings', 0):,} meetings and {nets.get('plans', 0):,} family plans."
+        )
     period = "2025-04-01..2026-09-30"
     path = workspace / "reports" / "committee-report.pdf"
     try:
