@@ -35,8 +35,11 @@ def _share_row(label: str, s: Share) -> list[Any]:
 
 
 def figures(period: Period, district: str = "") -> list[Figure]:
+    """The section's figures, then the "Family networks" section's (`networks`)."""
+    from wholefamily.web.reporting import networks
+
     m = measures(period, district)
-    return [_rates(m), _trend(m), _timeliness(m), _changes(m)]
+    return [_rates(m), _trend(m), _timeliness(m), _changes(m), *networks.figures(period, district)]
 
 
 def _rates(m: Measures) -> Figure:
