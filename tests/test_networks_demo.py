@@ -104,6 +104,7 @@ def test_the_demo(linked: tuple[Path, Path], settings: Any) -> None:
     _plans_become_actions()
     _the_children_live_somewhere_consistent()
     _the_kinship_measures_count()
+    _the_figures_count_the_demo(made)
     _the_same_every_time(made, demo_networks)
 
 
@@ -230,6 +231,35 @@ def _the_kinship_measures_count() -> None:
     assert at_home > 0 and entering > 0
     district = Family.objects.filter(episodes__isnull=False).values_list("district", flat=True)[0]
     assert K.kept_at_home(FIRST, AS_OF, district) <= at_home
+
+
+def _the_figures_count_the_demo(made: dict[str, int]) -> None:
+    """The "Family networks" figures over the demo's span count what it made."""
+    from wholefamily.web.reporting import networks
+    from wholefamily.web.reporting.periods import parse_period
+
+    span = parse_period(f"{FIRST}..{AS_OF}")
+    figs = {f.key: {str(r[0]): r[1:] for r in f.rows} for f in networks.figures(span)}
+    assert figs["nw_offers"]["All offers and requests"][0] == made["offers"]
+    assert figs["nw_meetings"]["All meetings"][0] == made["meetings"]
+    assert figs["nw_meetings"]["All meetings"][1] == made["plans"]
+    in_time, whole, _ = figs["nw_pre_proceedings"][
+        "Made by the letter before proceedings (in time)"
+    ]
+    assert 0 < in_time < whole
+    kin = figs["nw_kinship"]
+    kept = kin["Children supported to stay with their birth family or people they know"][0]
+    assert kept > 0
+    # Entering care: the children whose looked-after level began in the span, not the
+    # day after another ended (a child already in care when the year began is not).
+    levels = ChildLevel.objects.filter(level=Level.CLA, child__arrangements__isnull=False)
+    ends = {(c, e) for c, e in levels.values_list("child_id", "ended_on") if e}
+    began = {
+        c
+        for c, s in levels.values_list("child_id", "started_on")
+        if FIRST <= s <= AS_OF and (c, s) not in ends and (c, s - timedelta(days=1)) not in ends
+    }
+    assert kin["Children entering care"] == [len(began)]
 
 
 def _the_same_every_time(made: dict[str, int], demo: Any) -> None:

@@ -462,8 +462,11 @@ class _Family:
         if adult is not None and adult < first:
             return  # grown up before the help began
         day = first
+        # Care that began before the demo's first day begins when it did (as far back
+        # as the family is known), so the child did not enter care on that day.
+        born = child.dob or self.since
         spans = [
-            (max(s, first), e)
+            (max(s, self.since, born), e)
             for s, e in self.care.get(child.pk, [])
             if e is None or e - timedelta(days=1) >= first
         ]
