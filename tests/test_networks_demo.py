@@ -22,8 +22,9 @@ from wholefamily.web.casework.models import Action
 from wholefamily.web.families.models import Family
 from wholefamily.web.families.sync import sync
 from wholefamily.web.familyhelp.demo_plan import collection_year
-from wholefamily.web.familyhelp.models import ChildLevel, Episode, Level
+from wholefamily.web.familyhelp.models import ChildLevel, Level
 from wholefamily.web.networks import measures as K
+from wholefamily.web.networks import services as nw
 from wholefamily.web.networks.models import (
     LivingArrangement,
     Meeting,
@@ -263,23 +264,31 @@ def _the_figures_count_the_demo(made: dict[str, int]) -> None:
 
 
 def _the_same_every_time(made: dict[str, int], demo: Any) -> None:
-    """Made again from nothing, the demo is the same; a family with a network already
-    (another demo's) is left as it is."""
+    """Made again from nothing, the demo is the same. A family given network members by
+    another demo (the support packages') keeps them as its network, with offers and
+    living arrangements made as for the others; a family with a no-network record
+    already is left as it is."""
     before = _fingerprint()
-    fid = NetworkMember.objects.order_by("family__family_id").values_list(
-        "family__family_id", flat=True
-    )[0]
+    ids = list(
+        NetworkMember.objects.order_by("family__family_id")
+        .values_list("family__family_id", flat=True)
+        .distinct()
+    )
     _wipe()
     assert demo(AS_OF) == made
     assert _fingerprint() == before
     _wipe()
-    f = Family.objects.get(family_id=fid)
-    assert Episode.objects.filter(family=f).exists()
+    paid, alone = (Family.objects.get(family_id=i) for i in ids[:2])
     by = get_user_model().objects.get(username="keyworker")
-    NetworkMember.objects.create(
-        family=f, name="Already here", kind="friend", added_on=AS_OF, by=by
+    kid = nw.children_of(paid)[0]
+    payee = NetworkMember.objects.create(
+        family=paid, name="Already here", kind="relative", added_on=FIRST, by=by
     )
+    Relationship.objects.create(member=payee, child=kid, relationship="grandparent")
+    NoNetwork.objects.create(family=alone, on=FIRST, reason="Recorded before", by=by)
     again = demo(AS_OF)
+    assert again.get("refused", 0) == 0 and again["with_members_already"] == 1
     assert again["already"] == 1 and again["families"] == made["families"] - 1
-    assert list(f.network.values_list("name", flat=True)) == ["Already here"]  # type: ignore[attr-defined]
-    assert not f.arrangements.exists()  # type: ignore[attr-defined]
+    assert list(paid.network.values_list("name", flat=True)) == ["Already here"]  # type: ignore[attr-defined]
+    assert paid.arrangements.exists()  # type: ignore[attr-defined]
+    assert not alone.arrangements.exists() and not alone.network.exists()  # type: ignore[attr-defined]

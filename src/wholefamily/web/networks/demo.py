@@ -23,8 +23,11 @@ episode opened, when later) to the demo's as-of date.
 
 Everything goes through `networks.services` (every check holds; a family they refuse is
 left out whole and counted in `refused`, which the tests hold at 0); the same demo
-every time (seeded by the family). A family that already has a network record (made by
-another demo) is left as it is and counted in `already`.
+every time (seeded by the family). The support packages demo (`places.demo`, run
+before) names a few network members for the families it pays: their network is those
+members (none added), with offers and living arrangements made as for the others
+(counted in `with_members_already`). A family with a no-network record or living
+arrangements already is left as it is (counted in `already`).
 """
 
 from __future__ import annotations
@@ -131,8 +134,7 @@ def demo_networks(as_of: date, by: Any = None) -> dict[str, int]:
     with transaction.atomic():
         for f in families:
             if (
-                NetworkMember.objects.filter(family=f).exists()
-                or NoNetwork.objects.filter(family=f).exists()
+                NoNetwork.objects.filter(family=f).exists()
                 or LivingArrangement.objects.filter(family=f).exists()
             ):
                 made["already"] += 1
@@ -215,7 +217,10 @@ class _Family:
         year_first = collection_year(as_of)[0]
         self.start = min(max(opened or self.since, self.since, year_first), as_of)
         self.surname = next((k.surname for k in kids if k.surname), "") or "Smith"
-        self.members: list[NetworkMember] = []
+        # Members another demo made (the support packages' payees) are the network.
+        self.members: list[NetworkMember] = list(
+            NetworkMember.objects.filter(family=family, ended_on__isnull=True).order_by("id")
+        )
         self.stats: defaultdict[str, int] = defaultdict(int)
 
     def day(self, d: date) -> date:
@@ -224,7 +229,10 @@ class _Family:
 
     def run(self) -> None:
         looked_after = any(k.pk in self.care for k in self.kids)
-        if not looked_after and self.turns.next("network", 9) == 4:
+        if self.members:
+            self.stats["with_members_already"] += 1
+            self._fgdm()
+        elif not looked_after and self.turns.next("network", 9) == 4:
             nw.record_no_network(
                 self.f,
                 self.day(self.start + timedelta(days=self.rng.randint(3, 20))),
