@@ -349,3 +349,29 @@ def test_who_sees_child_protection(people: dict, episode: Episode) -> None:
     assert AuditEntry.objects.filter(
         action="view", object_id="F1", username="chris", detail="family_protection"
     ).exists()
+
+
+def test_a_practitioner_who_leads_a_case_with_a_team_counts_it_once(
+    people: dict, episode: Episode
+) -> None:
+    """On one family's team with two other members, and leading another: each family is
+    one row of what they see (a join would give the first three), so the dashboard's
+    counts are right."""
+    from django.db.models import Count
+
+    from wholefamily.web.casework.access import visible_families
+
+    cpp, kw = people["cpp"], people["kw"]
+    cp.add_member(episode, "lead", "Chris Adeyemi", "Wessex MACPT", date(2025, 9, 1), kw, cpp)
+    for role, name in (("police", "DC Jones"), ("health", "Nurse Obi")):
+        cp.add_member(episode, role, name, "Wessex", date(2025, 9, 1), kw)
+    other = family("F2", key_worker=kw, team=people["north"], consent="given")
+    req = fh.record_request(other, [kid("F2")], date(2025, 5, 1), "6", "Police.", kw)
+    led = fh.decide(req, "cp_enquiry", date(2025, 5, 2), people["manager"], lead=cpp)
+    assert led is not None
+    seen = visible_families(cpp)
+    assert sorted(seen.values_list("family_id", flat=True)) == ["F1", "F2"]
+    by_status = dict(seen.values_list("status").annotate(n=Count("id")))
+    assert by_status == {"active": 2}
+    page = entities.unescape(visible_text(client_for(cpp).get("/").content.decode()))
+    assert "Active 2 families" in " ".join(page.split())

@@ -35,18 +35,20 @@ def visible_families(user: Any) -> QuerySet[Family]:
     if role == Role.KEY_WORKER:
         mine = Q(key_worker=user)
         return qs.filter(mine | Q(team_id=team)) if team else qs.filter(mine)
+    # A partner's and a CP practitioner's families are found through other tables: as
+    # subqueries of ids, not joins, so that each family is one row and the counts and
+    # sums over these querysets (the dashboard's, the lists') are exact.
+    led = Family.objects.filter(episodes__lead=user, episodes__closed_on__isnull=True)
     if role == Role.PARTNER:
-        leads = Q(episodes__lead=user, episodes__closed_on__isnull=True)
-        return qs.filter(Q(nominations__nominated_by=user) | leads).distinct()
+        nominated = Family.objects.filter(nominations__nominated_by=user)
+        return qs.filter(Q(pk__in=nominated.values("pk")) | Q(pk__in=led.values("pk")))
     if role == Role.CP_PRACTITIONER:
-        on_team = Q(
+        on_team = Family.objects.filter(
             episodes__macpt__user=user,
             episodes__macpt__ended_on__isnull=True,
             episodes__closed_on__isnull=True,
         )
-        return qs.filter(
-            on_team | Q(episodes__lead=user, episodes__closed_on__isnull=True)
-        ).distinct()
+        return qs.filter(Q(pk__in=on_team.values("pk")) | Q(pk__in=led.values("pk")))
     return qs.none()
 
 
