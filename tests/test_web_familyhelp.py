@@ -437,3 +437,19 @@ def test_each_view_is_audited_and_the_dpo_sees_nothing(people: dict) -> None:
     analyst = client_for(people["analyst"])
     for name in ("fh_request", "fh_level", "fh_assess", "fh_close"):
         assert analyst.get(url(name)).status_code == 404, name
+
+
+def test_a_family_in_family_help_is_open_on_the_dashboard_whatever_its_programme_status(
+    people: dict,
+) -> None:
+    """A family children's services brought in (not eligible for the programme's
+    criteria) that the partner leads in Family Help is one of their open families; a
+    not-eligible family they only nominated is not."""
+    led = family("F1", status=Status.NOT_ELIGIBLE, consent="given")
+    req = fh.record_request(led, [kid()], date(2025, 5, 1), "2A", "Absent.", people["manager"])
+    fh.decide(req, "family_help", date(2025, 5, 2), people["manager"], lead=people["partner"])
+    nominated_by(people["partner"], family("F2", status=Status.NOT_ELIGIBLE))
+    page = entities.unescape(visible_text(client_for(people["partner"]).get("/").content.decode()))
+    assert "You have no open families" not in page
+    listed = " ".join(page.split("Open families, the next review due first", 1)[1].split())
+    assert "1 open family" in page and "F1" in listed and "F2" not in listed

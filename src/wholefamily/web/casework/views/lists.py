@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, Max, OuterRef
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -49,8 +49,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .order_by("due", "id")[:50]
     )
     counts = dict(mine.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    # Open: a case not closed and not found ineligible, or any family in Family Help now
+    # (children's services families come in as not eligible for the programme's criteria).
+    in_family_help = Family.objects.filter(
+        episodes__opened_on__isnull=False, episodes__closed_on__isnull=True
+    ).values("pk")
     open_families = with_overdue(
-        mine.exclude(status__in=[Status.CLOSED, Status.NOT_ELIGIBLE]).select_related("key_worker")
+        mine.filter(
+            ~Q(status__in=[Status.CLOSED, Status.NOT_ELIGIBLE]) | Q(pk__in=in_family_help)
+        ).select_related("key_worker")
     ).order_by(F("review_due").asc(nulls_last=True), "family_id")
     page = Paginator(open_families, DASHBOARD_PER_PAGE).get_page(request.GET.get("page"))
     context: dict[str, Any] = {
