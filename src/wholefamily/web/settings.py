@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "wholefamily.web.payments",
     "wholefamily.web.places",
     "wholefamily.web.returns",
+    "wholefamily.web.familyview",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "wholefamily.web.accounts.middleware.IdleTimeoutMiddleware",
+    "wholefamily.web.familyview.boundary.FamilyBoundaryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wholefamily.web.accounts.middleware.SecurityHeadersMiddleware",
@@ -131,6 +133,9 @@ LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_IDLE_SECONDS = 30 * 60
+# A family member's sessions are shorter: 15 idle minutes, 2 hours at most.
+FAMILY_SESSION_IDLE_SECONDS = 15 * 60
+FAMILY_SESSION_MAX_SECONDS = 2 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -145,7 +150,16 @@ X_FRAME_OPTIONS = "DENY"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
-USE_I18N = False
+# Translations are on for the family's own view, whose strings are marked for them
+# (`locale/`, docs/family-view.md); staff pages are in English.
+USE_I18N = True
+LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
+LOCALE_PATHS = [HERE / "locale"]
+# The languages a family member can choose between (each needs its translations in
+# locale/); English only until a council adds its own, e.g. "en-gb,cy".
+FAMILY_LANGUAGES = [
+    code.strip() for code in os.environ.get("WHOLEFAMILY_FAMILY_LANGUAGES", "en-gb").split(",")
+]
 USE_TZ = True
 DATE_FORMAT = "j F Y"
 FORMAT_MODULE_PATH = ["wholefamily.web.formats"]  # GOV.UK's "14 April 2025"
@@ -184,3 +198,21 @@ LOGGING = {
         "django.security": {"handlers": ["console"], "level": "WARNING"},
     },
 }
+
+# Mail, for a family member's one-time sign-in codes: WHOLEFAMILY_MAIL unset means no
+# mail service (family members sign in with a password only); "file" writes each message
+# to WORKSPACE/mail (the demo); "smtp://host:port" sends through that server.
+MAIL = os.environ.get("WHOLEFAMILY_MAIL", "").strip()
+FAMILY_EMAIL_CODES = bool(MAIL)
+DEFAULT_FROM_EMAIL = os.environ.get("WHOLEFAMILY_MAIL_FROM", "family-support@example.invalid")
+if MAIL == "file":
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(WORKSPACE / "mail")
+elif MAIL.startswith("smtp://"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    _host, _, _port = MAIL.removeprefix("smtp://").partition(":")
+    EMAIL_HOST, EMAIL_PORT = _host, int(_port or 25)
+elif MAIL:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured('WHOLEFAMILY_MAIL must be "file" or "smtp://host:port"')

@@ -83,4 +83,5 @@ urlpatterns = [
     path("", include("wholefamily.web.returns.urls")),
     path("", include("wholefamily.web.payments.urls")),
     path("", include("wholefamily.web.places.urls")),
+    path("", include("wholefamily.web.familyview.urls")),
 ]

@@ -29,7 +29,8 @@ class IdleTimeoutMiddleware:
         if request.user.is_authenticated:
             now = int(time.time())
             last = int(request.session.get("last_seen", now))
-            if now - last > settings.SESSION_IDLE_SECONDS:
+            idle = int(request.session.get("idle_seconds", settings.SESSION_IDLE_SECONDS))
+            if now - last > idle:
                 logout(request)
                 request.session["timed_out"] = True
             elif now - last >= LAST_SEEN_EVERY or "last_seen" not in request.session:

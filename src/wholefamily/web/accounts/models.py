@@ -47,6 +47,9 @@ class Profile(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices)
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT)
     agency = models.CharField(max_length=100, blank=True, help_text="For partners: their agency.")
+    phone = models.CharField(
+        max_length=30, blank=True, help_text="Shown to the families they lead, with their email."
+    )
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} ({self.get_role_display()})"

@@ -29,6 +29,17 @@ class ThrottledLoginForm(AuthenticationForm):
         "throttled": THROTTLED,
     }
 
+    family = False  # the family's own sign-in page says True (web.familyview)
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        if not self.family and hasattr(user, "family_account"):
+            # A family member's account is not a staff account: refused here as a
+            # wrong password is, so the page does not say which accounts exist.
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError(self.error_messages["invalid_login"], code="invalid_login")
+
     def signing_in_as(self) -> str:
         """The name sign-in looks up: the username field's own reading of what was
         typed (spaces round it dropped, Unicode NFKC, so full-width letters are the

@@ -17,9 +17,12 @@ def record(
 ) -> AuditEntry:
     user = request.user
     profile = getattr(user, "profile", None) if user.is_authenticated else None
+    role = profile.role if profile else ""
+    if not role and user.is_authenticated and hasattr(user, "family_account"):
+        role = "family"  # a family member's own account (web.familyview)
     return AuditEntry.objects.create(
         username=username if username is not None else user.get_username(),
-        role=profile.role if profile else "",
+        role=role,
         action=action,
         object_type=object_type,
         object_id=str(object_id)[:64],

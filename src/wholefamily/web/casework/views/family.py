@@ -49,6 +49,7 @@ SECTIONS = [
     ("family_protection", "Child protection"),
     ("family_network", "Network"),
     ("family_payments", "Support packages"),
+    ("family_view", "Family’s own view"),
     ("family_plan", "Plan"),
     ("family_assessments", "Assessments"),
     ("family_reviews", "Reviews"),
