@@ -86,3 +86,14 @@ def year_of(d: date) -> str:
 def year_span(year: str) -> tuple[date, date]:
     start = int(parse_year(year)[:4])
     return date(start, 4, 1), date(start + 1, 3, 31)
+
+
+def year_asked(text: str | None) -> str:
+    """The financial year a page was asked for (`?year=2026-27`), or this year's when the
+    question is missing or not a year."""
+    from wholefamily.web import clock
+
+    try:
+        return parse_year(text or "")
+    except ValueError:
+        return year_of(clock.today())

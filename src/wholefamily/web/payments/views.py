@@ -32,7 +32,7 @@ from wholefamily.web.payments import access, rows
 from wholefamily.web.payments import forms as F
 from wholefamily.web.payments import services as S
 from wholefamily.web.payments.models import Budget, Package
-from wholefamily.web.payments.money import manager_limit, parse_year, pounds, year_of
+from wholefamily.web.payments.money import manager_limit, pounds, year_asked
 
 
 @login_required
@@ -158,18 +158,11 @@ def decide_package(request: HttpRequest, family_id: str, pk: int) -> HttpRespons
     )
 
 
-def _year(request: HttpRequest) -> str:
-    try:
-        return parse_year(request.GET.get("year", ""))
-    except ValueError:
-        return year_of(clock.today())
-
-
 @login_required
 def budgets(request: HttpRequest) -> HttpResponse:
     if not access.sees_budgets(request.user):
         forbid(request, "budgets")
-    year = _year(request)
+    year = year_asked(request.GET.get("year"))
     years = sorted(set(Budget.objects.values_list("year", flat=True)) | {year}, reverse=True)
     record(request, Audit.VIEW, "budgets", year, "budgets")
     return render(

@@ -29,25 +29,18 @@ from wholefamily.web.casework.models import Action
 from wholefamily.web.casework.views.common import forbid
 from wholefamily.web.families.labels import needs_label
 from wholefamily.web.familyhelp.services import Refused
-from wholefamily.web.payments.money import parse_year, year_of
+from wholefamily.web.payments.money import year_asked, year_of
 from wholefamily.web.places import access, rows
 from wholefamily.web.places import forms as F
 from wholefamily.web.places import services as S
 from wholefamily.web.places.models import HOLDING, Places, Referral, Service, State
 
 
-def _year(request: HttpRequest) -> str:
-    try:
-        return parse_year(request.GET.get("year", ""))
-    except ValueError:
-        return year_of(clock.today())
-
-
 @login_required
 def directory(request: HttpRequest) -> HttpResponse:
     if not access.sees_directory(request.user):
         forbid(request, "services")
-    year = _year(request)
+    year = year_asked(request.GET.get("year"))
     years = sorted(set(Places.objects.values_list("year", flat=True)) | {year}, reverse=True)
     record(request, Audit.VIEW, "services", year, "directory of services")
     return render(
@@ -78,7 +71,7 @@ def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not access.sees_directory(request.user):
         forbid(request, "services")
     service = get_object_or_404(Service, pk=pk)
-    year = _year(request)
+    year = year_asked(request.GET.get("year"))
     held = list(
         Referral.objects.filter(service=service, state__in=HOLDING)
         .select_related("family", "action", "service")
