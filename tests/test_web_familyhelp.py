@@ -453,3 +453,20 @@ def test_a_family_in_family_help_is_open_on_the_dashboard_whatever_its_programme
     assert "You have no open families" not in page
     listed = " ".join(page.split("Open families, the next review due first", 1)[1].split())
     assert "1 open family" in page and "F1" in listed and "F2" not in listed
+
+
+def test_a_not_eligible_family_in_family_help_says_so_until_its_family_help_closes(
+    people: dict,
+) -> None:
+    """Lists and the family's page say "In Family Help", not "Not eligible", while the
+    family's Family Help is open; once it closes they say its programme status again."""
+    episode = with_episode(people, status=Status.NOT_ELIGIBLE, lead=people["kw"])
+    manager = client_for(people["manager"])
+    listed = entities.unescape(visible_text(manager.get("/families").content.decode()))
+    row = listed.split("F1", 1)[1][:200]
+    assert "In Family Help" in row and "Not eligible" not in row
+    assert "In Family Help" in text_of(manager, "family")
+    fh.close_episode(episode, date(2025, 9, 1), "RC1", people["manager"])
+    listed = entities.unescape(visible_text(manager.get("/families").content.decode()))
+    assert "Not eligible" in listed.split("F1", 1)[1][:200]
+    assert "In Family Help" not in text_of(manager, "family")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from wholefamily.web import clock
@@ -91,7 +91,8 @@ def caseloads(workers: Any) -> list[Caseload]:
 
 def with_overdue(families: QuerySet[Family]) -> QuerySet[Family]:
     """Families with `overdue_actions`, the number of their open plan actions past their
-    due date, counted in the same query (a correlated subquery per row returned)."""
+    due date, counted in the same query (a correlated subquery per row returned), and
+    `in_family_help`, whether they have open Family Help (`Family.status_words`)."""
     today = clock.today()
     overdue = (
         Action.objects.filter(family=OuterRef("pk"), due__lt=today, state__in=OPEN_ACTIONS)
@@ -100,8 +101,12 @@ def with_overdue(families: QuerySet[Family]) -> QuerySet[Family]:
         .annotate(n=Count("id"))
         .values("n")
     )
+    help_now = Family.objects.filter(
+        pk=OuterRef("pk"), episodes__opened_on__isnull=False, episodes__closed_on__isnull=True
+    )
     return families.annotate(
-        overdue_actions=Coalesce(Subquery(overdue, output_field=IntegerField()), Value(0))
+        overdue_actions=Coalesce(Subquery(overdue, output_field=IntegerField()), Value(0)),
+        in_family_help=Exists(help_now),
     )
 
 

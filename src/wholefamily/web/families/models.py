@@ -27,6 +27,18 @@ class Status(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+# Programme states in which no programme work is open: a family in one of them with open
+# Family Help shows as in Family Help.
+NOT_WORKING = (
+    Status.IDENTIFIED,
+    Status.NOMINATED,
+    Status.NOT_ELIGIBLE,
+    Status.CONSENT_REFUSED,
+    Status.CLOSED,
+)
+IN_FAMILY_HELP = "In Family Help"
+
+
 class Intensity(models.TextChoices):
     HIGH = "high", "High"
     MEDIUM = "medium", "Medium"
@@ -142,6 +154,23 @@ class Family(models.Model):
     def display_name(self) -> str:
         """The family's name, or its id when no member is named."""
         return self.name or f"Family {self.family_id}"
+
+    @property
+    def status_words(self) -> str:
+        """The status as lists show it: a family whose programme case is not open (found
+        not eligible, closed, not yet worked with) but which has open Family Help is "In
+        Family Help" (children's services families come in as not eligible for the
+        programme's criteria). Lists annotate `in_family_help` (`caseload.with_overdue`);
+        without it this asks the database."""
+        if self.status in NOT_WORKING:
+            help_now = getattr(self, "in_family_help", None)
+            if help_now is None:
+                help_now = self.episodes.filter(
+                    opened_on__isnull=False, closed_on__isnull=True
+                ).exists()
+            if help_now:
+                return IN_FAMILY_HELP
+        return str(self.get_status_display())
 
     @property
     def need_list(self) -> list[str]:
