@@ -33,10 +33,11 @@ $(STAMP): pyproject.toml package-lock.json
 demo: setup
 	$(BIN)/wholefamily demo
 
-# The heavy suites (processes killed mid-write, fuzzing) are left to .ci/run, which runs
-# them after this; `pytest` on its own runs everything.
+# The heavy suites (processes killed mid-write, fuzzing, the whole demo, every page
+# read for words) and the browser suites are left to .ci/run, which runs them after
+# this; `pytest` on its own runs everything.
 test: setup
-	$(BIN)/python -m pytest -m "not heavy"
+	$(BIN)/python -m pytest -m "not heavy and not browser"
 
 lint: setup
 	$(BIN)/ruff check src tests

@@ -135,6 +135,7 @@ def test_interrupted_run_leaves_nothing(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.heavy  # `wholefamily demo` end to end: .ci/run runs it
 def test_synth_summary_and_demo(tmp_path: Path) -> None:
     res = run("synth", "--people", "300", "--out", str(tmp_path / "c"))
     assert res.returncode == 0, res.stderr

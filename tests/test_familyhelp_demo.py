@@ -93,6 +93,7 @@ def _reaches(s: Spell, first: date, last: date, dob: date | None = None) -> bool
     return s.start <= last and (end is None or end > first) and (end is None or end > s.start)
 
 
+@pytest.mark.heavy  # the whole demo pipeline on a county: .ci/run runs it
 @pytest.mark.django_db
 def test_the_demo(linked: tuple[Path, Path, Path], settings: Any) -> None:
     """The accounts, the Supporting Families case work, then Family Help; each check

@@ -83,6 +83,7 @@ def _wipe() -> None:
     NoNetwork.objects.all().delete()
 
 
+@pytest.mark.heavy  # the whole demo pipeline on a county: .ci/run runs it
 @pytest.mark.django_db
 def test_the_demo(linked: tuple[Path, Path], settings: Any) -> None:
     from wholefamily.web.demo import demo_accounts, demo_casework

@@ -26,7 +26,9 @@ from wholefamily.web.casework.models import Nomination
 from wholefamily.web.families.models import Family, Status
 from wholefamily.web.families.sync import sync
 
-pytestmark = pytest.mark.django_db
+# Every page of a filled-in demo, read for codes and unformatted dates: minutes, so
+# `make test` leaves it to .ci/run (which also runs it on PostgreSQL).
+pytestmark = [pytest.mark.django_db, pytest.mark.heavy]
 AS_OF = date(2025, 3, 31)
 
 PAGES_PER_ROLE = 150
