@@ -15,6 +15,7 @@ from wholefamily import warehouse as W
 from wholefamily.ingest import load_drop
 from wholefamily.linkage import link
 from wholefamily.linkage.evaluate import evaluate_linkage
+from wholefamily.linkage.link import LinkError
 from wholefamily.synth import SynthConfig, generate
 
 AS_OF = date(2025, 3, 31)
@@ -137,6 +138,26 @@ def test_relinking_a_drop_changes_no_id(two_drops: dict[str, Path], tmp_path: Pa
     report = link(two_drops["ws"], "q2", NEXT, out=tmp_path / "again")
     assert report.new_persons == 0 and report.model.startswith("reused")
     assert (tmp_path / "again" / "people.csv").read_text() == before
+
+
+def test_no_spill_file_is_left_after_a_run_however_it_ends(
+    two_drops: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Splink's DuckDBs spill to a folder of the run's own, removed when the run ends:
+    after the two linked quarters, and after a run that fails while the spill is there."""
+    spill = two_drops["ws"] / "models" / "spill"
+    assert not spill.exists()
+    from wholefamily.linkage import model as M
+
+    def spills_then_fails(identities: object, model_path: Path, spill: Path) -> None:
+        spill.mkdir(parents=True, exist_ok=True)
+        (spill / "duckdb_temp_block-1.block").write_bytes(b"x" * 4096)
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(M, "load", spills_then_fails)
+    with pytest.raises(LinkError, match="out of memory"):
+        link(two_drops["ws"], "q2", NEXT, out=tmp_path / "failed")
+    assert not spill.exists()
 
 
 def test_link_settings_errors(tmp_path: Path) -> None:

@@ -22,6 +22,9 @@ person_id → family_id), `mpi_events` (kept: merges and splits, with reasons),
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -156,6 +159,7 @@ def link(
     tick = progress or (lambda _m, _d, _t: None)
     settings = settings or LinkSettings()
     settings.check()
+    spill = spill_folder(workspace)
     if not W.warehouse_path(workspace).exists():
         raise LinkError(f"no warehouse in {workspace}: run `wholefamily load` first")
     try:
@@ -179,7 +183,7 @@ def link(
         # the commit leaves both as they were, and at worst `OUT.tmp-PID` beside OUT).
         with W.transaction(con):
             _ensure_kept(con)
-            report = _run(con, workspace, drop_id, as_of, retrain, tick, settings)
+            report = _run(con, workspace, drop_id, as_of, retrain, tick, settings, spill)
             try:
                 run = {"step": "link", "drop_id": drop_id, "as_of": as_of.isoformat()}
                 with staged_folder(out, run=run, names=OUTPUT_FILES) as staged:
@@ -192,7 +196,23 @@ def link(
         report.out = str(out)
     finally:
         con.disconnect()
+        _remove_spill(spill)
     return report
+
+
+def spill_folder(workspace: Path) -> Path:
+    """Where this run's Splink DuckDBs spill (their own folder, so two runs never share
+    one); removed when the run ends, whatever way it ends."""
+    return workspace / MODEL_FILE.parent / "spill" / f"run-{os.getpid()}"
+
+
+def _remove_spill(spill: Path) -> None:
+    import gc
+
+    gc.collect()  # the linker's DuckDB connections close, and their temporary files go
+    shutil.rmtree(spill, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        spill.parent.rmdir()  # `spill/` itself, when no other run is using it
 
 
 def _run(
@@ -203,6 +223,7 @@ def _run(
     retrain: bool,
     tick: Tick,
     settings: LinkSettings,
+    spill: Path,
 ) -> LinkReport:
     steps = 6
     tick("records and identities", 1, steps)
@@ -216,10 +237,10 @@ def _run(
     if ident_arrow.num_rows >= 2:
         try:
             if retrain or not model_path.exists():
-                linker = M.train(ident_arrow, model_path)
+                linker = M.train(ident_arrow, model_path, spill=spill)
                 model = "trained"
             else:
-                linker = M.load(ident_arrow, model_path)
+                linker = M.load(ident_arrow, model_path, spill=spill)
                 model = "reused"
         except Exception as exc:  # Splink's training errors have no common base class
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -266,9 +287,7 @@ def _run(
         )
 
     edges = ibis.union(ids(linked), ids(forced), distinct=True).to_pyarrow()
-    clusters = _components(
-        idents.select("identity_id").to_pyarrow(), edges, (workspace / MODEL_FILE).parent / "spill"
-    )
+    clusters = _components(idents.select("identity_id").to_pyarrow(), edges, spill)
     clusters_t = _replace(con, "link_clusters", clusters)
     # The whole band, decided pairs too: the queue shows those with no decision now,
     # so a decision undone after this run puts its pair back.

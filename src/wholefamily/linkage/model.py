@@ -185,11 +185,12 @@ def splink_db(spill: Path) -> Any:
     return DuckDBAPI(connection=connection)
 
 
-def train(identities: Any, model_path: Path, seed: int = 1) -> Any:
-    """Train a model on `identities` (an Arrow table), save it, return the linker."""
+def train(identities: Any, model_path: Path, seed: int = 1, spill: Path | None = None) -> Any:
+    """Train a model on `identities` (an Arrow table), save it, return the linker.
+    Splink's DuckDB spills to `spill` (by default `spill/` beside the model)."""
     from splink import Linker
 
-    db = splink_db(model_path.parent / "spill")
+    db = splink_db(spill or model_path.parent / "spill")
     df = db.register(identities, table_name="identities")
     linker = Linker(df, settings(), log_level=None)
     linker.training.estimate_probability_two_random_records_match(
@@ -205,9 +206,9 @@ def train(identities: Any, model_path: Path, seed: int = 1) -> Any:
     return linker
 
 
-def load(identities: Any, model_path: Path) -> Any:
+def load(identities: Any, model_path: Path, spill: Path | None = None) -> Any:
     from splink import Linker
 
-    db = splink_db(model_path.parent / "spill")
+    db = splink_db(spill or model_path.parent / "spill")
     df = db.register(identities, table_name="identities")
     return Linker(df, str(model_path), log_level=None)
