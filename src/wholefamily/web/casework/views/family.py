@@ -245,6 +245,9 @@ def notes(request: HttpRequest, family_id: str) -> HttpResponse:
     else:
         kind = ""
     ctx.update({"notes": rows, "kind": kind, "kinds": Note.Kind.choices})
+    from wholefamily.web.familyview.views.practice import note_sharing
+
+    ctx["may_share"], ctx["shared"] = note_sharing(request.user, family)
     return render(request, "casework/family/notes.html", ctx)
 
 
