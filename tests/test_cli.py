@@ -145,6 +145,8 @@ def test_synth_summary_and_demo(tmp_path: Path) -> None:
     assert (tmp_path / "ws" / "county" / "drop" / "gazetteer.csv").is_file()
     assert "families in the case database" in res.stdout
     assert "Demo accounts" in res.stdout and "keyworker" in res.stdout
+    # The family member's account right under the staff ones, or why there is none.
+    assert "Demo family account" in res.stdout or "No demo family account" in res.stdout
     assert (tmp_path / "ws" / "cases.sqlite3").is_file()
     assert "Demo case work:" in res.stdout
     assert "Family Help" in res.stdout  # made, or why not, in a line

@@ -13,7 +13,13 @@ from wholefamily.cli.frameworks import identify
 from wholefamily.cli.ingest import run_load, run_quality
 from wholefamily.cli.linkage import run_link
 from wholefamily.cli.synth import run_synth
-from wholefamily.cli.web import print_demo_accounts, run_demo_casework, run_serve, run_sync
+from wholefamily.cli.web import (
+    make_demo_accounts,
+    print_accounts,
+    run_demo_casework,
+    run_serve,
+    run_sync,
+)
 
 
 @app.command()
@@ -37,7 +43,8 @@ def demo(
     run_link(workspace, "demo-2026-09-30", "2026-09-30", None, False)
     identify("2026-09-30", "tf-2015", workspace / "runs" / "tf-2015", workspace)
     run_sync(workspace / "runs" / "tf-2015", workspace)
-    print_demo_accounts(workspace)
-    run_demo_casework(workspace)
+    staff = make_demo_accounts(workspace)
+    family = run_demo_casework(workspace)
+    print_accounts(staff, family)  # the family member's account right under the staff ones
     if serve_app:
         run_serve(workspace, "127.0.0.1", port, 8, allow_owner=True)  # synthetic data only

@@ -69,8 +69,9 @@ def web_sync(
     run_sync(folder, workspace)
 
 
-def run_demo_casework(workspace: Path) -> None:
-    """A year of made-up case work, a claim and the committee report (demo only)."""
+def run_demo_casework(workspace: Path) -> tuple[str, str, str] | None:
+    """A year of made-up case work, a claim and the committee report (demo only); returns
+    the demo family account's row for the accounts table (None when there is none)."""
 
     from wholefamily.web.demo import demo_casework
     from wholefamily.web.reporting.periods import parse_period
@@ -114,6 +115,17 @@ def run_demo_casework(workspace: Path) -> None:
             f"{nets.get('offers', 0):,} offers of family group decision making, "
             f"{nets.get('meetings', 0):,} meetings and {nets.get('plans', 0):,} family plans."
         )
+    from wholefamily.web.familyview.demo import demo_family_view
+
+    fview = with_progress(lambda tick: demo_family_view(fhelp.get("as_of", claim_at)))
+    if fview.get("row"):
+        out.print(
+            f"Demo family's own view: family {fview.get('family_id', '')} has an account with "
+            f"its plan filled in; {fview.get('others', 0):,} other families have accounts, "
+            f"{fview.get('feedback', 0):,} pieces of feedback."
+        )
+    else:
+        out.print(f"No demo family account: {fview.get('why', 'nothing to show')}")
     period = "2025-04-01..2026-09-30"
     path = workspace / "reports" / "committee-report.pdf"
     try:
@@ -121,18 +133,38 @@ def run_demo_casework(workspace: Path) -> None:
         out.print(f"Committee report for {period}: {path}")
     except ReportError as exc:
         out.print(f"No committee report: {exc}")
+    row: tuple[str, str, str] | None = fview.get("row")
+    return row
 
 
-def print_demo_accounts(workspace: Path) -> None:
+def make_demo_accounts(workspace: Path) -> list[tuple[str, str, str]]:
+    """The staff demo accounts (new passwords each time): (username, role, password)."""
     open_cases(workspace)
     from wholefamily.web.demo import demo_accounts
 
+    return demo_accounts()
+
+
+def print_accounts(
+    staff: list[tuple[str, str, str]], family: tuple[str, str, str] | None = None
+) -> None:
+    """The staff accounts' table and, right under it, the family member's."""
     t = Table(title="Demo accounts (passwords shown once)")
     for col in ("username", "role", "password"):
         t.add_column(col)
-    for row in demo_accounts():
+    for row in staff:
         t.add_row(*row)
     out.print(t)
+    if family is not None:
+        t = Table(title="Demo family account (password shown once; sign in at /my-family/sign-in)")
+        for col in ("username", "who", "password"):
+            t.add_column(col)
+        t.add_row(*family)
+        out.print(t)
+
+
+def print_demo_accounts(workspace: Path) -> None:
+    print_accounts(make_demo_accounts(workspace))
 
 
 @web_app.command("accounts")

@@ -24,7 +24,9 @@ downloads and the committee report show the same numbers; a figure with a
   and looked after per 10,000 children, re-referrals, repeat plans, timeliness,
   step-ups and step-downs;
 - support packages and places (`support`, docs/measures.md): FNSPs by purpose,
-  district and amount, budgets committed, paid and remaining, places used per service.
+  district and amount, budgets committed, paid and remaining, places used per service;
+- the families' own view (`family_view`, docs/measures.md): feedback by quarter and
+  district, what could be better, family accounts and their use.
 """
 
 from __future__ import annotations
@@ -61,6 +63,9 @@ class Figure:
     code_column: str = ""
     codes: list[str] = field(default_factory=list)
     section: str = ""  # a heading the figure sits under ("Families First")
+    # The committee report prints at most this many rows (0: all) and says how many
+    # more there are; the page and the CSV have them all.
+    print_rows: int = 0
 
     def csv_columns(self) -> list[str]:
         if not self.code_column:
@@ -198,6 +203,9 @@ def metrics(
     from wholefamily.web.reporting import support
 
     m.figures += support.figures(period, district)  # support packages and places
+    from wholefamily.web.reporting import family_view
+
+    m.figures += family_view.figures(period, district)  # feedback and family accounts
     return m
 
 

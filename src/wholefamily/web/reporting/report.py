@@ -6,7 +6,7 @@ states the data it was made from (the last sync), never the time it was printed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from wholefamily.web.claims.models import ClaimError
 from wholefamily.web.families.models import Family, SyncRun
 from wholefamily.web.progress.services import framework_or_none
 from wholefamily.web.reporting.charts import chart_of
-from wholefamily.web.reporting.metrics import Metrics, district_headline, metrics
+from wholefamily.web.reporting.metrics import Figure, Metrics, district_headline, metrics
 from wholefamily.web.reporting.periods import Period
 
 Tick = Callable[[str, int, int], None]
@@ -42,6 +42,21 @@ def _funding(framework: str, year: str) -> FundingView | None:
         return None
 
 
+def printed(f: Figure) -> Figure:
+    """The figure as the report prints it: a long list cut to its first `print_rows`,
+    saying how many more the programme figures page and the CSV have."""
+    if not f.print_rows or len(f.rows) <= f.print_rows:
+        return f
+    more = len(f.rows) - f.print_rows
+    rest = f"{more:,} more {'is' if more == 1 else 'are'}"
+    return replace(
+        f,
+        rows=f.rows[: f.print_rows],
+        note=f"{f.note} The first {f.print_rows:,} of {len(f.rows):,} are printed here; "
+        f"the {rest} on the programme figures page and in its CSV download.".strip(),
+    )
+
+
 def build(
     period: Period, district: str = "", framework: str = "", tick: Tick | None = None
 ) -> tuple[str, Metrics]:
@@ -62,7 +77,7 @@ def build(
         "reporting/report.html",
         {
             "m": m,
-            "figures": [(f, chart_of(f)) for f in m.figures],
+            "figures": [(printed(f), chart_of(f)) for f in m.figures],
             "districts": districts,
             "funding": _funding(m.framework, year) if m.framework else None,
             "year": year,
