@@ -52,6 +52,11 @@ class FamilyLoginForm(ThrottledLoginForm):
 
     family = True
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = gettext_lazy("User name")
+        self.fields["password"].label = gettext_lazy("Password")
+
     def confirm_login_allowed(self, user: Any) -> None:
         super().confirm_login_allowed(user)
         account = account_of(user)
