@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth.views import LoginView
 from django.core.mail import send_mail
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
@@ -205,7 +205,16 @@ def _throttled(request: HttpRequest, name: str) -> bool:
     return recent.filter(username__iexact=name.strip()).count() >= settings.LOGIN_FAILURES_ALLOWED
 
 
+def _not_for_staff(request: HttpRequest) -> None:
+    """Signing out here and choosing a language are a family member's: a staff user
+    gets a 404, as on every family page."""
+    if request.user.is_authenticated and account_of(request.user) is None:
+        record(request, Action.DENIED, "page", "", "staff user on a family page")
+        raise Http404("Not found")
+
+
 def sign_out(request: HttpRequest) -> HttpResponse:
+    _not_for_staff(request)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     if request.user.is_authenticated:
@@ -219,6 +228,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 def language(request: HttpRequest) -> HttpResponse:
     """Keeps the language chosen (one of FAMILY_LANGUAGES) and goes back to the page."""
+    _not_for_staff(request)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     chosen = request.POST.get("language", "")
