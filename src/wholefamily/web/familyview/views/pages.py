@@ -132,7 +132,7 @@ class AddForm(forms.Form):
 
 @family_member("Add something you will do")
 def add(request: HttpRequest, account: FamilyAccount) -> HttpResponse:
-    form = AddForm(request.POST or None)
+    form = AddForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.propose(account, form.cleaned_data["text"], form.cleaned_data["due"])
@@ -165,7 +165,7 @@ class BeforeReviewForm(forms.Form):
 
 @family_member("Before your review")
 def before_review(request: HttpRequest, account: FamilyAccount) -> HttpResponse:
-    form = BeforeReviewForm(request.POST or None)
+    form = BeforeReviewForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.before_review(
@@ -272,7 +272,7 @@ class FeedbackForm(forms.Form):
 
 @family_member("Tell us what you think")
 def feedback(request: HttpRequest, account: FamilyAccount) -> HttpResponse:
-    form = FeedbackForm(request.POST or None)
+    form = FeedbackForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.give_feedback(

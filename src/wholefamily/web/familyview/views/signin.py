@@ -118,7 +118,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     except services.Refused as e:
         record(request, Action.DENIED, "invitation", "", e.message, username="")
         return render(request, "familyview/refused.html", {"message": _(e.message)}, status=410)
-    form = AcceptForm(request.POST or None)
+    form = AcceptForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             account = services.accept(
@@ -160,7 +160,7 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
     account has an email), then the code. Says the same whether or not the account exists."""
     if not settings.FAMILY_EMAIL_CODES:
         return redirect("my_login")
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     sent = False
     if request.method == "POST" and form.is_valid():
         name, code = form.cleaned_data["username"], form.cleaned_data.get("code", "")
