@@ -20,11 +20,15 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from wholefamily.web.audit.log import record
 from wholefamily.web.audit.models import Action
 
 FAMILY_PREFIX = "my_"
+OUTSIDE = gettext_noop("This page is not part of your family’s page.")
 
 
 def account_of(user: Any) -> Any:
@@ -64,14 +68,22 @@ class FamilyBoundaryMiddleware:
         if why is not None:
             record(request, Action.DENIED, "family_account", str(account.pk), why)
             logout(request)
-            return render(request, "familyview/refused.html", {"message": why}, status=403)
+            return _refused(request, why, signed_in=False)
         static = settings.STATIC_URL or "/static/"
         if request.path.startswith(static) or is_family_page(request.path):
             return self.get_response(request)
         record(request, Action.DENIED, "page", "", "family account outside the family view")
+        return _refused(request, OUTSIDE, signed_in=True)
+
+
+def _refused(request: HttpRequest, message: str, signed_in: bool) -> HttpResponse:
+    """The refusal, in the family member's language."""
+    from wholefamily.web.familyview.views.common import language_of
+
+    with translation.override(language_of(request)):
         return render(
             request,
             "familyview/refused.html",
-            {"message": "This page is not part of your family’s page.", "signed_in": True},
+            {"message": _(message), "signed_in": signed_in},
             status=403,
         )

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from wholefamily.web import clock
 from wholefamily.web.casework.models import Action, ActionChange, AssessmentArea, Note
@@ -185,12 +186,16 @@ def decide(
 
 # --- Invitations and sign-in -------------------------------------------------------------
 
-EXPIRED = "This link has run out. Ask your lead practitioner for a new one."
-USED = "This link has already been used. Sign in, or ask your lead practitioner for a new link."
-WITHDRAWN = "This link has been stopped. Ask your lead practitioner for a new one."
-WRONG = "This link does not work. Check you typed all of it, or ask for a new one."
-CLOSED = "Your family’s page has closed. Ask your lead practitioner if you need help."
-STOPPED = "Your account has been stopped. Ask your lead practitioner if you need help."
+EXPIRED = gettext_noop("This link has run out. Ask your lead practitioner for a new one.")
+USED = gettext_noop(
+    "This link has already been used. Sign in, or ask your lead practitioner for a new link."
+)
+WITHDRAWN = gettext_noop("This link has been stopped. Ask your lead practitioner for a new one.")
+WRONG = gettext_noop("This link does not work. Check you typed all of it, or ask for a new one.")
+CLOSED = gettext_noop("Your family’s page has closed. Ask your lead practitioner if you need help.")
+STOPPED = gettext_noop(
+    "Your account has been stopped. Ask your lead practitioner if you need help."
+)
 
 
 def redeem(token: str, now: datetime | None = None) -> Invitation:
@@ -299,17 +304,30 @@ def check_code(account: FamilyAccount, code: str, now: datetime | None = None) -
 
 # --- What the family does ----------------------------------------------------------------
 
+# What the family is told when something they send is refused (marked for translation;
+# the pages translate them as they show them).
+NOT_YOURS = gettext_noop("You can only mark your own family’s actions done.")
+NOT_NEEDED = gettext_noop("This action is no longer needed, so it cannot be marked done.")
+WRITE_WHAT = gettext_noop("Write what you will do.")
+TOO_LONG = gettext_noop("Write it in 500 letters or fewer.")
+NOT_PAST = gettext_noop("The date must be today or later.")
+WRITE_WORKING = gettext_noop("Write what is working, or what is not, or both.")
+ONE_SCORE = gettext_noop("Give a score for at least one area.")
+AN_AREA = gettext_noop("Choose an area from the list.")
+SCORE_RANGE = gettext_noop("Give %(area)s a score from 1 to 10.")
+CHOOSE_HELPFUL = gettext_noop("Choose how helpful the support has been.")
+
 
 def mark_done(account: FamilyAccount, action: Action) -> None:
     """The family marks one of their own actions done (kept in the action's history)."""
     if action.family_id != account.family_id or action.part != Action.Part.FAMILY:
-        raise Refused("You can only mark your own family’s actions done.")
+        raise Refused(NOT_YOURS)
     with transaction.atomic():
         now = Action.objects.select_for_update().get(pk=action.pk)
         if now.state == Action.State.DONE:
             return
         if not now.open:
-            raise Refused("This action is no longer needed, so it cannot be marked done.")
+            raise Refused(NOT_NEEDED)
         ActionChange.objects.create(
             action=now, field="state", before=now.state, after=Action.State.DONE, by=account.user
         )
@@ -320,11 +338,11 @@ def mark_done(account: FamilyAccount, action: Action) -> None:
 def propose(account: FamilyAccount, text: str, due: date | None) -> ProposedAction:
     text = (text or "").strip()
     if not text:
-        raise Refused("Write what you will do.", "text")
+        raise Refused(WRITE_WHAT, "text")
     if len(text) > 500:
-        raise Refused("Write it in 500 letters or fewer.", "text")
+        raise Refused(TOO_LONG, "text")
     if due is not None and due < clock.today():
-        raise Refused("The date must be today or later.", "due")
+        raise Refused(NOT_PAST, "due")
     return ProposedAction.objects.create(
         family=account.family, account=account, text=text, due=due, created_at=timezone.now()
     )
@@ -333,7 +351,7 @@ def propose(account: FamilyAccount, text: str, due: date | None) -> ProposedActi
 def before_review(account: FamilyAccount, working: str, not_working: str) -> BeforeReview:
     working, not_working = (working or "").strip(), (not_working or "").strip()
     if not working and not not_working:
-        raise Refused("Write what is working, or what is not, or both.", "working")
+        raise Refused(WRITE_WORKING, "working")
     return BeforeReview.objects.create(
         family=account.family,
         account=account,
@@ -347,12 +365,12 @@ def self_assess(account: FamilyAccount, scores: dict[int, int]) -> SelfAssessmen
     areas = {a.pk: a for a in AssessmentArea.objects.filter(active=True)}
     given = {k: v for k, v in scores.items() if v is not None}
     if not given:
-        raise Refused("Give a score for at least one area.")
+        raise Refused(ONE_SCORE)
     for area_id, score in given.items():
         if area_id not in areas:
-            raise Refused("Choose an area from the list.")
+            raise Refused(AN_AREA)
         if not 1 <= int(score) <= 10:
-            raise Refused(f"Give {areas[area_id].name} a score from 1 to 10.", f"area_{area_id}")
+            raise Refused(SCORE_RANGE % {"area": areas[area_id].name}, f"area_{area_id}")
     with transaction.atomic():
         made = SelfAssessment.objects.create(
             family=account.family, account=account, on=clock.today(), at=timezone.now()
@@ -366,7 +384,7 @@ def self_assess(account: FamilyAccount, scores: dict[int, int]) -> SelfAssessmen
 def give_feedback(account: FamilyAccount, helpful: int | None, better: str) -> Feedback:
     """Anonymous: the feedback keeps the family's district and the day, not who gave it."""
     if helpful not in Feedback.Helpful.values:
-        raise Refused("Choose how helpful the support has been.", "helpful")
+        raise Refused(CHOOSE_HELPFUL, "helpful")
     return Feedback.objects.create(
         district=account.family.district,
         on=clock.today(),

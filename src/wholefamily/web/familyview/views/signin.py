@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth.views import LoginView
 from django.core.mail import send_mail
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
@@ -51,6 +51,11 @@ class FamilyLoginForm(ThrottledLoginForm):
     }
 
     family = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = gettext_lazy("User name")
+        self.fields["password"].label = gettext_lazy("Password")
 
     def confirm_login_allowed(self, user: Any) -> None:
         super().confirm_login_allowed(user)
@@ -113,7 +118,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     except services.Refused as e:
         record(request, Action.DENIED, "invitation", "", e.message, username="")
         return render(request, "familyview/refused.html", {"message": _(e.message)}, status=410)
-    form = AcceptForm(request.POST or None)
+    form = AcceptForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             account = services.accept(
@@ -155,7 +160,7 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
     account has an email), then the code. Says the same whether or not the account exists."""
     if not settings.FAMILY_EMAIL_CODES:
         return redirect("my_login")
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     sent = False
     if request.method == "POST" and form.is_valid():
         name, code = form.cleaned_data["username"], form.cleaned_data.get("code", "")
@@ -200,7 +205,16 @@ def _throttled(request: HttpRequest, name: str) -> bool:
     return recent.filter(username__iexact=name.strip()).count() >= settings.LOGIN_FAILURES_ALLOWED
 
 
+def _not_for_staff(request: HttpRequest) -> None:
+    """Signing out here and choosing a language are a family member's: a staff user
+    gets a 404, as on every family page."""
+    if request.user.is_authenticated and account_of(request.user) is None:
+        record(request, Action.DENIED, "page", "", "staff user on a family page")
+        raise Http404("Not found")
+
+
 def sign_out(request: HttpRequest) -> HttpResponse:
+    _not_for_staff(request)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     if request.user.is_authenticated:
@@ -214,6 +228,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 def language(request: HttpRequest) -> HttpResponse:
     """Keeps the language chosen (one of FAMILY_LANGUAGES) and goes back to the page."""
+    _not_for_staff(request)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     chosen = request.POST.get("language", "")
