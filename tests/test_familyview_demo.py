@@ -55,6 +55,9 @@ def test_the_demo_family_account() -> None:
     signed_in = c.post("/my-family/sign-in", {"username": "family", "password": password})
     assert signed_in.status_code == 302 and signed_in["Location"] == "/my-family"
     assert c.session["_auth_user_id"] == str(account.user.pk)
+    # Their lead practitioner, and how to reach them.
+    home = c.get("/my-family").content.decode()
+    assert "Kim Walker" in home and "kim.walker@example.org" in home and "01632 960 1" in home
     # The plan: every part, due around the as-of date, and a review with the next one due.
     parts = set(f.actions.values_list("part", flat=True))
     assert parts == set(Action.Part.values)

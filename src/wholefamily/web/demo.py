@@ -69,12 +69,17 @@ def demo_accounts() -> list[tuple[str, str, str]]:
             name=f"{district} family support", defaults={"district": district}
         )
         made = []
-        for username, first, last, role in DEMO_USERS:
+        for n, (username, first, last, role) in enumerate(DEMO_USERS):
             in_team = role in (Role.KEY_WORKER, Role.MANAGER)
             agency = AGENCY.get(role, "")
-            _, password = make_user(
+            user, password = make_user(
                 username, role, team if in_team else None, first, last, agency=agency
             )
+            # How the families they lead reach them (the family's own view shows it):
+            # a reserved example domain and Ofcom's numbers set aside for drama.
+            user.email = f"{first}.{last}@example.org".lower()  # type: ignore[attr-defined]
+            user.save()  # type: ignore[attr-defined]
+            Profile.objects.filter(user=user).update(phone=f"01632 960 {101 + n}")
             made.append((username, Role(role).label, password))
     return made
 
