@@ -37,7 +37,7 @@ _INITIALS = (
     "substr(l.forename, 1, 1) = substr(r.forename, 1, 1)"
 )
 _ONE_NO_DOB = "(l.dob IS NULL OR r.dob IS NULL)"  # a school's contact has none
-BLOCKING_RULES: tuple[dict[str, Any], ...] = tuple(
+_PLAIN = tuple(
     {"blocking_rule": rule}
     for rule in (
         "l.dob = r.dob AND l.surname = r.surname",
@@ -51,7 +51,9 @@ BLOCKING_RULES: tuple[dict[str, Any], ...] = tuple(
         "l.postcode = r.postcode AND l.forename_canon = r.forename_canon",
         f"l.postcode = r.postcode AND l.surname = r.surname AND {_ONE_NO_DOB}",
     )
-) + (
+)
+BLOCKING_RULES: tuple[dict[str, Any], ...] = (
+    *_PLAIN,
     # An address either was seen at (a school's contact: also its pupils' addresses).
     {
         "blocking_rule": "l.block_uprns = r.block_uprns AND "
