@@ -15,7 +15,7 @@ from wholefamily import warehouse as W
 from wholefamily.ingest import load_drop
 from wholefamily.linkage import link
 from wholefamily.linkage.evaluate import evaluate_linkage
-from wholefamily.linkage.link import LinkError
+from wholefamily.linkage.link import INTERMEDIATE, LinkError
 from wholefamily.synth import SynthConfig, generate
 
 AS_OF = date(2025, 3, 31)
@@ -62,6 +62,54 @@ def test_accuracy_against_truth(two_drops: dict[str, Path]) -> None:
     assert s.precision >= 0.98 and s.recall >= 0.99, s
     assert s.f1 >= 0.985, s
     assert s.households_right is not None and s.households_right >= 0.97, s
+
+
+def test_blocking_proposes_the_true_pairs(two_drops: dict[str, Path]) -> None:
+    con = W.connect(two_drops["ws"], read_only=True)
+    try:
+        s = evaluate_linkage(con, two_drops["q2"])
+    finally:
+        con.disconnect()
+    assert s.blocking_recall is not None and s.blocking_recall >= 0.995, s
+
+
+def test_only_what_later_stages_read_is_written_to_the_warehouse(
+    two_drops: dict[str, Path],
+) -> None:
+    tables = {t for (t,) in query(two_drops["ws"], "SELECT table_name FROM duckdb_tables()")}
+    read_later = {"link_records", "link_identities", "link_pairs", "link_people", "link_meta"}
+    assert read_later | {"review_queue", "mpi_keys", "mpi_families"} <= tables
+    assert not tables & set(INTERMEDIATE), tables & set(INTERMEDIATE)
+
+
+def test_kept_ids_change_by_difference(two_drops: dict[str, Path]) -> None:
+    """The second drop leaves the rows it does not change as the first drop wrote them,
+    and the kept tables say what the run's outputs say."""
+    ws = two_drops["ws"]
+    # Keys the second run kept with the person the first gave them are not rewritten.
+    unchanged = query(
+        ws,
+        "SELECT count(*) FROM mpi_keys WHERE drop_id = 'q1' "
+        "AND key IN (SELECT identity_id FROM link_records)",
+    )[0][0]
+    assert unchanged > 0
+    # Every record's identity maps to the person the outputs give it, once.
+    mapped = dict(
+        ((s, r), p)
+        for s, r, p in query(
+            ws,
+            "SELECT r.source, r.row, k.person_id FROM link_records r "
+            "JOIN mpi_keys k ON k.key = r.identity_id",
+        )
+    )
+    with (two_drops["q2"] / "run" / "person_records.csv").open() as fh:
+        out = {(r["source"], int(r["row"])): r["person_id"] for r in csv.DictReader(fh)}
+    assert mapped == out
+    # A person of this run is in mpi_families exactly when people.csv gives a family.
+    with (two_drops["q2"] / "run" / "people.csv").open() as fh:
+        fam = {r["person_id"]: r["family_id"] for r in csv.DictReader(fh)}
+    kept = dict(query(ws, "SELECT person_id, family_id FROM mpi_families"))
+    assert {p: f for p, f in fam.items() if f} == {p: kept[p] for p in fam if p in kept}
 
 
 def test_every_record_has_one_person_and_identifiers_hold(two_drops: dict[str, Path]) -> None:

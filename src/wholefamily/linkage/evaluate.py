@@ -111,13 +111,13 @@ def evaluate_linkage(con: Any, truth: Path) -> LinkageScores:
 def _blocking_recall(con: Any, j: ir.Table) -> float | None:
     """Of the pairs of identities that are truly one person, the share the blocking
     rules put side by side (a pair no rule proposes can never be linked by the model)."""
-    from wholefamily.linkage.model import BLOCKING_RULES
+    from wholefamily.linkage.model import BLOCKING_RULES, blocking_sql
 
     rec = con.table("link_records")
     tr = j.select("source", "row", "truth")
     it = rec.join(tr, ["source", "row"]).select("identity_id", "truth").distinct()
     con.create_table("eval_identity_truth", it, temp=True, overwrite=True)
-    rules = " OR ".join(f"({r})" for r in BLOCKING_RULES)
+    rules = " OR ".join(f"({blocking_sql(r)})" for r in BLOCKING_RULES)
     sql = (
         "SELECT count(*) AS n, count(*) FILTER (WHERE " + rules + ") AS covered "
         "FROM eval_identity_truth a JOIN eval_identity_truth b "

@@ -5,7 +5,8 @@ A record's identity key is, in order: its source identifier (`upn:`,
 identifier the exact same name keys and date of birth within the source,
 else the record itself. Each identity carries what the model compares:
 its most frequent forename, surname, dob and sex (ties: the smallest), its latest postcode and
-UPRN, and every UPRN it was seen at.
+UPRN, every UPRN it was seen at, and the UPRNs that propose pairs for it
+(`block_uprns`).
 """
 
 from __future__ import annotations
@@ -50,6 +51,20 @@ def most_frequent(t: ir.Table, by: str, columns: list[str]) -> ir.Table:
     return out.view()  # a relation of its own, so callers can join it again
 
 
+def block_uprns(named: ir.Table) -> ir.Table:
+    """(identity_id, block_uprns): every UPRN the identity was seen at and, for a school's
+    contact, every UPRN its pupils were seen at (a parent is often recorded at an old
+    address, and lives where the child lives). Used only to propose pairs, never to
+    score them."""
+    seen = named.filter(named.uprn.notnull())
+    own = seen.select("identity_id", u=seen.uprn)
+    pk = named.filter(named.pupil_key.notnull()).select("identity_id", pupil=named.pupil_key)
+    pupil = seen.select(pupil=seen.identity_id, u=seen.uprn)
+    theirs = pk.distinct().join(pupil, "pupil").select("identity_id", "u")
+    every = ibis.union(own, theirs, distinct=True)
+    return every.group_by("identity_id").aggregate(block_uprns=every.u.collect())
+
+
 def identities(keyed: ir.Table) -> ir.Table:
     """One row per identity with the columns the model compares."""
     named = keyed.filter(keyed.forename.notnull() | keyed.surname.notnull())
@@ -65,4 +80,5 @@ def identities(keyed: ir.Table) -> ir.Table:
     agg = most_frequent(named, "identity_id", ["forename", "surname", "dob", "sex"]).join(
         agg, "identity_id"
     )
+    agg = agg.left_join(block_uprns(named), "identity_id").select(*agg.columns, "block_uprns")
     return agg.mutate(forename_canon=canonical(agg.forename))

@@ -13,11 +13,17 @@
    (households with a dependent child), with stable `family_id`s;
 6. `person_records.csv` and `people.csv` of the output contract.
 
-Warehouse tables written (replaced by each run, except those marked kept):
-`link_records`, `link_identities`, `link_pairs`, `link_people`,
-`mpi_keys` (kept: identity key → person_id), `mpi_families` (kept:
-person_id → family_id), `mpi_events` (kept: merges and splits, with reasons),
-`review_decisions` (kept), `review_queue`.
+Warehouse tables written (replaced by each run, except those marked kept), each
+read by a later stage: `link_records` (the engine, `explain-person`, the review
+queue, `evaluate`), `link_identities` and `link_pairs` (the review queue,
+`explain-person`), `link_people` and `link_meta` (`identify`, the engine, outcomes),
+`review_queue`, `mpi_keys` (kept: identity key → person_id, and the drop that gave
+it), `mpi_families` (kept: person_id → family_id), `mpi_events` (kept: merges and
+splits, with reasons), `review_decisions` (kept). The kept id tables change by
+difference: the rows a run changes are deleted and inserted, the rest stay as
+they are. What only this run reads (clusters, the ids of this run's clusters and
+households, each person's address) is held in temporary tables, never written
+to the warehouse file (`INTERMEDIATE`).
 """
 
 from __future__ import annotations
@@ -94,6 +100,38 @@ def _latest_drop(con: Any) -> str:
 
 def _replace(con: Any, name: str, obj: Any) -> ir.Table:
     return con.create_table(name, obj, overwrite=True)
+
+
+# Read by this run only: temporary tables (in memory, spilling to the warehouse's
+# temporary folder), gone when the connection closes. Earlier versions kept them in
+# the warehouse file; a run drops those.
+INTERMEDIATE = (
+    "link_records_full",
+    "link_clusters",
+    "link_persons",
+    "link_person_ids",
+    "link_people_stage",
+    "link_family_ids",
+)
+
+
+def _temp(con: Any, name: str, obj: Any) -> ir.Table:
+    return con.create_table(name, obj, temp=True, overwrite=True)
+
+
+# The columns of `link_records` later stages read (the rest are this run's alone).
+RECORD_COLUMNS = (
+    "source",
+    "row",
+    "identity_id",
+    "id_key",
+    "forename",
+    "surname",
+    "dob",
+    "sex",
+    "postcode",
+    "uprn",
+)
 
 
 def _next_number(con: Any, table: str, column: str) -> int:
@@ -227,7 +265,10 @@ def _run(
 ) -> LinkReport:
     steps = 6
     tick("records and identities", 1, steps)
-    keyed = _replace(con, "link_records", identity_keys(records(con, drop_id)))
+    for name in INTERMEDIATE:
+        con.con.execute(f"DROP TABLE IF EXISTS main.{name}")
+    keyed = _temp(con, "link_records_full", identity_keys(records(con, drop_id)))
+    _replace(con, "link_records", keyed.select(*RECORD_COLUMNS))
     idents = _replace(con, "link_identities", identities(keyed))
     ident_arrow = idents.to_pyarrow()
     n_records = int(keyed.count().execute())
@@ -288,7 +329,7 @@ def _run(
 
     edges = ibis.union(ids(linked), ids(forced), distinct=True).to_pyarrow()
     clusters = _components(idents.select("identity_id").to_pyarrow(), edges, spill)
-    clusters_t = _replace(con, "link_clusters", clusters)
+    clusters_t = _temp(con, "link_clusters", clusters)
     # The whole band, decided pairs too: the queue shows those with no decision now,
     # so a decision undone after this run puts its pair back.
     review = p.filter(
@@ -317,20 +358,25 @@ def _run(
         prefix="P",
         next_number=_next_number(con, "mpi_keys", "person_id"),
     )
-    assigned = _replace(con, "link_person_ids", assigned)
+    assigned = _temp(con, "link_person_ids", assigned)
     _record_events(con, events, drop_id, "linked by the model or a review decision")
     persons = clusters_t.join(assigned, "cluster_id").select("identity_id", "person_id")
-    con.con.execute("DELETE FROM mpi_keys WHERE key IN (SELECT identity_id FROM link_clusters)")
-    con.insert(
-        "mpi_keys",
-        persons.select(
-            key=persons.identity_id, person_id=persons.person_id, drop_id=ibis.literal(drop_id)
-        ),
+    persons = _temp(con, "link_persons", persons)
+    # By difference: a key whose person changed is deleted and inserted again, a new
+    # key inserted; the others stay as they are (with the drop that gave them).
+    con.con.execute(
+        "DELETE FROM mpi_keys k USING link_persons p "
+        "WHERE k.key = p.identity_id AND k.person_id <> p.person_id"
+    )
+    con.con.execute(
+        "INSERT INTO mpi_keys SELECT p.identity_id, p.person_id, ? FROM link_persons p "
+        "WHERE NOT EXISTS (SELECT 1 FROM mpi_keys k WHERE k.key = p.identity_id)",
+        [drop_id],
     )
 
     tick("households and families", 5, steps)
     people = _people(con, keyed, persons, as_of, drop_id, settings.precedence)
-    people = _replace(con, "link_people_stage", people)
+    people = _temp(con, "link_people_stage", people)
     fam_members = people.filter(people.household_uprn.notnull() & people.in_family).select(
         group=people.household_uprn, person_id=people.person_id
     )
@@ -344,7 +390,7 @@ def _run(
         prefix="F",
         next_number=_next_number(con, "mpi_families", "family_id"),
     )
-    fam_assigned = _replace(con, "link_family_ids", fam_assigned)
+    fam_assigned = _temp(con, "link_family_ids", fam_assigned)
     _record_events(con, fam_events, drop_id, "family membership changed")
     final = people.left_join(fam_assigned, people.household_uprn == fam_assigned.group)
     final = final.select(
@@ -358,13 +404,17 @@ def _run(
         role=final.role,
     )
     final = _replace(con, "link_people", final)
-    members = final.filter(final.family_id.notnull())
+    # By difference, as mpi_keys: a person of this run who left their family or moved
+    # to another is deleted (and inserted with the new one); a new member inserted.
     con.con.execute(
-        "DELETE FROM mpi_families WHERE person_id IN (SELECT person_id FROM link_people)"
+        "DELETE FROM mpi_families f USING link_people p WHERE f.person_id = p.person_id "
+        "AND (p.family_id IS NULL OR p.family_id <> f.family_id)"
     )
-    con.insert(
-        "mpi_families",
-        members.select("person_id", "family_id", drop_id=ibis.literal(drop_id)),
+    con.con.execute(
+        "INSERT INTO mpi_families SELECT p.person_id, p.family_id, ? FROM link_people p "
+        "WHERE p.family_id IS NOT NULL AND NOT EXISTS "
+        "(SELECT 1 FROM mpi_families f WHERE f.person_id = p.person_id)",
+        [drop_id],
     )
     _replace(
         con,

@@ -23,20 +23,53 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-# Each rule keeps its blocks small (a date of birth alone puts ~60 people of a
-# million-person county side by side, 25 times the pairs of 200,000), and
-# together they propose at least 99.5% of the true pairs (measured by
-# `wholefamily evaluate linkage`).
-BLOCKING_RULES = (
-    "l.dob = r.dob AND substr(l.surname, 1, 1) = substr(r.surname, 1, 1)",
-    "l.dob = r.dob AND substr(l.forename, 1, 1) = substr(r.forename, 1, 1)",
-    "l.dob = r.dob AND l.postcode = r.postcode",
-    "l.surname = r.surname AND l.forename_canon = r.forename_canon",
-    "l.postcode = r.postcode AND l.forename_canon = r.forename_canon",
-    "l.uprn = r.uprn AND substr(l.forename, 1, 1) = substr(r.forename, 1, 1)",
-    "l.forename_canon = r.forename_canon AND year(l.dob) = year(r.dob) AND "
-    "month(l.dob) = month(r.dob)",
+# Each rule keeps its blocks small and growing no faster than the county: every rule
+# holds a key whose values grow with the people (a postcode, an address, a postcode
+# district, a year of birth within a whole name), so candidate pairs grow about
+# linearly (a name alone, or a date of birth alone, is shared by more people the
+# larger the county: the pairs of such a block grow with the square). Together they
+# propose at least 99.5% of the true pairs (`wholefamily evaluate linkage`; counts
+# per rule: `benchmarks/link_blocking.py`).
+DISTRICT = "split_part({s}.postcode, ' ', 1)"
+_D = f"{DISTRICT.format(s='l')} = {DISTRICT.format(s='r')}"
+_INITIALS = (
+    "substr(l.surname, 1, 1) = substr(r.surname, 1, 1) AND "
+    "substr(l.forename, 1, 1) = substr(r.forename, 1, 1)"
 )
+_ONE_NO_DOB = "(l.dob IS NULL OR r.dob IS NULL)"  # a school's contact has none
+_PLAIN = tuple(
+    {"blocking_rule": rule}
+    for rule in (
+        "l.dob = r.dob AND l.surname = r.surname",
+        "l.dob = r.dob AND l.forename_canon = r.forename_canon",
+        f"l.dob = r.dob AND {_INITIALS} AND {_D}",
+        "l.dob = r.dob AND l.postcode = r.postcode",
+        "l.surname = r.surname AND l.forename_canon = r.forename_canon AND "
+        "year(l.dob) = year(r.dob)",
+        f"l.surname = r.surname AND l.forename_canon = r.forename_canon AND {_D} AND "
+        + _ONE_NO_DOB,
+        "l.postcode = r.postcode AND l.forename_canon = r.forename_canon",
+        f"l.postcode = r.postcode AND l.surname = r.surname AND {_ONE_NO_DOB}",
+    )
+)
+BLOCKING_RULES: tuple[dict[str, Any], ...] = (
+    *_PLAIN,
+    # An address either was seen at (a school's contact: also its pupils' addresses).
+    {
+        "blocking_rule": "l.block_uprns = r.block_uprns AND "
+        "substr(l.forename, 1, 1) = substr(r.forename, 1, 1)",
+        "arrays_to_explode": ["block_uprns"],
+    },
+)
+
+
+def blocking_sql(rule: dict[str, Any]) -> str:
+    """A blocking rule as one SQL condition on a pair `l`, `r` (an exploded array
+    column: the two lists share a value)."""
+    sql = str(rule["blocking_rule"])
+    for col in rule.get("arrays_to_explode", []):
+        sql = sql.replace(f"l.{col} = r.{col}", f"len(list_intersect(l.{col}, r.{col})) > 0")
+    return sql
 
 
 # Each comparison is estimated by at least one pass whose block does not use it.
@@ -185,13 +218,21 @@ def splink_db(spill: Path) -> Any:
     return DuckDBAPI(connection=connection)
 
 
+def _blockable(identities: Any) -> Any:
+    """The identities with `block_uprns` (their own `uprns` when not given: records
+    linked one by one have no pupils to borrow addresses from)."""
+    if "block_uprns" in identities.column_names:
+        return identities
+    return identities.append_column("block_uprns", identities.column("uprns"))
+
+
 def train(identities: Any, model_path: Path, seed: int = 1, spill: Path | None = None) -> Any:
     """Train a model on `identities` (an Arrow table), save it, return the linker.
     Splink's DuckDB spills to `spill` (by default `spill/` beside the model)."""
     from splink import Linker
 
     db = splink_db(spill or model_path.parent / "spill")
-    df = db.register(identities, table_name="identities")
+    df = db.register(_blockable(identities), table_name="identities")
     linker = Linker(df, settings(), log_level=None)
     linker.training.estimate_probability_two_random_records_match(
         ["l.forename = r.forename AND l.surname = r.surname AND l.dob = r.dob"], recall=0.7
@@ -210,5 +251,5 @@ def load(identities: Any, model_path: Path, spill: Path | None = None) -> Any:
     from splink import Linker
 
     db = splink_db(spill or model_path.parent / "spill")
-    df = db.register(identities, table_name="identities")
+    df = db.register(_blockable(identities), table_name="identities")
     return Linker(df, str(model_path), log_level=None)

@@ -3,7 +3,8 @@
 One row per source row (of the drop's current files) with: `record_id`
 (`source:row`), the deterministic key its source gives it (`upn:...`,
 `nino:...`), name keys, date of birth, sex, postcode, resolved UPRN and the
-date that dates its address. Built as one Ibis union over the `src_` tables.
+date that dates its address; for a school's contact, the key of the pupil
+(`upn:...`). Built as one Ibis union over the `src_` tables.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ RECORD_SCHEMA = {
     "born_by": "date",
     "given_forename": "string",
     "given_surname": "string",
+    "pupil_key": "string",
 }
 PARENT_MIN_AGE_YEARS = 13  # a school contact with parental role is at least this old
 
@@ -106,6 +108,7 @@ def source_records(con: Any, source: str, file_id: str, today: date) -> ir.Table
             "contact:" + phone + ":" + t.contact_forename_key,
         )
     sex: ir.Value = t.sex if "sex" in cols else _null("string")
+    pupil: ir.Value = _null("string")
     born_by: ir.Value = _null("date")
     given = {
         "forename": t.forename if "forename" in cols else _null("string"),
@@ -122,6 +125,8 @@ def source_records(con: Any, source: str, file_id: str, today: date) -> ir.Table
         parent = t.relationship.isin(["MOTHER", "FATHER", "STEPMOTHER", "STEPFATHER"])
         latest = ibis.date(today.year - PARENT_MIN_AGE_YEARS, today.month, 1)
         born_by = ibis.ifelse(parent, latest, _null("date"))
+        upn = t.upn.strip().upper()
+        pupil = ibis.ifelse(upn.isnull() | (upn == ""), _null("string"), "upn:" + upn)
     else:
         names = {
             "forename": t.forename_key if "forename_key" in cols else _null("string"),
@@ -150,6 +155,7 @@ def source_records(con: Any, source: str, file_id: str, today: date) -> ir.Table
         born_by=born_by.cast("date"),
         given_forename=given["forename"],
         given_surname=given["surname"],
+        pupil_key=pupil.cast("string"),
     )
 
 
