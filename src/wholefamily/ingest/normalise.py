@@ -17,6 +17,7 @@ import ibis.expr.types as ir
 POSTCODE_RE = r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$"
 _ISO_RE = r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[ T]00:00(?::00)?)?$"
 _UK_RE = r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$"
+_PLAIN_ISO_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 # Street-type abbreviations agencies use, and the word the gazetteer spells out.
 STREET_WORDS = {
@@ -122,7 +123,11 @@ def date(s: ir.StringValue) -> ir.DateValue:
     iso = try_strptime(s.re_replace(r"[ T]00:00(:00)?$", ""), "%Y-%m-%d")
     uk = try_strptime(s, "%d/%m/%Y")
     ok = s.re_search(_ISO_RE) | s.re_search(_UK_RE)
-    return ibis.ifelse(ok, iso.fill_null(uk), None).cast("date")
+    general = ibis.ifelse(ok, iso.fill_null(uk), None).cast("date")
+    # The common case, `YYYY-MM-DD` exactly, is one parse (the same result: nothing to
+    # strip, and no UK reading of it).
+    plain = try_strptime(s, "%Y-%m-%d").cast("date")
+    return ibis.ifelse(s.re_search(_PLAIN_ISO_RE), plain, general)
 
 
 SEX_WORDS = {
