@@ -13,8 +13,8 @@ In order, the first that succeeds:
 5. otherwise unresolved (`none`, confidence 0).
 
 Everything is a join or a window over whole tables, never a loop over rows. When a
-drop is loaded, the gazetteer's lookups are made once (`prepare`, temporary tables),
-steps 1 and 2 are left joins in the statement that stores the rows (`attach`), and
+drop is loaded, the gazetteer's lookups are made once (`prepare`, temporary tables);
+steps 1 and 2 are left joins in the pass that types the rows (`match_known`), and
 only the few rows they leave go through steps 3 and 4 (`resolve_rest`).
 """
 
@@ -108,13 +108,23 @@ def prepare(con: Any, gaz: ir.Table, prefix: str = "gaz") -> Gazetteer:
     )
 
 
-def resolve_rest(base: ir.Table, gz: Gazetteer, has_town: bool) -> ir.Table:
-    """Steps 3 and 4 for the rows of `base` (row and `KEYS`) that steps 1 and 2 leave:
+def match_known(rows: ir.Table, gz: Gazetteer) -> ir.Table:
+    """`rows` (holding `KEYS`) with steps 1 and 2 as left joins: `k_uprn` (the row's own
+    UPRN, when the gazetteer has it), `e_key` and `e_uprn` (the exact match, if any)."""
+    k, e = gz.known, gz.exact
+    j = rows.left_join(k, rows.a_uprn == k.k_uprn)
+    j = j.left_join(e, [j.a_postcode == e.e_postcode, j.a_key == e.e_key])
+    return j.select(*rows.columns, "k_uprn", "e_key", "e_uprn")
+
+
+def unmatched(rows: ir.Table) -> ir.BooleanValue:
+    """Rows of `match_known` that steps 1 and 2 leave for steps 3 and 4."""
+    return rows.k_uprn.isnull() & rows.e_key.isnull()
+
+
+def resolve_rest(rest: ir.Table, gz: Gazetteer, has_town: bool) -> ir.Table:
+    """Steps 3 and 4 for `rest` (row and `KEYS`: the rows steps 1 and 2 leave):
     (r_row, r_uprn, r_method, r_confidence) for each that resolves."""
-    rest = base.anti_join(gz.known, base.a_uprn == gz.known.k_uprn)
-    rest = rest.anti_join(
-        gz.exact, [rest.a_postcode == gz.exact.e_postcode, rest.a_key == gz.exact.e_key]
-    )
     g = gz.keyed
     found: list[ir.Table] = []
 
@@ -152,13 +162,10 @@ def resolve_rest(base: ir.Table, gz: Gazetteer, has_town: bool) -> ir.Table:
     return ibis.union(*found, distinct=False)
 
 
-def attach(rows: ir.Table, gz: Gazetteer, rest: ir.Table, columns: list[str]) -> ir.Table:
-    """`columns` of `rows` (which holds `KEYS`) with address_uprn, address_method and
-    address_confidence: steps 1 and 2 as left joins, the rest from `resolve_rest`."""
-    k, e = gz.known, gz.exact
-    j = rows.left_join(k, rows.a_uprn == k.k_uprn)
-    j = j.left_join(e, [j.a_postcode == e.e_postcode, j.a_key == e.e_key])
-    j = j.left_join(rest, j.row == rest.r_row)
+def attach(rows: ir.Table, rest: ir.Table, columns: list[str]) -> ir.Table:
+    """`columns` of `rows` (from `match_known`) with address_uprn, address_method and
+    address_confidence: steps 1 and 2 as matched, the rest from `resolve_rest`."""
+    j = rows.left_join(rest, rows.row == rest.r_row)
     by_uprn, by_exact = j.k_uprn.notnull(), j.e_key.notnull()
     return j.select(
         *columns,

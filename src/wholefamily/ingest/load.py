@@ -296,7 +296,7 @@ def _load_source(
         checked = checked.mutate(__dup=~first)
     elif source in ADDRESS_COLUMNS and gaz is not None:
         line1, pcol, town, uprn = ADDRESS_COLUMNS[source]
-        checked = A.with_address_keys(checked, line1, pcol, town, uprn)
+        checked = A.match_known(A.with_address_keys(checked, line1, pcol, town, uprn), gaz)
     checked = checked.mutate(
         **{
             BAD: checked.shape.notnull()
@@ -377,9 +377,10 @@ def _load_source(
                 address_confidence=ibis.literal(0.0),
             )
         else:
-            found = A.resolve_rest(good.select("row", *KEYS), gaz, town is not None)
+            left = good.filter(A.unmatched(good)).select("row", *KEYS)
+            found = A.resolve_rest(left, gaz, town is not None)
             rest = con.create_table(f"rest_{source}", found, temp=True, overwrite=True)
-            good = A.attach(good, gaz, rest, stored)
+            good = A.attach(good, rest, stored)
     else:
         good = good.select(*stored)
     _append(con, f"src_{source}", good)
