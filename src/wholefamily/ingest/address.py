@@ -74,6 +74,7 @@ def with_address_keys(
     )
     return keyed.mutate(a_num=N.number_key(keyed.a_key))
 
+
 KEYS = ("a_key", "a_num", "a_postcode", "a_town", "a_uprn")
 
 
