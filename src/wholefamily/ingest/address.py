@@ -12,11 +12,15 @@ In order, the first that succeeds:
                town) matches exactly one address in the county (0.8, 0.7);
 5. otherwise unresolved (`none`, confidence 0).
 
-Everything is a join or a window over whole tables, never a loop over rows.
+Everything is a join or a window over whole tables, never a loop over rows. When a
+drop is loaded, the gazetteer's lookups are made once (`prepare`, temporary tables);
+steps 1 and 2 are left joins in the pass that types the rows (`match_known`), and
+only the few rows they leave go through steps 3 and 4 (`resolve_rest`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import ibis
@@ -58,51 +62,81 @@ def _unique(t: ir.Table, by: list[str]) -> ir.Table:
     return counts.filter(counts.n == 1).drop("n")
 
 
-def resolve(
-    rows: ir.Table,
-    gaz: ir.Table,
-    line1: str,
-    postcode: str,
-    town: str | None,
-    uprn: str | None,
+def with_address_keys(
+    rows: ir.Table, line1: str, postcode: str, town: str | None, uprn: str | None
 ) -> ir.Table:
-    """(row, address_uprn, address_method, address_confidence) for every row of `rows`."""
-    key = N.address_key(rows[line1])
-    base = rows.select(
-        row=rows.row,
-        a_key=key,
-        a_num=N.number_key(key),
+    """`rows` with the keys it is resolved by (`KEYS`), each computed once."""
+    keyed = rows.mutate(
+        a_key=N.address_key(rows[line1]),
         a_postcode=rows[postcode],
         a_town=N.name_key(rows[town]) if town else ibis.null("string"),
         a_uprn=rows[uprn].strip() if uprn else ibis.null("string"),
     )
-    g = gazetteer_keys(gaz)
+    return keyed.mutate(a_num=N.number_key(keyed.a_key))
+
+
+KEYS = ("a_key", "a_num", "a_postcode", "a_town", "a_uprn")
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    """The gazetteer's lookups, made once for a load (temporary tables, never stored)."""
+
+    keyed: ir.Table  # g_uprn, g_key, g_num, g_postcode, g_town
+    known: ir.Table  # k_uprn: every UPRN
+    exact: ir.Table  # e_postcode, e_key -> e_uprn, where one address has them
+    by_town: ir.Table  # g_key, g_town -> g_uprn, where one address has them
+    by_line: ir.Table  # g_key -> g_uprn, where one address has it
+    postcodes: ir.Table  # p: every postcode
+
+
+def prepare(con: Any, gaz: ir.Table, prefix: str = "gaz") -> Gazetteer:
+    def temp(name: str, expr: ir.Table) -> ir.Table:
+        return con.create_table(f"{prefix}_{name}", expr, temp=True, overwrite=True)
+
+    g = temp("keyed", gazetteer_keys(gaz))
+    exact = _unique(g, ["g_postcode", "g_key"])
+    return Gazetteer(
+        keyed=g,
+        known=temp("known", g.select(k_uprn=g.g_uprn).distinct()),
+        exact=temp(
+            "exact",
+            exact.select(e_postcode=exact.g_postcode, e_key=exact.g_key, e_uprn=exact.g_uprn),
+        ),
+        by_town=temp("by_town", _unique(g, ["g_key", "g_town"])),
+        by_line=temp("by_line", _unique(g, ["g_key"])),
+        postcodes=temp("postcodes", g.select(p=g.g_postcode).distinct()),
+    )
+
+
+def match_known(rows: ir.Table, gz: Gazetteer) -> ir.Table:
+    """`rows` (holding `KEYS`) with steps 1 and 2 as left joins: `k_uprn` (the row's own
+    UPRN, when the gazetteer has it), `e_key` and `e_uprn` (the exact match, if any)."""
+    k, e = gz.known, gz.exact
+    j = rows.left_join(k, rows.a_uprn == k.k_uprn)
+    j = j.left_join(e, [j.a_postcode == e.e_postcode, j.a_key == e.e_key])
+    return j.select(*rows.columns, "k_uprn", "e_key", "e_uprn")
+
+
+def unmatched(rows: ir.Table) -> ir.BooleanValue:
+    """Rows of `match_known` that steps 1 and 2 leave for steps 3 and 4."""
+    return rows.k_uprn.isnull() & rows.e_key.isnull()
+
+
+def resolve_rest(rest: ir.Table, gz: Gazetteer, has_town: bool) -> ir.Table:
+    """Steps 3 and 4 for `rest` (row and `KEYS`: the rows steps 1 and 2 leave):
+    (r_row, r_uprn, r_method, r_confidence) for each that resolves."""
+    g = gz.keyed
     found: list[ir.Table] = []
 
     def result(t: ir.Table, method: str, confidence: Any) -> ir.Table:
         return t.select(
-            row=t.row,
-            address_uprn=t.g_uprn,
-            address_method=ibis.literal(method),
-            address_confidence=ibis.literal(1.0) * confidence,
+            r_row=t.row,
+            r_uprn=t.g_uprn,
+            r_method=ibis.literal(method),
+            r_confidence=ibis.literal(1.0) * confidence,
         )
 
-    # 1. the UPRN as given
-    known = g.select("g_uprn").distinct()
-    by_uprn = base.inner_join(known, base.a_uprn == known.g_uprn)
-    found.append(result(by_uprn, "uprn", 1.0))
-    rest = base.anti_join(by_uprn, "row")
-
-    # 2. postcode + first line, exactly
-    exact_keys = _unique(g, ["g_postcode", "g_key"])
-    exact = rest.inner_join(
-        exact_keys,
-        [rest.a_postcode == exact_keys.g_postcode, rest.a_key == exact_keys.g_key],
-    )
-    found.append(result(exact, "exact", 0.98))
-    rest = rest.anti_join(exact, "row")
-
-    # 3. within the postcode, same numbers, closest street
     pairs = rest.inner_join(g, rest.a_postcode == g.g_postcode)
     pairs = pairs.filter(
         (pairs.a_num == pairs.g_num) | (pairs.a_num.isnull() & pairs.g_num.isnull())
@@ -117,24 +151,32 @@ def resolve(
     best = ranked.filter(ranked.rank == 0)
     found.append(result(best, "fuzzy", (best.score * 0.9).round(3)))
     rest = rest.anti_join(best, "row")
-
-    # 4. postcode unusable: the first line (and town) alone, when unambiguous
-    in_gaz = g.select(p=g.g_postcode).distinct()
-    nopc = rest.anti_join(in_gaz, rest.a_postcode == in_gaz.p)
-    if town:
-        by_town = _unique(g, ["g_key", "g_town"])
-        m = nopc.inner_join(by_town, [nopc.a_key == by_town.g_key, nopc.a_town == by_town.g_town])
+    nopc = rest.anti_join(gz.postcodes, rest.a_postcode == gz.postcodes.p)
+    if has_town:
+        t = gz.by_town
+        m = nopc.inner_join(t, [nopc.a_key == t.g_key, nopc.a_town == t.g_town])
         found.append(result(m, "no_postcode", 0.8))
     else:
-        by_line = _unique(g, ["g_key"])
-        m = nopc.inner_join(by_line, nopc.a_key == by_line.g_key)
+        t = gz.by_line
+        m = nopc.inner_join(t, nopc.a_key == t.g_key)
         found.append(result(m, "no_postcode", 0.7))
+    return ibis.union(*found, distinct=False)
 
-    resolved = ibis.union(*found, distinct=False)
-    out = base.select("row").left_join(resolved, "row")
-    return out.select(
-        row=out.row,
-        address_uprn=out.address_uprn,
-        address_method=out.address_method.fill_null("none"),
-        address_confidence=out.address_confidence.fill_null(0.0),
+
+def attach(rows: ir.Table, rest: ir.Table, columns: list[str]) -> ir.Table:
+    """`columns` of `rows` (from `match_known`) with address_uprn, address_method and
+    address_confidence: steps 1 and 2 as matched, the rest from `resolve_rest`."""
+    j = rows.left_join(rest, rows.row == rest.r_row)
+    by_uprn, by_exact = j.k_uprn.notnull(), j.e_key.notnull()
+    return j.select(
+        *columns,
+        address_uprn=ibis.cases((by_uprn, j.k_uprn), (by_exact, j.e_uprn), else_=j.r_uprn),
+        address_method=ibis.cases(
+            (by_uprn, "uprn"), (by_exact, "exact"), else_=j.r_method.fill_null("none")
+        ),
+        address_confidence=ibis.cases(
+            (by_uprn, ibis.literal(1.0) * 1.0),
+            (by_exact, ibis.literal(1.0) * 0.98),
+            else_=j.r_confidence.fill_null(0.0),
+        ),
     )

@@ -82,7 +82,6 @@ from wholefamily.sources.schema import SOURCES
 
 Tick = Callable[[str, int, int], None]
 LINEAGE = ("drop_id", "file_id", "source", "row")
-CHUNK_ROWS = 250_000
 MEMORY_LIMIT = "1GB"  # DuckDB's share; Arrow holds one file besides
 MAX_COLUMNS = 1_000  # a source has at most 20; a header this wide is not an extract
 MAX_CELL_BYTES = 16 << 20  # no value of an extract is longer than 16 MB
@@ -164,7 +163,8 @@ def _append(con: Any, name: str, expr: ir.Table) -> None:
 
 
 def _stage(con: Any, source: str, raw: RawFile, drop_id: str, file_id: str) -> tuple[ir.Table, str]:
-    """The raw rows as a temp table with `raw_<col>` named columns; (table, missing col)."""
+    """The raw rows with `raw_<col>` named columns, as a view over the Arrow table (no
+    copy); (table, missing col). The lineage columns are constants of the query."""
     spec = SOURCES[source].columns
     _check_size(raw)
     positions: dict[str, int] = {}
@@ -174,12 +174,7 @@ def _stage(con: Any, source: str, raw: RawFile, drop_id: str, file_id: str) -> t
             duplicated = name
         positions.setdefault(name, i)
     t = raw.table
-    cols: dict[str, Any] = {
-        "drop_id": pa.array([drop_id] * t.num_rows, pa.string()),
-        "file_id": pa.array([file_id] * t.num_rows, pa.string()),
-        "source": pa.array([source] * t.num_rows, pa.string()),
-        "row": t.column(ROW),
-    }
+    cols: dict[str, Any] = {"row": t.column(ROW)}
     missing = ""
     for col in spec:
         if col in positions:
@@ -193,8 +188,14 @@ def _stage(con: Any, source: str, raw: RawFile, drop_id: str, file_id: str) -> t
     extra = [(name, i) for i, name in enumerate(raw.header) if name not in spec]
     for k, (_, i) in enumerate(extra):
         cols[f"extra_{k}"] = t.column(f"c{i}")
-    # A view over the Arrow table, not a copy: the next step reads it once.
-    staged = ibis.memtable(pa.table(cols))
+    mem = ibis.memtable(pa.table(cols))
+    lineage = {
+        "drop_id": ibis.literal(drop_id, "string"),
+        "file_id": ibis.literal(file_id, "string"),
+        "source": ibis.literal(source, "string"),
+        "row": mem.row,
+    }
+    staged = mem.select(**lineage, **{c: mem[c] for c in mem.columns if c != "row"})
     if duplicated:
         missing = f"!{duplicated}"
     if extra:
@@ -229,17 +230,26 @@ def _check_size(raw: RawFile) -> None:
             )
 
 
+# Working columns of the staged table, never stored: the rules a row breaks, whether
+# it is quarantined, and the address keys it is resolved by.
+BROKEN, BAD = "__broken", "__bad"
+KEYS = A.KEYS
+
+
 def _load_source(
     con: Any,
     source: str,
     raw: RawFile,
     drop_id: str,
     file_id: str,
-    gaz: ir.Table | None,
+    gaz: A.Gazetteer | None,
     refusal: tuple[str, str] | None = None,
 ) -> tuple[int, int, str]:
     """Stage, validate and store one file; (loaded, quarantined, rejection message).
 
+    One pass over the file computes every typed column, the rules each row breaks and
+    its address keys, into one temporary table (never committed); the reasons, the
+    quarantined rows and the loaded rows are then one insert each, read from it.
     `refusal` (column, message) rejects the file as a whole, its rows quarantined.
     """
     staged, missing = _stage(con, source, raw, drop_id, file_id)
@@ -270,38 +280,62 @@ def _load_source(
         return 0, raw.rows, rejection
 
     typed = staged.mutate(**R.typed(source, staged))
-    typed = con.create_table(f"typed_{source}", typed, temp=True, overwrite=True)
+    # Every rule a row breaks, as the bits of one number (rules apply to well-shaped
+    # rows): arithmetic in one pass, no list per row.
+    rules = R.reasons(source, typed, date.today())
+    assert len(rules) < 63
+    mask: Any = ibis.literal(0, "int64")
+    for i, r in enumerate(rules):
+        mask = mask + ibis.ifelse(r.broken.fill_null(False), ibis.literal(1 << i, "int64"), 0)
+    broken = ibis.ifelse(typed.shape.isnull(), mask, ibis.literal(0, "int64"))
+    checked = typed.mutate(**{BROKEN: broken})
+    if source == "gazetteer":
+        first = typed.uprn.isnull() | (
+            ibis.row_number().over(ibis.window(group_by=typed.uprn, order_by=typed.row)) == 0
+        )
+        checked = checked.mutate(__dup=~first)
+    elif source in ADDRESS_COLUMNS and gaz is not None:
+        line1, pcol, town, uprn = ADDRESS_COLUMNS[source]
+        checked = A.match_known(A.with_address_keys(checked, line1, pcol, town, uprn), gaz)
+    checked = checked.mutate(
+        **{
+            BAD: checked.shape.notnull()
+            | (checked[BROKEN] != 0)
+            | (checked["__dup"] if source == "gazetteer" else ibis.literal(False))
+        }
+    )
+    name = f"stage_{source}"
+    t = con.create_table(name, checked, temp=True, overwrite=True)
+
     found = [
-        typed.filter(typed.shape.notnull()).select(
+        t.filter(t.shape.notnull()).select(
             *LINEAGE,
             column=ibis.null("string"),
-            value=typed.raw_line,
+            value=t.raw_line,
             rule=ibis.literal("shape"),
-            message=typed.shape,
+            message=t.shape,
         )
     ]
-    # One pass over the rows: each row gets the list of the rules it breaks.
-    rules = R.reasons(source, typed, date.today())
     if rules:
-        broken = ibis.array(
-            [
-                ibis.ifelse(r.broken.fill_null(False), ibis.literal(i, "int16"), None)
-                for i, r in enumerate(rules)
-            ]
-        ).filter(lambda x: x.notnull())
-        flagged = typed.filter(typed.shape.isnull()).mutate(broken=broken)
-        flagged = flagged.filter(flagged.broken.length() > 0)
-        hit = flagged.mutate(k=flagged.broken.unnest())
         by_k = ibis.memtable(
             {
                 "k": list(range(len(rules))),
+                "bit": [1 << i for i in range(len(rules))],
                 "column": [r.column for r in rules],
                 "rule": [r.rule for r in rules],
                 "message": [r.message for r in rules],
             },
-            schema={"k": "int16", "column": "string", "rule": "string", "message": "string"},
+            schema={
+                "k": "int16",
+                "bit": "int64",
+                "column": "string",
+                "rule": "string",
+                "message": "string",
+            },
         )
-        hit = hit.inner_join(by_k, "k")
+        flagged = t.filter(t[BROKEN] != 0)
+        hit = flagged.cross_join(by_k)
+        hit = hit.filter((hit[BROKEN] & hit.bit) != 0).order_by("row", "k")
         value = ibis.cases(
             *[(hit.k == i, hit[f"raw_{r.column}"]) for i, r in enumerate(rules)],
             else_=ibis.null("string"),
@@ -310,52 +344,49 @@ def _load_source(
             hit.select(*LINEAGE, column=hit.column, value=value, rule=hit.rule, message=hit.message)
         )
     if source == "gazetteer":
-        first = typed.uprn.isnull() | (
-            ibis.row_number().over(ibis.window(group_by=typed.uprn, order_by=typed.row)) == 0
-        )
-        dup = typed.mutate(first=first)
-        dup = dup.filter(~dup.first)
+        d = t.filter(t["__dup"])
         found.append(
-            dup.select(
+            d.select(
                 *LINEAGE,
                 column=ibis.literal("uprn"),
-                value=dup.raw_uprn,
+                value=d.raw_uprn,
                 rule=ibis.literal("duplicate"),
                 message=ibis.literal("the same UPRN appears on an earlier row"),
             )
         )
-    reasons = con.create_table(
-        "stage_reasons", ibis.union(*found, distinct=False), temp=True, overwrite=True
-    )
-    con.insert("quarantine_reasons", reasons)
-    bad_rows = reasons.select("row").distinct()
-    quarantined = typed.semi_join(bad_rows, "row")
+    con.insert("quarantine_reasons", ibis.union(*found, distinct=False))
+    quarantined = t.filter(t[BAD])
     _append(
         con,
         f"quarantine_{source}",
         quarantined.select(*LINEAGE, *raw_cols, "raw_line", "quality_flags"),
     )
-    good = typed.anti_join(bad_rows, "row").drop("raw_line", "shape")
-    good = good.drop(*[c for c in good.columns if c.startswith("extra_")])
+    good = t.filter(~t[BAD])
+    stored = [c for c in typed.columns if c not in ("raw_line", "shape")]
+    stored = [c for c in stored if not c.startswith("extra_")]
     if source == "gazetteer":
         key = N.address_key(good.address_line1)
-        good = good.mutate(
+        good = good.select(*stored).mutate(
             address_key=key, number_key=N.number_key(key), town_key=N.name_key(good.town)
         )
     elif source in ADDRESS_COLUMNS:
-        line1, pc, town, uprn = ADDRESS_COLUMNS[source]
         if gaz is None:
-            good = good.mutate(
+            good = good.select(*stored).mutate(
                 address_uprn=ibis.null("string"),
                 address_method=ibis.literal("no_gazetteer"),
                 address_confidence=ibis.literal(0.0),
             )
         else:
-            good = con.create_table(f"good_{source}", good, temp=True, overwrite=True)
-            resolved = A.resolve(good, gaz, line1, pc, town, uprn)
-            good = good.left_join(resolved, "row").drop("row_right")
+            left = good.filter(A.unmatched(good)).select("row", *KEYS)
+            found = A.resolve_rest(left, gaz, town is not None)
+            rest = con.create_table(f"rest_{source}", found, temp=True, overwrite=True)
+            good = A.attach(good, rest, stored)
+    else:
+        good = good.select(*stored)
     _append(con, f"src_{source}", good)
-    n_bad = int(bad_rows.count().execute())
+    n_bad = int(t.filter(t[BAD]).count().execute())
+    con.drop_table(name, force=True)
+    con.drop_table(f"rest_{source}", force=True)
     return raw.rows - n_bad, n_bad, ""
 
 
@@ -485,6 +516,7 @@ def load_drop(
                 .to_pylist()
             }
             gaz: ir.Table | None = None
+            lookups: A.Gazetteer | None = None
             for k, (source, (path, fmt)) in enumerate(sources.items(), start=1):
                 tick(f"loading {source}", k, steps)
                 doing = str(path)
@@ -505,13 +537,15 @@ def load_drop(
                     res.rows_quarantined = prev["rows_quarantined"]
                     res.encoding = prev["encoding"]
                 else:
-                    _load_file(con, res, path, fmt, drop_id, gaz, now)
+                    _load_file(con, res, path, fmt, drop_id, lookups, now)
                 if source == "gazetteer" and res.rows_loaded:
                     g = con.table("src_gazetteer")
                     gaz = g.filter(g.file_id == fid)
+                    lookups = A.prepare(con, gaz)
                 results.append(res)
                 if source != "gazetteer" and gaz is None:
                     gaz = _latest_gazetteer(con)
+                    lookups = None if gaz is None else A.prepare(con, gaz)
             tick("coverage and manifest", steps - 1, steps)
             doing = str(coverage_file) if coverage_file else doing
             declared, cov_problems = _read_coverage(coverage_file) if coverage_file else ({}, [])
@@ -653,7 +687,7 @@ def _load_file(
     path: Path,
     fmt: str,
     drop_id: str,
-    gaz: ir.Table | None,
+    gaz: A.Gazetteer | None,
     now: datetime,
 ) -> None:
     assert res.source and res.file_id
@@ -675,16 +709,13 @@ def _load_file(
             else None
         )
         attention = raw.attention
-        # Every rule looks at one row (the gazetteer's duplicate check at the whole
-        # file, which is small), so a large file is validated in slices of bounded memory.
-        size = raw.rows if res.source == "gazetteer" else CHUNK_ROWS
-        for start in range(0, max(raw.rows, 1), max(size, 1)):
-            part = RawFile(raw.header, raw.table.slice(start, size), raw.encoding)
-            n_loaded, n_bad, rejection = _load_source(
-                con, res.source, part, drop_id, res.file_id, gaz, refusal
-            )
-            res.rows_loaded += n_loaded
-            res.rows_quarantined += n_bad
+        # The whole file in one pass: DuckDB spills to the workspace's temporary folder
+        # beyond its memory limit, so memory does not grow with the file.
+        n_loaded, n_bad, rejection = _load_source(
+            con, res.source, raw, drop_id, res.file_id, gaz, refusal
+        )
+        res.rows_loaded += n_loaded
+        res.rows_quarantined += n_bad
         del raw
         if rejection:
             res.status, res.message = "rejected", rejection

@@ -17,6 +17,7 @@ import ibis.expr.types as ir
 POSTCODE_RE = r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$"
 _ISO_RE = r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[ T]00:00(?::00)?)?$"
 _UK_RE = r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$"
+_PLAIN_ISO_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 # Street-type abbreviations agencies use, and the word the gazetteer spells out.
 STREET_WORDS = {
@@ -54,14 +55,24 @@ def try_strptime(s: str, fmt: str) -> datetime:  # type: ignore[empty-body]
     """DuckDB built-in: parse with a strftime format; NULL when the text does not fit."""
 
 
+@ibis.udf.scalar.builtin(name="trim")
+def trim_spaces(s: str) -> str:  # type: ignore[empty-body]
+    """DuckDB built-in `trim` with one argument: surrounding spaces (only) removed."""
+
+
 @ibis.udf.scalar.builtin
 def jaro_winkler_similarity(a: str, b: str) -> float:  # type: ignore[empty-body]
     """DuckDB built-in: Jaro-Winkler similarity in [0, 1]."""
 
 
+# Whitespace as `strip` removes it; a value neither starting nor ending with one of
+# these is its own strip, and most values are: they skip the (slower) trim.
+_EDGE_SPACE = r"^[ \t\n\r\x0b\x0c]|[ \t\n\r\x0b\x0c]$"
+
+
 def blank_to_null(s: ir.StringValue) -> ir.StringValue:
     """Surrounding spaces removed; an empty string is a missing value."""
-    t = s.strip()
+    t = ibis.ifelse(s.re_search(_EDGE_SPACE), s.strip(), s)
     return ibis.ifelse(t == "", ibis.null("string"), t)
 
 
@@ -69,14 +80,14 @@ def name_key(s: ir.StringValue) -> ir.StringValue:
     """`  O'Brien-Smyth ` -> `OBRIEN SMYTH`; `Zoë` -> `ZOE`; missing stays missing."""
     t = strip_accents(s.upper())
     t = t.re_replace(r"['`\x{2019}\x{2018}]", "")
-    t = t.re_replace(r"[^A-Z]+", " ").strip()
+    t = trim_spaces(t.re_replace(r"[^A-Z]+", " "))
     return ibis.ifelse(t == "", ibis.null("string"), t)
 
 
 def address_key(s: ir.StringValue) -> ir.StringValue:
     """Upper case, punctuation as spaces, street-type abbreviations spelled out."""
     t = strip_accents(s.upper()).replace("&", " AND ")
-    t = t.re_replace(r"['`\x{2019}]", "").re_replace(r"[^A-Z0-9]+", " ").strip()
+    t = trim_spaces(t.re_replace(r"['`\x{2019}]", "").re_replace(r"[^A-Z0-9]+", " "))
     spelled = t
     for short, long in STREET_WORDS.items():
         spelled = spelled.re_replace(rf"\b{short}\b", long)
@@ -87,7 +98,7 @@ def address_key(s: ir.StringValue) -> ir.StringValue:
 
 def number_key(address: ir.StringValue) -> ir.StringValue:
     """The numbers in an address key (`FLAT 12 34 LARK LANE` -> `12 34`), or missing."""
-    t = address.re_replace(r"[^0-9]+", " ").strip()
+    t = trim_spaces(address.re_replace(r"[^0-9]+", " "))
     return ibis.ifelse(t == "", ibis.null("string"), t)
 
 
@@ -112,7 +123,11 @@ def date(s: ir.StringValue) -> ir.DateValue:
     iso = try_strptime(s.re_replace(r"[ T]00:00(:00)?$", ""), "%Y-%m-%d")
     uk = try_strptime(s, "%d/%m/%Y")
     ok = s.re_search(_ISO_RE) | s.re_search(_UK_RE)
-    return ibis.ifelse(ok, iso.fill_null(uk), None).cast("date")
+    general = ibis.ifelse(ok, iso.fill_null(uk), None).cast("date")
+    # The common case, `YYYY-MM-DD` exactly, is one parse (the same result: nothing to
+    # strip, and no UK reading of it).
+    plain = try_strptime(s, "%Y-%m-%d").cast("date")
+    return ibis.ifelse(s.re_search(_PLAIN_ISO_RE), plain, general)
 
 
 SEX_WORDS = {
