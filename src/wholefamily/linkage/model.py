@@ -4,18 +4,23 @@ Comparisons (each with a null level first):
 
 - forename: exact (term-frequency adjusted), same name once nicknames are
   folded (Bill/William), Jaro-Winkler >= 0.92, >= 0.80, else;
-- surname: exact (tf-adjusted), Jaro-Winkler >= 0.92, a shared part of a
-  hyphenated or double surname, else;
+- surname: a school's parent contact with another surname (its own level: a
+  parent's surname at school often differs from their other records); exact
+  (tf-adjusted), Jaro-Winkler >= 0.92, a shared part of a hyphenated or double
+  surname, else;
 - dob: a school contact (a parent, no dob) against a date of birth too
   recent for a parent; exact, day and month swapped, two of the three parts
   equal, within 5 years, else;
 - address: the identities share a UPRN (any they were seen at), else the same
   postcode, else the same postcode sector, else different (one comparison, so
   a UPRN and its postcode are not counted as two pieces of evidence);
-- sex: exact, else.
+- sex: exact, else;
+- household: relatives (one surname, one address, dates of birth more than 5
+  years apart and not a single slip) are two people, else nothing.
 
 Trained without labels: u by random sampling, m by expectation maximisation
-over two blocking rules that leave out each other's columns.
+over blocking rules that leave out each other's columns, and a pass of its own
+for the school's contacts.
 """
 
 from __future__ import annotations
