@@ -88,7 +88,7 @@ PARENT_CONTACT = "(born_by_l IS NOT NULL OR born_by_r IS NOT NULL)"
 IDENTIFIER_KINDS = ("upn", "nino", "nhs", "police", "socialcare")
 # The review band's ideas (issue 19), each measured on its own in docs/benchmarks.md
 # ("Review queue"): those switched on here are the ones that helped.
-#  contact: a school contact's different surname is its own level, estimated apart;
+#  contact: a parent contact's other surname is its own level, estimated apart;
 #  household: relatives of one surname at one address (see `_household`);
 #  identifier: two identifiers of one kind (two NHS numbers) count against a match;
 #  tf: term-frequency adjustments on the exact date of birth and the same postcode.
