@@ -1,6 +1,10 @@
 """A workspace with a linked drop for the linkage review tests: a small county (3,000
 people, the one tests/test_linkage.py reviews), loaded and linked once a session, then
-copied for each test so that decisions made by one test are not seen by the next."""
+copied for each test so that decisions made by one test are not seen by the next.
+
+Linked with the model as it was before the review band was cut (issue 19: no parent
+contact's surname level, no relatives' comparison), so that the queue is long enough
+to page through and filter (79 pairs, against under 10 with today's model)."""
 
 from __future__ import annotations
 
@@ -19,10 +23,17 @@ AS_OF = date(2025, 3, 31)
 
 @pytest.fixture(scope="session")
 def linked_drop(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from wholefamily.linkage import model as M
+
     root = tmp_path_factory.mktemp("review-linked")
     generate(SynthConfig(people=3000, seed=4, as_of=AS_OF, out=root / "c"))
     load_drop(root / "c" / "drop", root / "ws", "d1")
-    link(root / "ws", "d1", AS_OF)
+    features = M.FEATURES
+    M.FEATURES = frozenset()
+    try:
+        link(root / "ws", "d1", AS_OF)
+    finally:
+        M.FEATURES = features
     return root / "ws"
 
 

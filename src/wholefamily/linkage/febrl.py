@@ -103,12 +103,16 @@ def settings(link_type: str) -> dict[str, Any]:
     county = {c["output_column_name"]: c for c in M.comparisons()}
     dob = dict(county["dob"])
     dob["comparison_levels"] = dob["comparison_levels"][1:]  # no parent/child level here
+    surname = dict(county["surname"])  # nor a school's parent contact (no `born_by` here)
+    surname["comparison_levels"] = [
+        lv for lv in surname["comparison_levels"] if "born_by" not in lv["sql_condition"]
+    ]
     return {
         "link_type": link_type,
         "unique_id_column_name": "unique_id",
         "comparisons": [
             county["forename"],
-            county["surname"],
+            surname,
             dob,
             {
                 "output_column_name": "soc_sec_id",

@@ -4,18 +4,23 @@ Comparisons (each with a null level first):
 
 - forename: exact (term-frequency adjusted), same name once nicknames are
   folded (Bill/William), Jaro-Winkler >= 0.92, >= 0.80, else;
-- surname: exact (tf-adjusted), Jaro-Winkler >= 0.92, a shared part of a
-  hyphenated or double surname, else;
+- surname: a school's parent contact with another surname (its own level: a
+  parent's surname at school often differs from their other records); exact
+  (tf-adjusted), Jaro-Winkler >= 0.92, a shared part of a hyphenated or double
+  surname, else;
 - dob: a school contact (a parent, no dob) against a date of birth too
   recent for a parent; exact, day and month swapped, two of the three parts
   equal, within 5 years, else;
 - address: the identities share a UPRN (any they were seen at), else the same
   postcode, else the same postcode sector, else different (one comparison, so
   a UPRN and its postcode are not counted as two pieces of evidence);
-- sex: exact, else.
+- sex: exact, else;
+- household: relatives (one surname, one address, dates of birth more than 5
+  years apart and not a single slip) are two people, else nothing.
 
 Trained without labels: u by random sampling, m by expectation maximisation
-over two blocking rules that leave out each other's columns.
+over blocking rules that leave out each other's columns, and a pass of its own
+for the school's contacts.
 """
 
 from __future__ import annotations
@@ -80,6 +85,21 @@ EM_RULES = (
 )
 
 
+# A pass over a school's parent contacts, who have no date of birth, so no pass above
+# holds them (pairs with a dob missing on one side, one forename, one postcode): it
+# estimates how often a contact's surname differs from their other records. It blocks
+# on the dob, not on `born_by`, which the contact's surname level uses (a comparison
+# using a blocked column is not estimated). Its estimates of the shared levels (exact
+# surname, sex) are one of three and each level takes their median, so those stay
+# between the other passes' estimates.
+CONTACT_EM_RULE = (
+    "(l.dob IS NULL OR r.dob IS NULL) AND l.forename = r.forename AND l.postcode = r.postcode"
+)
+# Where EM cannot estimate it (no such pairs), the contact's level starts and stays at
+# about the plain "different" level's m on other sources.
+CONTACT_SURNAME_M = 0.03
+
+
 def _level(sql: str, label: str, **extra: Any) -> dict[str, Any]:
     return {"sql_condition": sql, "label_for_charts": label, **extra}
 
@@ -88,8 +108,106 @@ def _null(col: str) -> dict[str, Any]:
     return _level(f'"{col}_l" IS NULL OR "{col}_r" IS NULL', "null", is_null_level=True)
 
 
+JW = "jaro_winkler_similarity"
+# Two of day, month and year equal: a single slip in a date of birth.
+TWO_PARTS = (
+    "(year(dob_l) = year(dob_r))::INT + (month(dob_l) = month(dob_r))::INT "
+    "+ (day(dob_l) = day(dob_r))::INT = 2"
+)
+# A parent recorded by a school's contacts (no date of birth; `born_by` set).
+PARENT_CONTACT = "(born_by_l IS NOT NULL OR born_by_r IS NOT NULL)"
+# Identifier kinds that name one person each: two identities with the same kind are
+# two different identifiers (identities sharing one are one identity).
+IDENTIFIER_KINDS = ("upn", "nino", "nhs", "police", "socialcare")
+# The review band's ideas (issue 19), each measured on its own in docs/benchmarks.md
+# ("Review queue"): those switched on here are the ones that helped.
+#  contact: a parent contact's other surname is its own level, estimated apart;
+#  household: relatives of one surname at one address (see `_household`);
+#  identifier: two identifiers of one kind (two NHS numbers) count against a match;
+#  tf: term-frequency adjustments on the exact date of birth and the same postcode.
+FEATURES: frozenset[str] = frozenset({"contact", "household"})
+
+
+def _kind(side: str) -> str:
+    return f"split_part(identity_id_{side}, ':', 1)"
+
+
+def _contact_surname() -> list[dict[str, Any]]:
+    """A surname level for a school's parent contacts: their surname at school often
+    differs from their other records (the child's surname, a former name), so a
+    different surname is weaker evidence against them than against anyone else. First
+    in its comparison, so the other levels keep their numbers (a data set without
+    contacts, FEBRL, leaves it out); estimated by the contacts' pass of training (no
+    other pass holds a contact: they have no dob)."""
+    if "contact" not in FEATURES:
+        return []
+    return [
+        _level(
+            f"{PARENT_CONTACT} AND surname_l <> surname_r AND "
+            f"{JW}(surname_l, surname_r) < 0.92 AND NOT "
+            "list_has_any(string_split(surname_l, ' '), string_split(surname_r, ' '))",
+            "different, a parent recorded by a school",
+            m_probability=CONTACT_SURNAME_M,
+        )
+    ]
+
+
+def _household() -> list[dict[str, Any]]:
+    """Two records of one surname at one address with dates of birth more than 5 years
+    apart (and not a single slip) are relatives, a parent and child or two siblings,
+    whatever their forenames. The other comparisons take surname and address as
+    independent (and a rare surname as strong evidence), but in one household they are
+    not. As with the other fixed levels, m is "as good as never": such a pair is taken
+    as two people, not sent for review. Its own comparison: a level using the surname
+    or the address inside another comparison would stop EM estimating that one."""
+    if "household" not in FEATURES:
+        return []
+    relatives = (
+        f"abs(datediff('day', dob_l, dob_r)) > 5 * 365 AND NOT ({TWO_PARTS}) "
+        "AND surname_l = surname_r AND len(list_intersect(uprns_l, uprns_r)) >= 1"
+    )
+    return [
+        {
+            "output_column_name": "household",
+            "comparison_levels": [
+                _level(
+                    relatives,
+                    "relatives: one surname, one address, years apart",
+                    m_probability=1e-9,
+                    fix_m_probability=True,
+                ),
+                _level("ELSE", "no such tie", m_probability=1.0, fix_m_probability=True),
+            ],
+        }
+    ]
+
+
+def _identifier() -> list[dict[str, Any]]:
+    """Two identities each with an identifier of one kind: two different people unless
+    one was mistyped or issued twice (fixed at 1 in 100)."""
+    if "identifier" not in FEATURES:
+        return []
+    kinds = ", ".join(repr(k) for k in IDENTIFIER_KINDS)
+    return [
+        {
+            "output_column_name": "identifier",
+            "comparison_levels": [
+                _level(
+                    f"{_kind('l')} = {_kind('r')} AND {_kind('l')} IN ({kinds})",
+                    "two identifiers of one kind",
+                    m_probability=0.01,
+                    fix_m_probability=True,
+                ),
+                _level("ELSE", "no such tie"),
+            ],
+        }
+    ]
+
+
 def comparisons() -> list[dict[str, Any]]:
-    jw = "jaro_winkler_similarity"
+    jw = JW
+    tf_dob = {"tf_adjustment_column": "dob"} if "tf" in FEATURES else {}
+    tf_pc = {"tf_adjustment_column": "postcode"} if "tf" in FEATURES else {}
     return [
         {
             "output_column_name": "forename",
@@ -105,6 +223,7 @@ def comparisons() -> list[dict[str, Any]]:
         {
             "output_column_name": "surname",
             "comparison_levels": [
+                *_contact_surname(),
                 _null("surname"),
                 _level("surname_l = surname_r", "exact", tf_adjustment_column="surname"),
                 _level(f"{jw}(surname_l, surname_r) >= 0.92", "Jaro-Winkler >= 0.92"),
@@ -127,17 +246,13 @@ def comparisons() -> list[dict[str, Any]]:
                     fix_m_probability=True,
                 ),
                 _null("dob"),
-                _level("dob_l = dob_r", "exact"),
+                _level("dob_l = dob_r", "exact", **tf_dob),
                 _level(
                     "year(dob_l) = year(dob_r) AND month(dob_l) = day(dob_r) "
                     "AND day(dob_l) = month(dob_r)",
                     "day and month swapped",
                 ),
-                _level(
-                    "(year(dob_l) = year(dob_r))::INT + (month(dob_l) = month(dob_r))::INT "
-                    "+ (day(dob_l) = day(dob_r))::INT = 2",
-                    "one part different",
-                ),
+                _level(TWO_PARTS, "one part different"),
                 _level("abs(datediff('day', dob_l, dob_r)) <= 5 * 365", "within 5 years"),
                 # EM would learn this from same-name relatives at one address, so
                 # it is fixed: a dob mistyped by more than 5 years is rare.
@@ -158,7 +273,7 @@ def comparisons() -> list[dict[str, Any]]:
                     is_null_level=True,
                 ),
                 _level("len(list_intersect(uprns_l, uprns_r)) >= 1", "an address in common"),
-                _level("postcode_l = postcode_r", "same postcode"),
+                _level("postcode_l = postcode_r", "same postcode", **tf_pc),
                 _level(
                     "split_part(postcode_l, ' ', 1) = split_part(postcode_r, ' ', 1) AND "
                     "substr(split_part(postcode_l, ' ', 2), 1, 1) = "
@@ -180,6 +295,8 @@ def comparisons() -> list[dict[str, Any]]:
                 _level("ELSE", "different"),
             ],
         },
+        *_household(),
+        *_identifier(),
     ]
 
 
@@ -242,9 +359,29 @@ def train(identities: Any, model_path: Path, seed: int = 1, spill: Path | None =
     # of birth or a whole name in every block); each estimates the others' columns.
     for rule in EM_RULES:
         linker.training.estimate_parameters_using_expectation_maximisation(rule)
+    if "contact" in FEATURES and _has_pairs(identities, CONTACT_EM_RULE):
+        linker.training.estimate_parameters_using_expectation_maximisation(CONTACT_EM_RULE)
     model_path.parent.mkdir(parents=True, exist_ok=True)
     linker.misc.save_model_to_json(str(model_path), overwrite=True)
     return linker
+
+
+def _has_pairs(identities: Any, rule: str) -> bool:
+    """Whether `rule` puts any two of `identities` (an Arrow table) side by side (Splink
+    stops with an error on a training pass that has none: a drop whose contacts have no
+    postcode)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.register("identities", identities)
+        found = con.execute(
+            "SELECT 1 FROM identities l JOIN identities r "
+            f"ON l.identity_id < r.identity_id AND {rule} LIMIT 1"
+        ).fetchone()
+    finally:
+        con.close()
+    return found is not None
 
 
 def load(identities: Any, model_path: Path, spill: Path | None = None) -> Any:

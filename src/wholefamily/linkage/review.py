@@ -67,6 +67,11 @@ LEVEL_WORDS = {
     "Jaro-Winkler >= 0.80": "spelt alike",
     "a shared part": "a part of the name shared",
     "different": "different",
+    "different, a parent recorded by a school": "different (a parent, as a school wrote it)",
+    "relatives: one surname, one address, years apart": (
+        "relatives at one address (one last name, born years apart)"
+    ),
+    "no such tie": "not relatives at one address",
     "a parent against a child's date of birth": "a parent against a child",
     "day and month swapped": "day and month swapped",
     "one part different": "one part different",
