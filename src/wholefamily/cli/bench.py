@@ -286,6 +286,45 @@ def bench_link(
         )
 
 
+@bench_app.command("febrl")
+def bench_febrl(
+    dataset: Annotated[str, typer.Option("--dataset", help="febrl3 (dedupe) or febrl4 (link).")],
+    runs: Annotated[int, typer.Option("--runs", min=1)] = 3,
+) -> None:
+    """Ours against Splink 5 by the book on FEBRL: time and F1, each in its own process."""
+    import json
+
+    if dataset not in ("febrl3", "febrl4"):
+        fail(f"unknown data set {dataset!r}: febrl3 or febrl4")
+    kinds = {"ours": [], "peer": ["--peer"]}
+    label = {"ours": "ours", "peer": "peer (Splink 5 by the book)"}
+    times: dict[str, list[float]] = {k: [] for k in kinds}
+    peaks: dict[str, int] = dict.fromkeys(kinds, 0)
+    got: dict[str, dict[str, float]] = {}
+    for n in range(runs):
+        for kind in list(kinds) if n % 2 == 0 else list(kinds)[::-1]:
+            cmd = [sys.executable, "-m", "wholefamily.linkage.febrl", "--dataset", dataset]
+            wall, kb, res = _timed_child([*cmd, *kinds[kind]], f"{dataset} ({kind})")
+            times[kind].append(wall)
+            peaks[kind] = max(peaks[kind], kb)
+            got[kind] = json.loads(res.strip().splitlines()[-1])
+    out.print(f"{dataset}, {runs} interleaved runs of each ({_machine()})")
+    for kind in kinds:
+        g = got[kind]
+        each = ", ".join(f"{t:.1f}" for t in times[kind])
+        out.print(
+            f"{label[kind]}: {int(g['records']):,} records; pairs true {int(g['true_pairs']):,}, "
+            f"linked {int(g['linked_pairs']):,}, correct {int(g['correct_pairs']):,}; "
+            f"precision {g['precision']:.4f} recall {g['recall']:.4f} F1 {g['f1']:.4f}; "
+            f"wall {_median(times[kind]):.1f} s ({each}), {peaks[kind] / 1024:.0f} MiB peak RSS"
+        )
+    ratios = [b / a for a, b in zip(times["ours"], times["peer"], strict=True)]
+    out.print(
+        f"ratio: time peer/ours {_median(ratios):.2f}; "
+        f"F1 ours - peer {got['ours']['f1'] - got['peer']['f1']:+.4f}"
+    )
+
+
 @bench_app.command("outcomes")
 def bench_outcomes(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
