@@ -90,6 +90,11 @@ def bench_synth(
         f"{peak_kb / 1024:.0f} MiB peak RSS, {size / 2**20:.0f} MiB written "
         f"({platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()})"
     )
+    # Issue 2's limit: 5 minutes and 4 GB for 1,000,000 people (time pro rata below that).
+    out.print(
+        f"ratio to the limit: time {wall / (300 * people / 1_000_000):.2f} "
+        f"(5 minutes per 1,000,000 people), memory {peak_kb / 1024 / 4096:.2f} (4 GiB)"
+    )
 
 
 @bench_app.command("load")
@@ -345,3 +350,9 @@ def bench_outcomes(
         f"{r.seconds:.1f} s, {peak:.0f} MiB peak RSS, {r.met:,} met "
         f"({platform.machine()}, {os.cpu_count()} cores)"
     )
+    # Issue 7's limit: 60 s for 10,000 families (pro rata for fewer).
+    if r.families:
+        out.print(
+            f"ratio to the limit: {r.seconds / (60 * r.families / 10_000):.2f} "
+            "(60 s per 10,000 families)"
+        )

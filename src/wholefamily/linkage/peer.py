@@ -165,8 +165,9 @@ def run(workspace: Path, out: Path, drop_id: str | None = None) -> dict[str, Any
     """Read the records, link them, write `out/person_records.csv`; seconds per step."""
     import pyarrow.compute as pc
 
-    from wholefamily.atomic import staged_folder
+    from wholefamily.atomic import check_replaceable, staged_folder
 
+    check_replaceable(out, (OUTPUT,))  # before the work, not after it
     start = time.perf_counter()
     inputs = peer_records(workspace, drop_id)
     read = time.perf_counter()

@@ -65,8 +65,9 @@ def inputs(workspace: Path, drop_id: str | None = None) -> pa.Table:
 def run(workspace: Path, out: Path, drop_id: str | None = None) -> dict[str, Any]:
     import pyarrow.compute as pc
 
-    from wholefamily.atomic import staged_folder
+    from wholefamily.atomic import check_replaceable, staged_folder
 
+    check_replaceable(out, (OUTPUT,))
     start = time.perf_counter()
     table = inputs(workspace, drop_id)
     spill = Path(tempfile.mkdtemp(prefix="wholefamily-noids-spill-"))
