@@ -50,9 +50,8 @@ def test_outputs_are_scored_on_the_records_they_all_hold(tmp_path: Path) -> None
     )
     got_right, got_wrong = peer.score_outputs([right, wrong], tmp_path / "truth")
     assert got_right.records == got_wrong.records == 4  # c:1 is left out of both
-    assert (got_right.true_pairs, got_right.linked_pairs, got_right.correct_pairs) == (3, 4, 3)
-    assert got_right.precision == pytest.approx(0.75)
-    assert got_right.recall == 1.0
+    assert (got_right.true_pairs, got_right.linked_pairs, got_right.correct_pairs) == (3, 3, 3)
+    assert got_right.f1 == 1.0
     # wrong links {a:1, a:2, b:2}: 3 pairs, 1 of them true; of 3 true pairs it finds 1
     assert (got_wrong.true_pairs, got_wrong.linked_pairs, got_wrong.correct_pairs) == (3, 3, 1)
     assert got_wrong.f1 == pytest.approx(1 / 3)
