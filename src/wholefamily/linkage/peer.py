@@ -130,9 +130,14 @@ def _db(spill: Path) -> Any:
     import duckdb
     from splink import DuckDBAPI
 
-    connection = duckdb.connect(
-        config={"memory_limit": SPLINK_MEMORY, "temp_directory": str(spill)}
-    )
+    # Spill rather than fail, but never fill the disk: at most half its free space.
+    free_gb = max(1, shutil.disk_usage(spill).free // 2**30 // 2)
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "memory_limit": SPLINK_MEMORY,
+        "temp_directory": str(spill),
+        "max_temp_directory_size": f"{free_gb}GB",
+    }
+    connection = duckdb.connect(config=config)
     connection.execute("SET enable_progress_bar = false")
     return DuckDBAPI(connection=connection)
 
