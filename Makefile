@@ -46,10 +46,10 @@ lint: setup
 
 # Every benchmark that needs no PostgreSQL database, each printing its ratio to its
 # limit or to its peer (figures, machine and date in docs/benchmarks.md). One county of
-# BENCH_PEOPLE people is generated once and reused; at 200,000 people it takes about
-# 25 minutes on the 2-core machine. `make bench BENCH_PEOPLE=1000000` for the targets'
-# own size (bench link then runs once, not three times). bench-web and bench-reports
-# below need PostgreSQL (BENCH_DATABASE_URL).
+# BENCH_PEOPLE people is generated once and reused; at 200,000 people, by its parts'
+# figures, about 45 minutes on the shared 2-core machine. BENCH_PEOPLE=1000000 for the
+# targets' own size (bench link then runs once, not three times). bench-web and
+# bench-reports below need PostgreSQL (BENCH_DATABASE_URL).
 BENCH_PEOPLE ?= 200000
 BENCH_DIR ?= /tmp/wholefamily-bench
 BENCH_XLSX_ROWS ?= 200000

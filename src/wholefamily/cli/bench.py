@@ -1,4 +1,4 @@
-"""Benchmarks: `bench synth|load|link|outcomes`."""
+"""Benchmarks: `bench synth|load|link|febrl|outcomes`."""
 
 from __future__ import annotations
 
