@@ -97,7 +97,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--drop")
     args = parser.parse_args(argv)
-    print(json.dumps(run(args.workspace, args.out, args.drop)))
+    try:
+        print(json.dumps(run(args.workspace, args.out, args.drop)))
+    except Exception as exc:  # DuckDB's and Splink's errors: their first line, last on stderr
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SystemExit(f"{type(exc).__name__}: {first}") from None
 
 
 if __name__ == "__main__":
