@@ -262,9 +262,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         print(json.dumps(run(args.workspace, args.out, args.drop)))
-    except Exception as exc:  # DuckDB's and Splink's errors: their first line, last on stderr
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise SystemExit(f"{type(exc).__name__}: {first}") from None
+    except Exception as exc:  # Splink's errors: their first and last lines, last on stderr
+        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()] or [""]
+        said = lines[0] if len(lines) == 1 else f"{lines[0]} ... {lines[-1]}"
+        raise SystemExit(f"{type(exc).__name__}: {said[:600]}") from None
 
 
 if __name__ == "__main__":
