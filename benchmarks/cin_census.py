@@ -444,6 +444,7 @@ def main(argv: list[str]) -> int:
         f"{report.rules_run} rules; its own count {report.seconds:.1f} s)"
     )
     print(f"total     {t3 - t1:6.1f} s  (write + validate)")
+    print(f"ratio to the limit (2 minutes for write + validate): {(t3 - t1) / 120:.2f}")
     print(
         f"peak RSS  {peak_mib(resource.RUSAGE_SELF):6.0f} MiB here, "
         f"{peak_mib(resource.RUSAGE_CHILDREN):6.0f} MiB the validator"

@@ -406,6 +406,7 @@ def main(argv: list[str]) -> int:
     )
     print(f"mapping   {t1 - t0:6.1f} s  (children_for_year alone, {len(mapped):,} children)")
     print(f"make      {t2 - t1:6.1f} s  (make_return: mapping + write + the DfE's rules)")
+    print(f"ratio to the limit (2 minutes for make_return): {(t2 - t1) / 120:.2f}")
     print(f"          the rules' own count {r.seconds:.1f} s ({r.ruleset}, {r.rules_run} rules)")
     # (the validator's subprocess is forked from this one, so RUSAGE_CHILDREN would
     # report this process's size at the fork, not the validator's own)

@@ -100,9 +100,14 @@ def main() -> None:
     if not path.exists():
         write_sheet(path, args.rows)
     print(f"{path} ({path.stat().st_size / 1e6:.1f} MB, {args.rows:,} rows x 14 columns)")
+    took = {}
     for reader in ("calamine", "openpyxl"):
         cmd = [sys.executable, __file__, "--rows", str(args.rows), "--dir", str(args.dir)]
-        subprocess.run([*cmd, "--one", reader], check=True)
+        done = subprocess.run([*cmd, "--one", reader], check=True, capture_output=True, text=True)
+        print(done.stdout, end="")
+        took[reader] = float(done.stdout.split(" rows ")[1].split(" s ")[0])
+    ratio = took["calamine"] / took["openpyxl"]
+    print(f"ratio: calamine/openpyxl {ratio:.2f} (the peer: openpyxl, the reader before)")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
-"""Benchmarks: `bench synth|load|link|outcomes`."""
+"""Benchmarks: `bench synth|load|link|febrl|outcomes`."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -89,6 +90,11 @@ def bench_synth(
         f"synth --people {people:,} --format {fmt}: {wall:.1f} s wall, "
         f"{peak_kb / 1024:.0f} MiB peak RSS, {size / 2**20:.0f} MiB written "
         f"({platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()})"
+    )
+    # Issue 2's limit: 5 minutes and 4 GB for 1,000,000 people (time pro rata below that).
+    out.print(
+        f"ratio to the limit: time {wall / (300 * people / 1_000_000):.2f} "
+        f"(5 minutes per 1,000,000 people), memory {peak_kb / 1024 / 4096:.2f} (4 GiB)"
     )
 
 
@@ -200,65 +206,236 @@ def bench_load(
         out.print(" ".join(total[0].replace("│", " ").split()))
 
 
+def _machine() -> str:
+    import platform
+
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"load average {load}"
+    )
+
+
+def _median(xs: list[float]) -> float:
+    s = sorted(xs)
+    return s[len(s) // 2] if len(s) % 2 else (s[len(s) // 2 - 1] + s[len(s) // 2]) / 2
+
+
+def _ours_pairs(ws: Path) -> int | None:
+    """Candidate pairs our blocking rules propose over our identities (not timed)."""
+    from wholefamily import warehouse as W
+    from wholefamily.ingest.load import latest_drop
+    from wholefamily.linkage import model as M
+    from wholefamily.linkage.identities import identities, identity_keys
+    from wholefamily.linkage.peer import candidate_pairs
+    from wholefamily.linkage.records import records
+
+    con = W.connect(ws, read_only=True)
+    try:
+        drop_id = latest_drop(con)
+        if drop_id is None:
+            return None
+        idents = identities(identity_keys(records(con, drop_id))).to_pyarrow()
+    finally:
+        con.disconnect()
+    return candidate_pairs(idents, list(M.BLOCKING_RULES), "identity_id")
+
+
+def _peer_pairs(ws: Path) -> int | None:
+    from wholefamily.linkage.peer import blocking_rules, candidate_pairs, peer_records
+
+    return candidate_pairs(peer_records(ws), blocking_rules(), "unique_id")
+
+
+def _count(what: str, counter: Callable[[Path], int | None], ws: Path) -> str:
+    try:
+        n = counter(ws)
+    except Exception as exc:  # a count is a figure for the table, never a reason to fail
+        console.print(f"could not count {what}'s candidate pairs: {exc}")
+        return "not counted"
+    return "not counted" if n is None else f"{n:,}"
+
+
+def _table_count(printed: str, label: str) -> int | None:
+    """The count on the row `label` of a table `wholefamily link` printed."""
+    for line in printed.splitlines():
+        cells = [c.strip() for c in line.strip("│ ").split("│")]
+        if len(cells) == 2 and cells[0] == label:
+            return int(cells[1].replace(",", ""))
+    return None
+
+
 @bench_app.command("link")
 def bench_link(
-    people: Annotated[int, typer.Option("--people")] = 1_000_000,
+    people: Annotated[int, typer.Option("--people", min=1000)] = 200_000,
     seed: Annotated[int, typer.Option("--seed")] = 1,
-    plain: Annotated[
-        bool, typer.Option("--plain/--no-plain", help="Also run the plain Splink baseline.")
-    ] = True,
+    runs: Annotated[
+        int | None,
+        typer.Option("--runs", min=1, help="Interleaved runs of each (default 3, 1 over 200,000)."),
+    ] = None,
+    county: Annotated[
+        Path | None,
+        typer.Option("--county", help="Use this generated county (DIR/drop, DIR/truth_*.csv)."),
+    ] = None,
+    without_ids: Annotated[
+        bool,
+        typer.Option("--without-identifiers", help="Also run ours without the identifier step."),
+    ] = False,
 ) -> None:
-    """Time `link` against a plain Splink pipeline on one generated county, side by side."""
-    import json
-    import platform
+    """Ours (`wholefamily link`) against Splink 5 used by the book, on the same records.
+
+    One county, loaded once. Then, interleaved, `runs` times: ours in a child process on
+    a fresh copy of the loaded workspace (so each run trains its model), and the peer
+    (`wholefamily.linkage.peer`) in a child process, each from the loaded records to
+    `person_records.csv`. Both outputs are scored by one scorer on the records both hold.
+    """
+    import shutil
     import tempfile
 
-    with tempfile.TemporaryDirectory(prefix="wholefamily-bench-") as tmp:
-        from wholefamily.synth import SynthConfig, generate
+    from wholefamily.linkage.peer import score_outputs
 
-        county, ws = Path(tmp) / "county", Path(tmp) / "ws"
-        console.print(f"generating a county of {people:,} people…")
-        generate(SynthConfig(people=people, seed=seed, as_of=date(2026, 9, 30), out=county))
+    runs = runs or (3 if people <= 200_000 else 1)
+    with tempfile.TemporaryDirectory(prefix="wholefamily-bench-") as tmp:
+        ws = Path(tmp) / "ws"
+        if county is None:
+            from wholefamily.synth import SynthConfig, generate
+
+            county = Path(tmp) / "county"
+            console.print(f"generating a county of {people:,} people…")
+            generate(SynthConfig(people=people, seed=seed, as_of=date(2026, 9, 30), out=county))
+        elif not (county / "drop").is_dir() or not (county / "truth_records.csv").is_file():
+            fail(f"--county {county} must hold drop/ and truth_records.csv")
         wf = [sys.executable, "-m", "wholefamily"]
         console.print("loading it…")
         load_s, load_kb, _ = _timed_child(
             [*wf, "load", str(county / "drop"), "--workspace", str(ws)], "load"
         )
-        console.print("linking (ours)…")
-        ours_s, ours_kb, _ = _timed_child(
-            [*wf, "link", "--workspace", str(ws), "--as-of", "2026-09-30"], "link"
+        kinds = {
+            "ours": "ours (wholefamily link)",
+            "peer": "peer (Splink 5 by the book)",
+        }
+        if without_ids:
+            kinds["noids"] = "ours without the identifier step"
+        times: dict[str, list[float]] = {k: [] for k in kinds}
+        peaks: dict[str, list[int]] = {k: [] for k in kinds}
+        outs: dict[str, Path] = {}
+        printed: dict[str, str] = {}
+
+        def one(kind: str, n: int) -> None:
+            out_dir = Path(tmp) / f"{kind}-{n}"
+            if kind == "ours":
+                fresh = Path(tmp) / "ours-ws"
+                shutil.rmtree(fresh, ignore_errors=True)
+                shutil.copytree(ws, fresh)
+                cmd = [*wf, "link", "--workspace", str(fresh), "--as-of", "2026-09-30"]
+                cmd += ["--out", str(out_dir)]
+            else:
+                module = "peer" if kind == "peer" else "without_ids"
+                cmd = [sys.executable, "-m", f"wholefamily.linkage.{module}"]
+                cmd += ["--workspace", str(ws), "--out", str(out_dir)]
+            console.print(f"run {n + 1} of {runs}: {kinds[kind]}…")
+            wall, kb, said = _timed_child(cmd, kinds[kind])
+            if kind == "ours":
+                printed["ours"] = said
+            times[kind].append(wall)
+            peaks[kind].append(kb)
+            shutil.rmtree(outs.get(kind, out_dir / "none"), ignore_errors=True)
+            outs[kind] = out_dir / "person_records.csv"
+
+        order = list(kinds)
+        for n in range(runs):
+            for kind in order if n % 2 == 0 else order[::-1]:  # ABBA: drift falls on both
+                one(kind, n)
+        # Ours again on the last run's workspace: the model it trained is reused.
+        console.print("ours again, reusing the model it trained…")
+        fresh = Path(tmp) / "ours-ws"
+        cmd = [*wf, "link", "--workspace", str(fresh), "--as-of", "2026-09-30"]
+        reused_s, _, _ = _timed_child([*cmd, "--out", str(Path(tmp) / "ours-reused")], "link")
+        spill = fresh / "models" / "spill"
+        left = (
+            sum(f.stat().st_size for f in spill.rglob("*") if f.is_file()) if spill.exists() else 0
         )
-        _, _, ev = _timed_child(
-            [*wf, "evaluate", "linkage", "--truth", str(county), "--workspace", str(ws)],
-            "evaluate",
-        )
-        machine = (
-            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-        )
-        out.print(f"county of {people:,} people ({machine})")
+        console.print("scoring and counting candidate pairs…")
+        scored = dict(zip(kinds, score_outputs([outs[k] for k in kinds], county), strict=True))
+        counters = {"ours": _ours_pairs, "peer": _peer_pairs}
+        pairs = {k: _count(k, counters[k], ws) if k in counters else "" for k in kinds}
+        out.print(f"county of {people:,} people ({_machine()})")
         out.print(f"load: {load_s:.1f} s, {load_kb / 1024:.0f} MiB peak RSS")
+        first = next(iter(scored.values()))
         out.print(
-            f"ours: {ours_s:.1f} s, {ours_kb / 1024:.0f} MiB peak RSS; {' '.join(ev.split())}"
+            f"scored on the same {first.records:,} named records "
+            f"({first.true_pairs:,} true pairs); wall: median of {runs} interleaved runs"
         )
-        if plain:
-            console.print("linking (plain Splink, no deterministic step)…")
-            code = (
-                "import json, sys, dataclasses\n"
-                "from pathlib import Path\n"
-                "import wholefamily.linkage\n"
-                "from wholefamily.linkage.plain import run_plain\n"
-                "s = run_plain(Path(sys.argv[1]), Path(sys.argv[2]))\n"
-                "print(json.dumps(dataclasses.asdict(s)))\n"
-            )
-            plain_s, plain_kb, res = _timed_child(
-                [sys.executable, "-c", code, str(ws), str(county)], "plain Splink"
-            )
-            p = json.loads(res.strip().splitlines()[-1])
+        for k, label in kinds.items():
+            s = scored[k]
+            each = ", ".join(f"{t:.1f}" for t in times[k])
             out.print(
-                f"plain Splink: {plain_s:.1f} s, {plain_kb / 1024:.0f} MiB peak RSS; "
-                f"{p['records']:,} named records: precision {p['precision']:.4f} "
-                f"recall {p['recall']:.4f} F1 {p['f1']:.4f}"
+                f"{label}: candidate pairs {pairs[k] or 'not counted'}; "
+                f"wall {_median(times[k]):.1f} s ({each}); "
+                f"peak RSS {max(peaks[k]) / 1024:.0f} MiB; precision {s.precision:.4f} "
+                f"recall {s.recall:.4f} F1 {s.f1:.4f}"
             )
+        ratios = [b / a for a, b in zip(times["ours"], times["peer"], strict=True)]
+        out.print(
+            f"ratio: time peer/ours {_median(ratios):.2f} (each run: "
+            + ", ".join(f"{r:.2f}" for r in ratios)
+            + f"); F1 ours - peer {scored['ours'].f1 - scored['peer'].f1:+.4f}"
+        )
+        first_s = _median(times["ours"])
+        out.print(
+            f"ours, model reused (one run after those): {reused_s:.1f} s; "
+            f"ratio first/reused {first_s / reused_s:.2f} (goal 2 or more)"
+        )
+        review = _table_count(printed.get("ours", ""), "pairs waiting for review")
+        persons = _table_count(printed.get("ours", ""), "persons")
+        if review is not None and persons:
+            out.print(
+                f"review band: {review:,} pairs for {persons:,} persons, "
+                f"{100 * review / persons:.2f}% (goal at most 0.5%)"
+            )
+        out.print(
+            "spill files left after ours: "
+            + (f"{left / 2**20:.0f} MiB in {spill}" if left else "none")
+        )
+
+
+@bench_app.command("febrl")
+def bench_febrl(
+    dataset: Annotated[str, typer.Option("--dataset", help="febrl3 (dedupe) or febrl4 (link).")],
+    runs: Annotated[int, typer.Option("--runs", min=1)] = 3,
+) -> None:
+    """Ours against Splink 5 by the book on FEBRL: time and F1, each in its own process."""
+    import json
+
+    if dataset not in ("febrl3", "febrl4"):
+        fail(f"unknown data set {dataset!r}: febrl3 or febrl4")
+    kinds = {"ours": [], "peer": ["--peer"]}
+    label = {"ours": "ours", "peer": "peer (Splink 5 by the book)"}
+    times: dict[str, list[float]] = {k: [] for k in kinds}
+    peaks: dict[str, int] = dict.fromkeys(kinds, 0)
+    got: dict[str, dict[str, float]] = {}
+    for n in range(runs):
+        for kind in list(kinds) if n % 2 == 0 else list(kinds)[::-1]:
+            cmd = [sys.executable, "-m", "wholefamily.linkage.febrl", "--dataset", dataset]
+            wall, kb, res = _timed_child([*cmd, *kinds[kind]], f"{dataset} ({kind})")
+            times[kind].append(wall)
+            peaks[kind] = max(peaks[kind], kb)
+            got[kind] = json.loads(res.strip().splitlines()[-1])
+    out.print(f"{dataset}, {runs} interleaved runs of each ({_machine()})")
+    for kind in kinds:
+        g = got[kind]
+        each = ", ".join(f"{t:.1f}" for t in times[kind])
+        out.print(
+            f"{label[kind]}: {int(g['records']):,} records; pairs true {int(g['true_pairs']):,}, "
+            f"linked {int(g['linked_pairs']):,}, correct {int(g['correct_pairs']):,}; "
+            f"precision {g['precision']:.4f} recall {g['recall']:.4f} F1 {g['f1']:.4f}; "
+            f"wall {_median(times[kind]):.1f} s ({each}), {peaks[kind] / 1024:.0f} MiB peak RSS"
+        )
+    ratios = [b / a for a, b in zip(times["ours"], times["peer"], strict=True)]
+    out.print(
+        f"ratio: time peer/ours {_median(ratios):.2f}; "
+        f"F1 ours - peer {got['ours']['f1'] - got['peer']['f1']:+.4f}"
+    )
 
 
 @bench_app.command("outcomes")
@@ -281,3 +458,9 @@ def bench_outcomes(
         f"{r.seconds:.1f} s, {peak:.0f} MiB peak RSS, {r.met:,} met "
         f"({platform.machine()}, {os.cpu_count()} cores)"
     )
+    # Issue 7's limit: 60 s for 10,000 families (pro rata for fewer).
+    if r.families:
+        out.print(
+            f"ratio to the limit: {r.seconds / (60 * r.families / 10_000):.2f} "
+            "(60 s per 10,000 families)"
+        )
