@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from browser.browserkit import SHOTS, look
-from browser.conftest import assert_accessible, settled
+from browser.browserkit import look
 from webkit import family
 from wholefamily.web.accounts.models import Team
 from wholefamily.web.casework.models import Action, Note, Review
@@ -34,18 +32,8 @@ Page = Any
 
 
 def look_on_phone(page: Page, name: str) -> None:
-    """At 390 and 320 px: nothing wider than the screen, nothing serious or critical for
-    axe-core, a screenshot when asked. The page is left at 390 px."""
-    for width in PHONE:
-        page.set_viewport_size({"width": width, "height": 800})
-        settled(page)
-        scroll = page.evaluate("document.documentElement.scrollWidth")
-        assert scroll <= width, f"{name} at {width} px is {scroll} px wide"
-        assert_accessible(page)
-        if SHOTS:
-            Path(SHOTS).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(Path(SHOTS) / f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 390, "height": 800})
+    """`look` at 390 and 320 px; the page is left at 390 px."""
+    look(page, name, PHONE, height=800)
 
 
 def menu(page: Page, name: str) -> None:

@@ -28,6 +28,7 @@ import json
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -254,18 +255,26 @@ def candidate_pairs(table: pa.Table, rules: list[Any], unique_id: str) -> int:
     return int(counts[-1]["cumulative_comparison_count"]) if counts else 0
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def command_line(
+    runner: Callable[[Path, Path, str | None], dict[str, Any]], doc: str, argv: list[str] | None
+) -> None:
+    """A pipeline run as `bench link` runs it, in a process of its own: `--workspace W
+    --out DIR [--drop ID]`; its figures as JSON on stdout, a failure in one line."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--workspace", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--drop")
     args = parser.parse_args(argv)
     try:
-        print(json.dumps(run(args.workspace, args.out, args.drop)))
+        print(json.dumps(runner(args.workspace, args.out, args.drop)))
     except Exception as exc:  # Splink's errors: their first and last lines, last on stderr
         lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()] or [""]
         said = lines[0] if len(lines) == 1 else f"{lines[0]} ... {lines[-1]}"
         raise SystemExit(f"{type(exc).__name__}: {said[:600]}") from None
+
+
+def main(argv: list[str] | None = None) -> None:
+    command_line(run, __doc__ or "", argv)
 
 
 if __name__ == "__main__":

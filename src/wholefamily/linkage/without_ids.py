@@ -16,8 +16,6 @@ Run as a process of its own: `python -m wholefamily.linkage.without_ids
 
 from __future__ import annotations
 
-import argparse
-import json
 import shutil
 import tempfile
 import time
@@ -31,7 +29,7 @@ from wholefamily import warehouse as W
 from wholefamily.linkage import model as M
 from wholefamily.linkage.link import MATCH_THRESHOLD, _latest_drop
 from wholefamily.linkage.nicknames import canonical
-from wholefamily.linkage.peer import OUTPUT
+from wholefamily.linkage.peer import OUTPUT, command_line
 from wholefamily.linkage.records import records
 
 
@@ -92,17 +90,7 @@ def run(workspace: Path, out: Path, drop_id: str | None = None) -> dict[str, Any
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workspace", type=Path, required=True)
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--drop")
-    args = parser.parse_args(argv)
-    try:
-        print(json.dumps(run(args.workspace, args.out, args.drop)))
-    except Exception as exc:  # Splink's errors: their first and last lines, last on stderr
-        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()] or [""]
-        said = lines[0] if len(lines) == 1 else f"{lines[0]} ... {lines[-1]}"
-        raise SystemExit(f"{type(exc).__name__}: {said[:600]}") from None
+    command_line(run, __doc__ or "", argv)
 
 
 if __name__ == "__main__":
