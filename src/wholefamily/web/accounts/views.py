@@ -22,6 +22,17 @@ def client_address(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))[:45]
 
 
+def throttled(username: str, address: str) -> bool:
+    """Whether sign-in is refused for now: too many recent failures for this username,
+    or (four times as many) from this address. Every way of signing in asks this."""
+    since = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    recent = LoginFailure.objects.filter(at__gte=since)
+    limit = settings.LOGIN_FAILURES_ALLOWED
+    return recent.filter(username__iexact=username).count() >= limit or bool(
+        address and recent.filter(address=address).count() >= 4 * limit
+    )
+
+
 class ThrottledLoginForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -52,13 +63,8 @@ class ThrottledLoginForm(AuthenticationForm):
 
     def clean(self) -> dict[str, Any]:
         username = self.signing_in_as()
-        since = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-        recent = LoginFailure.objects.filter(at__gte=since)
-        limit = settings.LOGIN_FAILURES_ALLOWED
         address = client_address(self.request) if self.request else ""
-        if recent.filter(username__iexact=username).count() >= limit or (
-            address and recent.filter(address=address).count() >= 4 * limit
-        ):
+        if throttled(username, address):
             raise self.get_invalid_login_error_throttled()
         try:
             return super().clean()

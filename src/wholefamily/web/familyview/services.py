@@ -22,6 +22,7 @@ from django.utils.translation import gettext_noop
 
 from wholefamily.web import clock
 from wholefamily.web.casework.models import Action, ActionChange, AssessmentArea, Note
+from wholefamily.web.families.labels import age_on
 from wholefamily.web.families.models import Family, Person, Status
 from wholefamily.web.familyhelp.services import Refused
 from wholefamily.web.familyview.models import (
@@ -38,7 +39,7 @@ from wholefamily.web.familyview.models import (
     SignInCode,
 )
 
-__all__ = ["Refused"]
+__all__ = ["Refused", "age_on"]
 
 INVITATION_DAYS = 7
 CODE_MINUTES = 10
@@ -58,12 +59,6 @@ def case_open(family: Family) -> bool:
     if family.status in OPEN:
         return True
     return family.episodes.filter(closed_on__isnull=True).exists()
-
-
-def age_on(dob: date | None, day: date) -> int | None:
-    if dob is None:
-        return None
-    return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
 
 
 # --- Practitioners -----------------------------------------------------------------------

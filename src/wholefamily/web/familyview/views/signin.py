@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from wholefamily.web.accounts.views import ThrottledLoginForm, client_address
+from wholefamily.web.accounts.views import ThrottledLoginForm, client_address, throttled
 from wholefamily.web.audit.log import record
 from wholefamily.web.audit.models import Action
 from wholefamily.web.familyview import services
@@ -164,9 +164,9 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
     sent = False
     if request.method == "POST" and form.is_valid():
         name, code = form.cleaned_data["username"], form.cleaned_data.get("code", "")
-        throttled = _throttled(request, name)
+        too_many = throttled(name.strip(), client_address(request))
         account = _code_account(name)
-        if throttled:
+        if too_many:
             form.add_error(
                 None, _("You have tried too many times. Wait 15 minutes, then try again.")
             )
@@ -191,18 +191,6 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
             form.add_error("code", _("That code is not right, or it has run out."))
             sent = True
     return render(request, "familyview/sign_in_code.html", {"form": form, "sent": sent})
-
-
-def _throttled(request: HttpRequest, name: str) -> bool:
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from wholefamily.web.accounts.models import LoginFailure
-
-    since = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-    recent = LoginFailure.objects.filter(at__gte=since)
-    return recent.filter(username__iexact=name.strip()).count() >= settings.LOGIN_FAILURES_ALLOWED
 
 
 def _not_for_staff(request: HttpRequest) -> None:
