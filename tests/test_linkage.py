@@ -446,10 +446,10 @@ def test_a_school_parent_contacts_other_surname_has_its_own_level() -> None:
     assert _level_reached("surname", {**mother, "surname": None}, benefits) == "null"
 
 
-def test_the_contact_level_is_estimated(two_drops: dict[str, Path]) -> None:
-    """Training estimates the parent contact's surname level from their own pass (a drop
-    where that pass has no pairs trains all the same: the test of parents without an
-    address below), and it weighs less against a match than another surname elsewhere."""
+def test_the_contact_level_is_fixed(two_drops: dict[str, Path]) -> None:
+    """The parent contact's surname level keeps its fixed m through training (EM drove
+    it to zero on a large county), and it weighs less against a match than another
+    surname elsewhere."""
     import json
 
     from wholefamily.linkage.model import CONTACT_SURNAME_M
@@ -457,9 +457,10 @@ def test_the_contact_level_is_estimated(two_drops: dict[str, Path]) -> None:
     model = json.loads((two_drops["ws"] / "models" / "linkage.json").read_text())
     (surname,) = [c for c in model["comparisons"] if c["output_column_name"] == "surname"]
     m = {lv["label_for_charts"]: lv.get("m_probability") for lv in surname["comparison_levels"]}
-    contact = m["different, a parent recorded by a school"]
-    assert contact is not None and contact != CONTACT_SURNAME_M
-    assert contact > m["different"]
+    u = {lv["label_for_charts"]: lv.get("u_probability") for lv in surname["comparison_levels"]}
+    level = "different, a parent recorded by a school"
+    assert m[level] == CONTACT_SURNAME_M
+    assert m[level] / u[level] > m["different"] / u["different"]
 
 
 def test_relatives_at_one_address_have_their_own_level() -> None:
@@ -482,6 +483,31 @@ def test_relatives_at_one_address_have_their_own_level() -> None:
         {**child, "dob": None},
     ):
         assert _level_reached("household", parent, other) == "no such tie", other
+
+
+def test_two_forenames_at_one_address_are_relatives_unless_born_the_same_day() -> None:
+    """A mother recorded by a school (no date of birth) and her sister at one address
+    with one surname are two people; so are two adults whose dates of birth differ by
+    more than a slip. One person known by a nickname, by a misspelt forename, or two
+    records with one date of birth (twins, or one person with two names) are not tied."""
+    home = ["100012345678"]
+    mother = {"identity_id": "contact:1", "forename": "JANE", "forename_canon": "JANE"}
+    mother |= {"uprns": home, "dob": None}
+    sister = {"identity_id": "nhs:2", "forename": "CLAIRE", "forename_canon": "CLAIRE"}
+    sister |= {"uprns": home, "dob": "1984-02-11"}
+    relatives = "relatives: one surname, one address, years apart"
+    assert _level_reached("household", mother, sister) == relatives
+    assert _level_reached("household", {**mother, "dob": "1986-07-30"}, sister) == relatives
+    for other in (
+        {**sister, "forename": "JAYNE", "forename_canon": "JAYNE"},  # a slip
+        {**sister, "forename": "JENNY", "forename_canon": "JANE"},  # a nickname
+        {**sister, "uprns": ["100099999999"]},  # another address
+        {**sister, "surname": "JONES"},
+    ):
+        assert _level_reached("household", mother, other) == "no such tie", other
+    for dob in ("1984-02-11", "1984-02-12"):  # the same day, or a slip of a day
+        twin = {**mother, "dob": dob}
+        assert _level_reached("household", twin, sister) == "no such tie", dob
 
 
 def test_relatives_at_one_address_are_never_linked_nor_queued(two_drops: dict[str, Path]) -> None:

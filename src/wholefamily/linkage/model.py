@@ -78,6 +78,11 @@ def blocking_sql(rule: dict[str, Any]) -> str:
 
 
 # Each comparison is estimated by at least one pass whose block does not use it.
+# A pass's block can grow with the square of the county (namesakes: a whole name
+# alone), so each pass is trained on at most `EM_MAX_PAIRS` of its pairs, sampled by
+# Splink on a hash of each side's records (a sample of the block, matches and
+# non-matches alike): training then costs about the same at any size.
+EM_MAX_PAIRS = 1_000_000
 EM_RULES = (
     "l.dob = r.dob AND l.postcode = r.postcode",
     "l.dob = r.dob AND substr(l.forename, 1, 1) = substr(r.forename, 1, 1)",
@@ -95,9 +100,12 @@ EM_RULES = (
 CONTACT_EM_RULE = (
     "(l.dob IS NULL OR r.dob IS NULL) AND l.forename = r.forename AND l.postcode = r.postcode"
 )
-# Where EM cannot estimate it (no such pairs), the contact's level starts and stays at
-# about the plain "different" level's m on other sources.
-CONTACT_SURNAME_M = 0.03
+# The share of a parent contact's true pairs whose surnames differ (the school holds
+# the child's surname, a former name): fixed at what EM found on the contacts' pass at
+# 20,000 and 200,000 people (0.29), since at 1,000,000 the same pass drove it to zero
+# (a block of that size is mostly other people, and EM fits them instead), which put
+# those pairs below the review band.
+CONTACT_SURNAME_M = 0.29
 
 
 def _level(sql: str, label: str, **extra: Any) -> dict[str, Any]:
@@ -123,9 +131,10 @@ IDENTIFIER_KINDS = ("upn", "nino", "nhs", "police", "socialcare")
 # ("Review queue"): those switched on here are the ones that helped.
 #  contact: a parent contact's other surname is its own level, estimated apart;
 #  household: relatives of one surname at one address (see `_household`);
+#  household_names: ... also two forenames that are not one name, dates of birth or not;
 #  identifier: two identifiers of one kind (two NHS numbers) count against a match;
 #  tf: term-frequency adjustments on the exact date of birth and the same postcode.
-FEATURES: frozenset[str] = frozenset({"contact", "household"})
+FEATURES: frozenset[str] = frozenset({"contact", "household", "household_names"})
 
 
 def _kind(side: str) -> str:
@@ -148,6 +157,7 @@ def _contact_surname() -> list[dict[str, Any]]:
             "list_has_any(string_split(surname_l, ' '), string_split(surname_r, ' '))",
             "different, a parent recorded by a school",
             m_probability=CONTACT_SURNAME_M,
+            fix_m_probability=True,
         )
     ]
 
@@ -166,6 +176,18 @@ def _household() -> list[dict[str, Any]]:
         f"abs(datediff('day', dob_l, dob_r)) > 5 * 365 AND NOT ({TWO_PARTS}) "
         "AND surname_l = surname_r AND len(list_intersect(uprns_l, uprns_r)) >= 1"
     )
+    # Two forenames that are not one name (nor a nickname, nor a slip) in one surname
+    # at one address: two members of a household (a mother recorded by a school, with no
+    # date of birth, and her sister), unless their dates of birth agree or differ by a
+    # slip (one person known by two names, or twins: left to the other comparisons).
+    two_names = (
+        "forename_l <> forename_r AND forename_canon_l <> forename_canon_r AND "
+        f"{JW}(forename_l, forename_r) < 0.80 AND surname_l = surname_r AND "
+        "len(list_intersect(uprns_l, uprns_r)) >= 1 AND "
+        f"(dob_l IS NULL OR dob_r IS NULL OR NOT (dob_l = dob_r OR {TWO_PARTS}))"
+    )
+    if "household_names" in FEATURES:
+        relatives = f"({relatives}) OR ({two_names})"
     return [
         {
             "output_column_name": "household",
@@ -358,9 +380,13 @@ def train(identities: Any, model_path: Path, seed: int = 1, spill: Path | None =
     # EM passes whose blocks hold the same person, not the same household (a date
     # of birth or a whole name in every block); each estimates the others' columns.
     for rule in EM_RULES:
-        linker.training.estimate_parameters_using_expectation_maximisation(rule)
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, max_pairs=EM_MAX_PAIRS
+        )
     if "contact" in FEATURES and _has_pairs(identities, CONTACT_EM_RULE):
-        linker.training.estimate_parameters_using_expectation_maximisation(CONTACT_EM_RULE)
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            CONTACT_EM_RULE, max_pairs=EM_MAX_PAIRS
+        )
     model_path.parent.mkdir(parents=True, exist_ok=True)
     linker.misc.save_model_to_json(str(model_path), overwrite=True)
     return linker
