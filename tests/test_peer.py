@@ -134,3 +134,28 @@ def test_bench_link_refuses_a_county_without_truth(tmp_path: Path) -> None:
     (tmp_path / "drop").mkdir()
     bad = run("bench", "link", "--people", "1000", "--county", str(tmp_path))
     assert_one_line_error(bad, "truth_records.csv")
+
+
+def test_a_peer_that_fails_is_reported_not_fatal() -> None:
+    """`bench link` goes on when the peer fails (out of memory at 1,000,000 people):
+    the child's last line and its time are kept for the report; a child that must
+    succeed still ends the bench."""
+    import sys
+
+    import pytest
+
+    from wholefamily.cli.bench import ChildFailed, _timed_child
+    from wholefamily.cli.common import UserError
+
+    cmd = [
+        sys.executable,
+        "-c",
+        "import sys; print('working', file=sys.stderr); "
+        "sys.exit('Out of Memory Error: failed to pin block')",
+    ]
+    with pytest.raises(ChildFailed) as caught:
+        _timed_child(cmd, "peer", may_fail=True)
+    assert caught.value.said == "Out of Memory Error: failed to pin block"
+    assert caught.value.wall > 0
+    with pytest.raises(UserError, match="peer failed"):
+        _timed_child(cmd, "peer")

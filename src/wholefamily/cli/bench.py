@@ -33,8 +33,18 @@ _PEAK_WRAPPER = (
 )
 
 
-def _timed_child(cmd: list[str], what: str) -> tuple[float, int, str]:
-    """Run `cmd`; (wall seconds, its own peak RSS in KiB, stdout); fail if it fails.
+class ChildFailed(Exception):
+    """A child a benchmark may survive failed (the peer out of memory, say)."""
+
+    def __init__(self, said: str, wall: float) -> None:
+        super().__init__(said)
+        self.said = said
+        self.wall = wall
+
+
+def _timed_child(cmd: list[str], what: str, may_fail: bool = False) -> tuple[float, int, str]:
+    """Run `cmd`; (wall seconds, its own peak RSS in KiB, stdout); fail if it fails
+    (raise `ChildFailed` instead when `may_fail`).
 
     A small wrapper process runs the command, so the peak is this command's
     alone, not the largest of every child this process has had.
@@ -55,6 +65,8 @@ def _timed_child(cmd: list[str], what: str) -> tuple[float, int, str]:
         else:
             lines.append(line)
     if done.returncode != 0:
+        if may_fail:
+            raise ChildFailed(lines[-1] if lines else f"exit status {done.returncode}", wall)
         fail(f"{what} failed: {lines[-1:] or done.returncode}")
     return wall, peak_kb, done.stdout
 
@@ -320,8 +332,11 @@ def bench_link(
         peaks: dict[str, list[int]] = {k: [] for k in kinds}
         outs: dict[str, Path] = {}
         printed: dict[str, str] = {}
+        failed: dict[str, str] = {}  # a peer that failed (ours failing ends the bench)
 
         def one(kind: str, n: int) -> None:
+            if kind in failed:
+                return
             out_dir = Path(tmp) / f"{kind}-{n}"
             if kind == "ours":
                 fresh = Path(tmp) / "ours-ws"
@@ -334,7 +349,12 @@ def bench_link(
                 cmd = [sys.executable, "-m", f"wholefamily.linkage.{module}"]
                 cmd += ["--workspace", str(ws), "--out", str(out_dir)]
             console.print(f"run {n + 1} of {runs}: {kinds[kind]}…")
-            wall, kb, said = _timed_child(cmd, kinds[kind])
+            try:
+                wall, kb, said = _timed_child(cmd, kinds[kind], may_fail=kind != "ours")
+            except ChildFailed as exc:
+                failed[kind] = f"failed after {exc.wall:.1f} s: {exc.said}"
+                console.print(f"{kinds[kind]} {failed[kind]}")
+                return
             if kind == "ours":
                 printed["ours"] = said
             times[kind].append(wall)
@@ -356,9 +376,10 @@ def bench_link(
             sum(f.stat().st_size for f in spill.rglob("*") if f.is_file()) if spill.exists() else 0
         )
         console.print("scoring and counting candidate pairs…")
-        scored = dict(zip(kinds, score_outputs([outs[k] for k in kinds], county), strict=True))
+        done = [k for k in kinds if k not in failed]
+        scored = dict(zip(done, score_outputs([outs[k] for k in done], county), strict=True))
         counters = {"ours": _ours_pairs, "peer": _peer_pairs}
-        pairs = {k: _count(k, counters[k], ws) if k in counters else "" for k in kinds}
+        pairs = {k: _count(k, counters[k], ws) if k in counters else "" for k in done}
         out.print(f"county of {people:,} people ({_machine()})")
         out.print(f"load: {load_s:.1f} s, {load_kb / 1024:.0f} MiB peak RSS")
         first = next(iter(scored.values()))
@@ -367,6 +388,9 @@ def bench_link(
             f"({first.true_pairs:,} true pairs); wall: median of {runs} interleaved runs"
         )
         for k, label in kinds.items():
+            if k in failed:
+                out.print(f"{label}: {failed[k]}")
+                continue
             s = scored[k]
             each = ", ".join(f"{t:.1f}" for t in times[k])
             out.print(
@@ -375,12 +399,15 @@ def bench_link(
                 f"peak RSS {max(peaks[k]) / 1024:.0f} MiB; precision {s.precision:.4f} "
                 f"recall {s.recall:.4f} F1 {s.f1:.4f}"
             )
-        ratios = [b / a for a, b in zip(times["ours"], times["peer"], strict=True)]
-        out.print(
-            f"ratio: time peer/ours {_median(ratios):.2f} (each run: "
-            + ", ".join(f"{r:.2f}" for r in ratios)
-            + f"); F1 ours - peer {scored['ours'].f1 - scored['peer'].f1:+.4f}"
-        )
+        if "peer" in scored:
+            ratios = [b / a for a, b in zip(times["ours"], times["peer"], strict=True)]
+            out.print(
+                f"ratio: time peer/ours {_median(ratios):.2f} (each run: "
+                + ", ".join(f"{r:.2f}" for r in ratios)
+                + f"); F1 ours - peer {scored['ours'].f1 - scored['peer'].f1:+.4f}"
+            )
+        else:
+            out.print("ratio: none (the peer did not finish)")
         first_s = _median(times["ours"])
         out.print(
             f"ours, model reused (one run after those): {reused_s:.1f} s; "
