@@ -6,7 +6,7 @@ runtime, and each missing one is named with how to install it before any work st
 
 Spark runs in local mode (`local[2]`: the two cores of one machine) unless
 `SPARK_MASTER` names a cluster's master (`spark://host:7077`, `yarn`, `k8s://...`);
-under `spark-submit` the session it made is used as it is. The driver takes
+under `spark-submit` its master, memory and logging are used as they are. The driver takes
 `SPARK_DRIVER_MEMORY` (2g by default) and Spark's own logging is kept to errors.
 What runs on Spark today is in docs/spark.md.
 """
@@ -80,23 +80,38 @@ def spark_session() -> Any:
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
+    builder = SparkSession.builder.appName("wholefamily")
+    # Under spark-submit (it started the JVM and says so in these variables) the
+    # master, memory, logging and UI are spark-submit's; otherwise ours.
+    submitted = bool(os.environ.get("PYSPARK_GATEWAY_PORT"))
     master = os.environ.get(MASTER_ENV) or LOCAL_MASTER
-    quiet = f"-Dlog4j2.configurationFile=file:{LOG_CONFIG}"
+    if not submitted:
+        quiet = f"-Dlog4j2.configurationFile=file:{LOG_CONFIG}"
+        builder = (
+            builder.master(master)
+            .config("spark.driver.memory", os.environ.get(DRIVER_MEMORY_ENV) or DRIVER_MEMORY)
+            .config("spark.driver.extraJavaOptions", quiet)
+            .config("spark.executor.extraJavaOptions", quiet)
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+        )
     builder = (
-        SparkSession.builder.appName("wholefamily")
-        .master(master)
-        .config("spark.driver.memory", os.environ.get(DRIVER_MEMORY_ENV) or DRIVER_MEMORY)
-        .config("spark.driver.extraJavaOptions", quiet)
-        .config("spark.executor.extraJavaOptions", quiet)
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
+        builder
         # The warehouse's names and times as DuckDB has them: case matters in column
         # names, and times are read and shown in UTC whatever the machine's zone.
         .config("spark.sql.caseSensitive", "true")
         .config("spark.sql.session.timeZone", "UTC")
-        # Two cores: a few partitions per shuffle, not Spark's default 200.
-        .config("spark.sql.shuffle.partitions", os.environ.get("SPARK_SHUFFLE_PARTITIONS", "8"))
+        # Results come back to Python through Arrow, not row by row.
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
     )
+    # One machine's cores: a few partitions per shuffle rather than Spark's 200 (a
+    # cluster keeps its own setting).
+    partitions = os.environ.get("SPARK_SHUFFLE_PARTITIONS") or (
+        "8" if master.startswith("local") and not submitted else None
+    )
+    if partitions:
+        builder = builder.config("spark.sql.shuffle.partitions", partitions)
     session = builder.getOrCreate()
-    session.sparkContext.setLogLevel("ERROR")
+    if not submitted:
+        session.sparkContext.setLogLevel("ERROR")
     return session
