@@ -193,10 +193,11 @@ def identify(
     fw = check(framework_file(framework)).data
     check_replaceable(out, OUTPUT_FILES)  # before the work, not after it
     con, drop_id = open_linked(workspace, as_of, drop_id, engine)
+    cached: Any = None
     try:
         ev = evidence(con, fw, drop_id, as_of)
         if con.name == "pyspark":  # Ibis's PySpark backend has no temporary tables
-            ev = ev.cache()
+            ev = cached = ev.cache()
         else:
             ev = con.create_table("identify_evidence", ev, temp=True, overwrite=True)
         needs = ev.select("family_id", "need").distinct()
@@ -243,6 +244,8 @@ def identify(
                 "family_profile.csv",
             )
     finally:
+        if cached is not None:  # the session outlives the run (a test's, spark-submit's)
+            cached.release()
         close(con)
     rows = fam_t.to_pylist()
     summary = IdentifySummary(str(fw["framework"]), as_of, len(rows), 0, out=str(out))
