@@ -72,6 +72,7 @@ def test_spark_without_java_says_how_to_install_it(java_home: str | None, tmp_pa
     # The environment's choice is checked the same way.
     res = _run([*IDENTIFY, "--out", "o"], tmp_path, {**env, ENV_VAR: "spark"})
     assert_one_line_error(res, "apt-get install openjdk-17-jre-headless")
+    assert f"{ENV_VAR}=spark needs Java 17" in res.stderr
     assert not (tmp_path / "o").exists()
 
 

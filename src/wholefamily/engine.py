@@ -6,8 +6,9 @@ runtime, and each missing one is named with how to install it before any work st
 
 Spark runs in local mode (`local[2]`: the two cores of one machine) unless
 `SPARK_MASTER` names a cluster's master (`spark://host:7077`, `yarn`, `k8s://...`);
-under `spark-submit` its master, memory and logging are used as they are. The driver takes
-`SPARK_DRIVER_MEMORY` (2g by default) and Spark's own logging is kept to errors.
+under `spark-submit` its master, memory and logging are used as they are. Otherwise
+the driver takes `SPARK_DRIVER_MEMORY` (2g by default) and Spark's own logging is kept
+to errors.
 What runs on Spark today is in docs/spark.md.
 """
 
@@ -56,19 +57,20 @@ def java() -> str | None:
     return shutil.which("java")
 
 
-def require(engine: str) -> None:
-    """Refuse Spark on a machine that cannot start it (PySpark or Java missing)."""
+def require(engine: str, asked: str = "--engine spark") -> None:
+    """Refuse Spark on a machine that cannot start it (Java or PySpark missing); `asked`
+    is how the user chose it, for the message."""
     if engine != "spark":
         return
     if java() is None:
         where = "in JAVA_HOME" if os.environ.get("JAVA_HOME") else "on the PATH"
         raise EngineChoiceError(
-            f"--engine spark needs Java 17, and there is no java {where}: "
+            f"{asked} needs Java 17, and there is no java {where}: "
             f"{INSTALL_JAVA} (or `make setup-spark`)"
         )
     if importlib.util.find_spec("pyspark") is None:
         raise EngineChoiceError(
-            f"--engine spark needs PySpark, which is not installed: {INSTALL_PYSPARK} "
+            f"{asked} needs PySpark, which is not installed: {INSTALL_PYSPARK} "
             "(or `make setup-spark`)"
         )
 

@@ -77,7 +77,7 @@ def engine_of(option: str | None, stage: str | None = None) -> str:
     """The engine a command runs on (`wholefamily.engine.choose`), checked before any work:
     a stage that does not run on Spark yet (`stage` names it) refuses it; Spark itself
     needs PySpark and Java."""
-    from wholefamily.engine import EngineChoiceError, choose, require
+    from wholefamily.engine import ENV_VAR, EngineChoiceError, choose, require
 
     try:
         engine = choose(option)
@@ -86,7 +86,7 @@ def engine_of(option: str | None, stage: str | None = None) -> str:
                 f"{stage} does not run on Spark yet (docs/spark.md): run it with "
                 "--engine duckdb, then `wholefamily identify --engine spark`"
             )
-        require(engine)
+        require(engine, "--engine spark" if option is not None else f"{ENV_VAR}=spark")
     except EngineChoiceError as exc:
         fail(str(exc))
     return engine
