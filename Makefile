@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 CIN_VENV := .venv-cin
 CIN_STAMP := $(CIN_VENV)/.installed
 
-.PHONY: demo test lint setup setup-cin clean bench
+.PHONY: demo test lint setup setup-cin setup-spark clean bench
 
 setup: $(STAMP) $(CIN_STAMP)
 
@@ -20,6 +20,20 @@ $(CIN_STAMP): requirements-cin.txt
 	@test -x $(CIN_VENV)/bin/python || $(PYTHON) -m venv $(CIN_VENV)
 	$(CIN_VENV)/bin/python -m pip install --quiet -r requirements-cin.txt
 	@touch $(CIN_STAMP)
+
+# The data plane on Apache Spark (docs/spark.md), an extra the default set-up leaves out:
+# Debian's OpenJDK (only when no `java` is on the PATH) and PySpark into the same .venv.
+SPARK_STAMP := $(VENV)/.installed-spark
+
+setup-spark: $(SPARK_STAMP)
+
+$(SPARK_STAMP): $(STAMP) pyproject.toml
+	@command -v java >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y \
+		--no-install-recommends openjdk-17-jre-headless || { apt-get update && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		openjdk-17-jre-headless; }; }
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
+	@touch $(SPARK_STAMP)
 
 $(STAMP): pyproject.toml package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,10 +48,10 @@ demo: setup
 	$(BIN)/wholefamily demo
 
 # The heavy suites (processes killed mid-write, fuzzing, the whole demo, every page
-# read for words) and the browser suites are left to .ci/run, which runs them after
-# this; `pytest` on its own runs everything.
+# read for words), the browser suites and the Spark suite are left to .ci/run, which
+# runs them after this; `pytest` on its own runs everything.
 test: setup
-	$(BIN)/python -m pytest -m "not heavy and not browser"
+	$(BIN)/python -m pytest -m "not heavy and not browser and not spark"
 
 lint: setup
 	$(BIN)/ruff check src tests

@@ -48,6 +48,16 @@ WorkspaceOption = Annotated[
 ]
 
 
+EngineOption = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        help="duckdb (the embedded warehouse, the default) or spark; env WHOLEFAMILY_ENGINE.",
+        show_default=False,
+    ),
+]
+
+
 class UserError(Exception):
     """Bad input: printed as one line, exit status 2."""
 
@@ -61,6 +71,25 @@ def parse_date(value: str, option: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         fail(f"{option} must be a date as YYYY-MM-DD, not {value!r}")
+
+
+def engine_of(option: str | None, stage: str | None = None) -> str:
+    """The engine a command runs on (`wholefamily.engine.choose`), checked before any work:
+    a stage that does not run on Spark yet (`stage` names it) refuses it; Spark itself
+    needs PySpark and Java."""
+    from wholefamily.engine import ENV_VAR, EngineChoiceError, choose, require
+
+    try:
+        engine = choose(option)
+        if engine == "spark" and stage is not None:
+            fail(
+                f"{stage} does not run on Spark yet (docs/spark.md): run it with "
+                "--engine duckdb, then `wholefamily identify --engine spark`"
+            )
+        require(engine, "--engine spark" if option is not None else f"{ENV_VAR}=spark")
+    except EngineChoiceError as exc:
+        fail(str(exc))
+    return engine
 
 
 def progress_bar() -> Progress:

@@ -13,10 +13,12 @@ from rich.table import Table
 
 from wholefamily.cli.common import (
     DEFAULT_WORKSPACE,
+    EngineOption,
     T,
     WorkspaceOption,
     app,
     console,
+    engine_of,
     fail,
     out,
     parse_date,
@@ -78,14 +80,16 @@ def identify(
     ],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the four CSV files.")],
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    engine: EngineOption = None,
 ) -> None:
     """Identify eligible families under a framework, with the evidence for every need."""
     from wholefamily.atomic import FolderError
     from wholefamily.frameworks.identify import identify as run_identify
 
     day = parse_date(as_of, "--as-of")
+    chosen = engine_of(engine)
     try:
-        s = frameworks_call(run_identify, workspace, framework, day, out_dir)
+        s = frameworks_call(run_identify, workspace, framework, day, out_dir, None, chosen)
     except FolderError as exc:  # it names the folder
         fail(str(exc))
     except OSError as exc:
@@ -153,11 +157,13 @@ def run_command(
         bool,
         typer.Option("--no-sync", help="Stop after identifying: leave the case database alone."),
     ] = False,
+    engine: EngineOption = None,
 ) -> None:
     """Load, link, identify and bring the families into the case database (the whole chain
     for one drop)."""
     from wholefamily.ingest.drop import default_drop_id
 
+    engine_of(engine, "run (its load and link)")
     parse_date(as_of, "--as-of")
     _check_framework(framework)  # before any work: a typo should not cost a load
     drop_id = default_drop_id(drop)
@@ -165,7 +171,7 @@ def run_command(
     run_link(workspace, drop_id, as_of, None, False)
     name = Path(framework).stem
     folder = out_dir or workspace / "runs" / f"{drop_id}-{name}"
-    identify(as_of, framework, folder, workspace)
+    identify(as_of, framework, folder, workspace, "duckdb")
     if not no_sync:
         run_sync(folder, workspace)
 

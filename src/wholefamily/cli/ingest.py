@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from wholefamily.cli.common import DEFAULT_WORKSPACE, WorkspaceOption, app, fail, out, with_progress
+from wholefamily.cli.common import (
+    DEFAULT_WORKSPACE,
+    EngineOption,
+    WorkspaceOption,
+    app,
+    engine_of,
+    fail,
+    out,
+    with_progress,
+)
 
 
 def run_load(drop: Path, workspace: Path, drop_id: str | None) -> None:
@@ -54,8 +63,10 @@ def load(
     drop_id: Annotated[
         str | None, typer.Option("--drop-id", help="Name of the drop (default: folder name).")
     ] = None,
+    engine: EngineOption = None,
 ) -> None:
     """Load a drop of extracts: validate, quarantine bad rows, resolve addresses."""
+    engine_of(engine, "load")
     run_load(drop, workspace, drop_id)
 
 

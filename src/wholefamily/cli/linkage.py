@@ -12,9 +12,11 @@ from rich.table import Table
 
 from wholefamily.cli.common import (
     DEFAULT_WORKSPACE,
+    EngineOption,
     T,
     WorkspaceOption,
     app,
+    engine_of,
     fail,
     open_warehouse,
     out,
@@ -91,8 +93,10 @@ def link_command(
             help="Sources in order, comma-separated: whose address wins on the same day.",
         ),
     ] = None,
+    engine: EngineOption = None,
 ) -> None:
     """Link people across sources, then form households and families."""
+    engine_of(engine, "link")
     run_link(workspace, drop_id, as_of, out_dir, retrain, threshold, precedence)
 
 

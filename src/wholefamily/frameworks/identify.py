@@ -57,13 +57,21 @@ def linked_as_of(con: Any) -> date:
     return when
 
 
-def open_linked(workspace: Path, as_of: date | None, drop_id: str | None = None) -> tuple[Any, str]:
+def open_linked(
+    workspace: Path, as_of: date | None, drop_id: str | None = None, engine: str = "duckdb"
+) -> tuple[Any, str]:
     """A read-only connection to a workspace whose last linkage was made at `as_of`
     (households and roles are taken then; None: whenever it was), and the linked
-    drop's id."""
+    drop's id. On Spark, the connection reads the workspace's Parquet copy
+    (`wholefamily.spark_warehouse`), brought up to date with the DuckDB file first."""
     if not W.warehouse_path(workspace).exists():
         raise EngineError(f"no warehouse in {workspace}: run `wholefamily load` first")
-    con: Any = W.connect(workspace, read_only=True)
+    if engine == "spark":
+        from wholefamily import spark_warehouse
+
+        con: Any = spark_warehouse.connect(workspace)
+    else:
+        con = W.connect(workspace, read_only=True)
     try:
         if "link_meta" not in con.list_tables():
             raise EngineError("no linkage in this workspace yet: run `wholefamily link` first")
@@ -78,8 +86,15 @@ def open_linked(workspace: Path, as_of: date | None, drop_id: str | None = None)
             )
         return con, str(meta["drop_id"])
     except BaseException:
-        con.disconnect()
+        close(con)
         raise
+
+
+def close(con: Any) -> None:
+    """Close a connection `open_linked` gave. Spark's session is left running: it is the
+    process's own (or spark-submit's), and ends with it."""
+    if con.name != "pyspark":
+        con.disconnect()
 
 
 # Circumstances reported about the cohort (not needs): each an indicator read like the
@@ -168,14 +183,23 @@ EVIDENCE_ORDER = ("family_id", "need", "person_id", "source", "row", "date", "in
 
 
 def identify(
-    workspace: Path, framework: str, as_of: date, out: Path, drop_id: str | None = None
+    workspace: Path,
+    framework: str,
+    as_of: date,
+    out: Path,
+    drop_id: str | None = None,
+    engine: str = "duckdb",
 ) -> IdentifySummary:
     fw = check(framework_file(framework)).data
     check_replaceable(out, OUTPUT_FILES)  # before the work, not after it
-    con, drop_id = open_linked(workspace, as_of, drop_id)
+    con, drop_id = open_linked(workspace, as_of, drop_id, engine)
+    cached: Any = None
     try:
         ev = evidence(con, fw, drop_id, as_of)
-        ev = con.create_table("identify_evidence", ev, temp=True, overwrite=True)
+        if con.name == "pyspark":  # Ibis's PySpark backend has no temporary tables
+            ev = cached = ev.cache()
+        else:
+            ev = con.create_table("identify_evidence", ev, temp=True, overwrite=True)
         needs = ev.select("family_id", "need").distinct()
         ok = eligible(fw, needs).mutate(ok=ibis.literal(True))
         people = con.table("link_people")
@@ -186,9 +210,8 @@ def identify(
             adults=(fam.role == "ADULT").cast("int64").sum(),
             children=(fam.role == "CHILD").cast("int64").sum(),
         )
-        listed = needs.group_by("family_id").aggregate(
-            needs=needs.need.collect(order_by=needs.need).join(";")
-        )
+        # Collected, then sorted (Spark orders no aggregation's input).
+        listed = needs.group_by("family_id").aggregate(needs=needs.need.collect().sort().join(";"))
         families = families.left_join(listed, "family_id").left_join(ok, "family_id")
         district = _districts(con)
         families = families.left_join(district, families.uprn == district.g_uprn)
@@ -221,7 +244,9 @@ def identify(
                 "family_profile.csv",
             )
     finally:
-        con.disconnect()
+        if cached is not None:  # the session outlives the run (a test's, spark-submit's)
+            cached.release()
+        close(con)
     rows = fam_t.to_pylist()
     summary = IdentifySummary(str(fw["framework"]), as_of, len(rows), 0, out=str(out))
     for r in rows:
