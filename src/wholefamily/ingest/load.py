@@ -83,6 +83,7 @@ from wholefamily.sources.schema import SOURCES
 Tick = Callable[[str, int, int], None]
 LINEAGE = ("drop_id", "file_id", "source", "row")
 MEMORY_LIMIT = "1GB"  # DuckDB's share; Arrow holds one file besides
+THREADS = 1  # DuckDB's threads for the load
 MAX_COLUMNS = 1_000  # a source has at most 20; a header this wide is not an extract
 MAX_CELL_BYTES = 16 << 20  # no value of an extract is longer than 16 MB
 PAUSE_ENV = "WHOLEFAMILY_PAUSE_AT"
@@ -305,7 +306,7 @@ def _load_source(
         }
     )
     name = f"stage_{source}"
-    t = con.create_table(name, checked, temp=True, overwrite=True)
+    t = W.temp_table(con, name, checked)
 
     found = [
         t.filter(t.shape.notnull()).select(
@@ -379,7 +380,7 @@ def _load_source(
         else:
             left = good.filter(A.unmatched(good)).select("row", *KEYS)
             found = A.resolve_rest(left, gaz, town is not None)
-            rest = con.create_table(f"rest_{source}", found, temp=True, overwrite=True)
+            rest = W.temp_table(con, f"rest_{source}", found)
             good = A.attach(good, rest, stored)
     else:
         good = good.select(*stored)
@@ -497,6 +498,10 @@ def load_drop(
         except OSError as exc:
             raise LoadError(f"cannot read {exc.filename}: {exc.strerror}") from None
         con.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        # One thread: on this shared 2-core machine a second one cost more than it
+        # gave (a 200,000-person drop: 42.8 s wall and 31.9 s CPU with two, 19.5 s and
+        # 19.1 s with one; docs/benchmarks.md), and memory stays lower.
+        con.con.execute(f"SET threads = {THREADS}")
         with W.transaction(con):
             _ensure_bookkeeping(con)
             known = {
