@@ -280,7 +280,9 @@ def _load_source(
         )
         return 0, raw.rows, rejection
 
-    typed = staged.mutate(**R.typed(source, staged))
+    clean = staged.mutate(**R.cleaned(source, staged))
+    values = [R.value(c) for c in spec]
+    typed = clean.mutate(**R.typed(source, clean))
     # Every rule a row breaks, as the bits of one number (rules apply to well-shaped
     # rows): arithmetic in one pass, no list per row.
     rules = R.reasons(source, typed, date.today())
@@ -306,7 +308,7 @@ def _load_source(
         }
     )
     name = f"stage_{source}"
-    t = W.temp_table(con, name, checked)
+    t = W.temp_table(con, name, checked.drop(*values))
 
     found = [
         t.filter(t.shape.notnull()).select(
@@ -364,7 +366,7 @@ def _load_source(
     )
     good = t.filter(~t[BAD])
     stored = [c for c in typed.columns if c not in ("raw_line", "shape")]
-    stored = [c for c in stored if not c.startswith("extra_")]
+    stored = [c for c in stored if not c.startswith("extra_") and c not in values]
     if source == "gazetteer":
         key = N.address_key(good.address_line1)
         good = good.select(*stored).mutate(
