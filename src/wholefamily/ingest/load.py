@@ -308,7 +308,22 @@ def _load_source(
         }
     )
     name = f"stage_{source}"
-    t = W.temp_table(con, name, checked.drop(*values))
+    # The stage holds what varies by row: the lineage's constants (a file id is 64
+    # characters), the extra columns (stored already) and the address keys (recomputed
+    # for the few rows steps 3 and 4 need) are not written into it.
+    keys = [k for k in KEYS if k in checked.columns]
+    staged_cols = [
+        c
+        for c in checked.columns
+        if c not in (*values, *keys, *LINEAGE[:3]) and not c.startswith("extra_")
+    ]
+    t = W.temp_table(con, name, checked.select(*staged_cols))
+    t = t.select(
+        drop_id=ibis.literal(drop_id, "string"),
+        file_id=ibis.literal(file_id, "string"),
+        source=ibis.literal(source, "string"),
+        **{c: t[c] for c in staged_cols},
+    )
 
     found = [
         t.filter(t.shape.notnull()).select(
@@ -380,7 +395,8 @@ def _load_source(
                 address_confidence=ibis.literal(0.0),
             )
         else:
-            left = good.filter(A.unmatched(good)).select("row", *KEYS)
+            left = good.filter(A.unmatched(good))
+            left = A.with_address_keys(left, line1, pcol, town, uprn).select("row", *KEYS)
             found = A.resolve_rest(left, gaz, town is not None)
             rest = W.temp_table(con, f"rest_{source}", found)
             good = A.attach(good, rest, stored)
