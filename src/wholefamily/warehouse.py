@@ -158,3 +158,13 @@ def as_date(value: Any) -> date | None:
 
 def has_table(con: Any, name: str) -> bool:
     return name in con.list_tables()
+
+
+def temp_table(con: Any, name: str, expr: Any) -> Any:
+    """`expr` as a temporary table `name` (never committed), replacing one of that name.
+
+    Ibis's own `overwrite=True` writes a temporary table under another name and then
+    copies it whole: the old one is dropped first here instead, so it is written once.
+    """
+    con.con.execute(f'DROP TABLE IF EXISTS temp.main."{name}"')
+    return con.create_table(name, expr, temp=True)

@@ -26,6 +26,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from wholefamily import warehouse as W
 from wholefamily.ingest import normalise as N
 
 METHODS = ("uprn", "exact", "fuzzy", "no_postcode", "none")
@@ -92,7 +93,7 @@ class Gazetteer:
 
 def prepare(con: Any, gaz: ir.Table, prefix: str = "gaz") -> Gazetteer:
     def temp(name: str, expr: ir.Table) -> ir.Table:
-        return con.create_table(f"{prefix}_{name}", expr, temp=True, overwrite=True)
+        return W.temp_table(con, f"{prefix}_{name}", expr)
 
     g = temp("keyed", gazetteer_keys(gaz))
     exact = _unique(g, ["g_postcode", "g_key"])

@@ -83,6 +83,7 @@ from wholefamily.sources.schema import SOURCES
 Tick = Callable[[str, int, int], None]
 LINEAGE = ("drop_id", "file_id", "source", "row")
 MEMORY_LIMIT = "1GB"  # DuckDB's share; Arrow holds one file besides
+THREADS = 1  # DuckDB's threads for the load
 MAX_COLUMNS = 1_000  # a source has at most 20; a header this wide is not an extract
 MAX_CELL_BYTES = 16 << 20  # no value of an extract is longer than 16 MB
 PAUSE_ENV = "WHOLEFAMILY_PAUSE_AT"
@@ -279,7 +280,9 @@ def _load_source(
         )
         return 0, raw.rows, rejection
 
-    typed = staged.mutate(**R.typed(source, staged))
+    clean = staged.mutate(**R.cleaned(source, staged))
+    values = [R.value(c) for c in spec]
+    typed = clean.mutate(**R.typed(source, clean))
     # Every rule a row breaks, as the bits of one number (rules apply to well-shaped
     # rows): arithmetic in one pass, no list per row.
     rules = R.reasons(source, typed, date.today())
@@ -305,7 +308,22 @@ def _load_source(
         }
     )
     name = f"stage_{source}"
-    t = con.create_table(name, checked, temp=True, overwrite=True)
+    # The stage holds what varies by row: the lineage's constants (a file id is 64
+    # characters), the extra columns (stored already) and the address keys (recomputed
+    # for the few rows steps 3 and 4 need) are not written into it.
+    keys = [k for k in KEYS if k in checked.columns]
+    staged_cols = [
+        c
+        for c in checked.columns
+        if c not in (*values, *keys, *LINEAGE[:3]) and not c.startswith("extra_")
+    ]
+    t = W.temp_table(con, name, checked.select(*staged_cols))
+    t = t.select(
+        drop_id=ibis.literal(drop_id, "string"),
+        file_id=ibis.literal(file_id, "string"),
+        source=ibis.literal(source, "string"),
+        **{c: t[c] for c in staged_cols},
+    )
 
     found = [
         t.filter(t.shape.notnull()).select(
@@ -363,7 +381,7 @@ def _load_source(
     )
     good = t.filter(~t[BAD])
     stored = [c for c in typed.columns if c not in ("raw_line", "shape")]
-    stored = [c for c in stored if not c.startswith("extra_")]
+    stored = [c for c in stored if not c.startswith("extra_") and c not in values]
     if source == "gazetteer":
         key = N.address_key(good.address_line1)
         good = good.select(*stored).mutate(
@@ -377,9 +395,10 @@ def _load_source(
                 address_confidence=ibis.literal(0.0),
             )
         else:
-            left = good.filter(A.unmatched(good)).select("row", *KEYS)
+            left = good.filter(A.unmatched(good))
+            left = A.with_address_keys(left, line1, pcol, town, uprn).select("row", *KEYS)
             found = A.resolve_rest(left, gaz, town is not None)
-            rest = con.create_table(f"rest_{source}", found, temp=True, overwrite=True)
+            rest = W.temp_table(con, f"rest_{source}", found)
             good = A.attach(good, rest, stored)
     else:
         good = good.select(*stored)
@@ -497,6 +516,10 @@ def load_drop(
         except OSError as exc:
             raise LoadError(f"cannot read {exc.filename}: {exc.strerror}") from None
         con.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        # One thread: on this shared 2-core machine a second one cost more than it
+        # gave (a 200,000-person drop: 42.8 s wall and 31.9 s CPU with two, 19.5 s and
+        # 19.1 s with one; docs/benchmarks.md), and memory stays lower.
+        con.con.execute(f"SET threads = {THREADS}")
         with W.transaction(con):
             _ensure_bookkeeping(con)
             known = {

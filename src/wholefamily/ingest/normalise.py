@@ -76,18 +76,40 @@ def blank_to_null(s: ir.StringValue) -> ir.StringValue:
     return ibis.ifelse(t == "", ibis.null("string"), t)
 
 
+# The regular-expression replacements below cost far more than a test, and most values
+# need none of them: each is skipped where it would change nothing (the same result).
+
+
+def _without(t: ir.StringValue, chars: str) -> ir.StringValue:
+    """`t` with every one of `chars` removed."""
+    found: Any = ibis.literal(False)
+    for c in chars:
+        found = found | t.contains(c)
+    pattern = "[" + "".join(_RE_CHAR.get(c, c) for c in chars) + "]"
+    return ibis.ifelse(found, t.re_replace(pattern, ""), t)
+
+
+_RE_CHAR = {"\u2019": r"\x{2019}", "\u2018": r"\x{2018}"}
+
+
+def _words(t: ir.StringValue, word: str) -> ir.StringValue:
+    """Runs of characters outside the class `word` (e.g. `A-Z0-9`) as one space, trimmed:
+    a value already of words in that class separated by single spaces is left as it is."""
+    clean = t.re_search(rf"^[{word}]+( [{word}]+)*$")
+    return ibis.ifelse(clean, t, trim_spaces(t.re_replace(rf"[^{word}]+", " ")))
+
+
 def name_key(s: ir.StringValue) -> ir.StringValue:
     """`  O'Brien-Smyth ` -> `OBRIEN SMYTH`; `Zoë` -> `ZOE`; missing stays missing."""
-    t = strip_accents(s.upper())
-    t = t.re_replace(r"['`\x{2019}\x{2018}]", "")
-    t = trim_spaces(t.re_replace(r"[^A-Z]+", " "))
+    t = _without(strip_accents(s.upper()), "'`\u2019\u2018")
+    t = _words(t, "A-Z")
     return ibis.ifelse(t == "", ibis.null("string"), t)
 
 
 def address_key(s: ir.StringValue) -> ir.StringValue:
     """Upper case, punctuation as spaces, street-type abbreviations spelled out."""
     t = strip_accents(s.upper()).replace("&", " AND ")
-    t = trim_spaces(t.re_replace(r"['`\x{2019}]", "").re_replace(r"[^A-Z0-9]+", " "))
+    t = _words(_without(t, "'`\u2019"), "A-Z0-9")
     spelled = t
     for short, long in STREET_WORDS.items():
         spelled = spelled.re_replace(rf"\b{short}\b", long)
@@ -98,12 +120,18 @@ def address_key(s: ir.StringValue) -> ir.StringValue:
 
 def number_key(address: ir.StringValue) -> ir.StringValue:
     """The numbers in an address key (`FLAT 12 34 LARK LANE` -> `12 34`), or missing."""
-    t = trim_spaces(address.re_replace(r"[^0-9]+", " "))
+    general = trim_spaces(address.re_replace(r"[^0-9]+", " "))
+    # The common case, one number and then words (`12 LARK LANE`), is its first word.
+    one = address.re_search(r"^[0-9]+ [A-Z ]+$")
+    t = ibis.ifelse(one, address.split(" ")[0], general)
     return ibis.ifelse(t == "", ibis.null("string"), t)
 
 
 def postcode_compact(s: ir.StringValue) -> ir.StringValue:
-    return s.upper().re_replace(r"[^A-Z0-9]", "")
+    up = s.upper()
+    # Letters, digits and spaces (`SO17 1BJ`, nearly every postcode): the spaces removed.
+    plain = up.re_search(r"^[A-Z0-9 ]*$")
+    return ibis.ifelse(plain, up.replace(" ", ""), up.re_replace(r"[^A-Z0-9]", ""))
 
 
 def postcode_valid(s: ir.StringValue) -> ir.BooleanValue:

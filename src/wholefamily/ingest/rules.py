@@ -97,11 +97,23 @@ def _needs(v: ir.StringValue) -> tuple[ir.StringValue, ir.BooleanValue]:
     return parts.join(";"), unknown == 0
 
 
+def value(col: str) -> str:
+    """The working column holding `raw_<col>` trimmed, missing when blank (`cleaned`)."""
+    return f"__v_{col}"
+
+
+def cleaned(source: str, t: ir.Table) -> dict[str, ir.Value]:
+    """Each `raw_` text column trimmed and blank as missing, once per column: the typed
+    value and every rule asking whether the value is present read it (`value`)."""
+    return {value(col): N.blank_to_null(t[f"raw_{col}"]) for col in SOURCES[source].columns}
+
+
 def typed(source: str, t: ir.Table) -> dict[str, ir.Value]:
-    """Typed, normalised columns from the `raw_` text columns (None where invalid)."""
+    """Typed, normalised columns from the `raw_` text columns (None where invalid);
+    `t` holds the `cleaned` columns."""
     out: dict[str, ir.Value] = {}
     for col in SOURCES[source].columns:
-        v = N.blank_to_null(t[f"raw_{col}"])
+        v = t[value(col)]
         k = kind(source, col)
         if k == "date":
             out[col] = N.date(v)
@@ -128,9 +140,7 @@ def typed(source: str, t: ir.Table) -> dict[str, ir.Value]:
             out[f"{col}_key"] = N.name_key(t[f"raw_{col}"])
     for col in ("postcode", "contact_postcode"):
         if col in SOURCES[source].columns:
-            out[f"{col}_valid"] = N.postcode_valid(N.blank_to_null(t[f"raw_{col}"])).fill_null(
-                False
-            )
+            out[f"{col}_valid"] = N.postcode_valid(t[value(col)]).fill_null(False)
     return out
 
 
@@ -143,17 +153,16 @@ class Reason:
 
 
 def reasons(source: str, t: ir.Table, today: date) -> list[Reason]:
-    """Every rule a row can break; `t` holds both `raw_<col>` and typed `<col>`."""
+    """Every rule a row can break; `t` holds the `cleaned` values and typed `<col>`."""
     s = SOURCES[source]
     found: list[Reason] = []
     required = REQUIRED.get(source, ())
 
     def present(col: str) -> ir.BooleanValue:
-        return N.blank_to_null(t[f"raw_{col}"]).notnull()
+        return t[value(col)].notnull()
 
     for col in s.columns:
         k = kind(source, col)
-        raw = t[f"raw_{col}"]
         if col in required:
             found.append(Reason(col, "required", f"{col} is required", ~present(col)))
         bad = present(col) & t[col].isnull()
@@ -167,7 +176,7 @@ def reasons(source: str, t: ir.Table, today: date) -> list[Reason]:
             allowed = ", ".join(sorted(s.codes[col]))
             found.append(Reason(col, "code", f"not one of {allowed}", bad))
         elif k in ("integer", "decimal"):
-            v = N.blank_to_null(raw)
+            v = t[value(col)]
             parsed: Any = N.number(v) if k == "decimal" else v.try_cast("float64")
             found.append(Reason(col, "number", "not a number", bad & parsed.isnull()))
             # `inf`, `NaN`, `1e19`, `12.5` sessions: spelled as numbers, but not usable ones.
@@ -182,7 +191,7 @@ def reasons(source: str, t: ir.Table, today: date) -> list[Reason]:
         elif k == "academic_year":
             found.append(Reason(col, "academic_year", "not an academic year like 2024/25", bad))
         elif k == "needs":
-            ok = _needs(N.blank_to_null(raw))[1]
+            ok = _needs(t[value(col)])[1]
             msg = "holds a need code other than " + ", ".join(sorted(REFERRAL_NEEDS))
             found.append(Reason(col, "code", msg, present(col) & ~ok.fill_null(True)))
     if "dob" in s.columns:
