@@ -383,8 +383,9 @@ def bench_link(
         out.print(f"county of {people:,} people ({_machine()})")
         out.print(f"load: {load_s:.1f} s, {load_kb / 1024:.0f} MiB peak RSS")
         first = next(iter(scored.values()))
+        which = "the same" if len(scored) > 1 else "ours' own"
         out.print(
-            f"scored on the same {first.records:,} named records "
+            f"scored on {which} {first.records:,} named records "
             f"({first.true_pairs:,} true pairs); wall: median of {runs} interleaved runs"
         )
         for k, label in kinds.items():
