@@ -267,7 +267,9 @@ def _run(
     tick("records and identities", 1, steps)
     for name in INTERMEDIATE:
         con.con.execute(f"DROP TABLE IF EXISTS main.{name}")
-    keyed = _temp(con, "link_records_full", identity_keys(records(con, drop_id)))
+    # Without the file's id (the same 64 characters on every row of a source): no
+    # later step reads it, and at a million people it is a third of the table.
+    keyed = _temp(con, "link_records_full", identity_keys(records(con, drop_id)).drop("file_id"))
     _replace(con, "link_records", keyed.select(*RECORD_COLUMNS))
     idents = _replace(con, "link_identities", identities(keyed))
     ident_arrow = idents.to_pyarrow()
