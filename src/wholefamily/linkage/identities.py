@@ -91,14 +91,13 @@ def _counted(t: ir.Table, by: str, columns: list[str]) -> ir.Table:
     return out.view()
 
 
-def pupils_uprns(keyed: ir.Table, named: ir.BooleanValue) -> ir.Table:
+def pupils_uprns(keyed: ir.Table, named: ir.BooleanValue, seen: ir.Table) -> ir.Table:
     """(identity_id, theirs): for a school's contact, every UPRN its pupils were seen
     at (a parent is often recorded at an old address, and lives where the child
-    lives)."""
+    lives); `seen` holds each identity's own `uprns`."""
     pk = keyed.filter(named, keyed.pupil_key.notnull()).select("identity_id", pupil="pupil_key")
-    seen = keyed.filter(named, keyed.uprn.notnull())
-    pupil = seen.select(pupil=seen.identity_id, u=seen.uprn)
-    theirs = pk.distinct().join(pupil, "pupil")
+    pupil = seen.select(pupil="identity_id", us="uprns")
+    theirs = pk.distinct().join(pupil, "pupil").select("identity_id", u=ibis._.us.unnest())
     return theirs.group_by("identity_id").aggregate(theirs=theirs.u.collect(distinct=True))
 
 
@@ -121,7 +120,7 @@ def identities(keyed: ir.Table) -> ir.Table:
         born_by=keyed.born_by.max(),
         records=ibis._.count(),
     )
-    theirs = pupils_uprns(keyed, named)
+    theirs = pupils_uprns(keyed, named, agg)
     joined = agg.left_join(theirs, "identity_id")
     none = ibis.literal([], "array<string>")
     block = ibis.ifelse(
