@@ -134,6 +134,24 @@ RECORD_COLUMNS = (
 )
 
 
+MEMORY_LIMIT = "2GB"  # the warehouse's DuckDB during a link (Splink's has its own cap)
+
+
+def records_full(con: Any, drop_id: str) -> ir.Table:
+    """The drop's records with their identity keys, in a temporary table. Without the
+    file's id (the same 64 characters on every row of a source): no later step reads
+    it, and at a million people it is a third of the table."""
+    return _temp(con, "link_records_full", identity_keys(records(con, drop_id)).drop("file_id"))
+
+
+def write_records(con: Any, keyed: ir.Table) -> ir.Table:
+    return _replace(con, "link_records", keyed.select(*RECORD_COLUMNS))
+
+
+def write_identities(con: Any, keyed: ir.Table) -> ir.Table:
+    return _replace(con, "link_identities", identities(keyed))
+
+
 def _next_number(con: Any, table: str, column: str) -> int:
     """The next free number for ids of `table.column`; ids that were merged or
     split away (kept in `mpi_events`) are never given out again."""
@@ -209,7 +227,7 @@ def link(
         if not current_files(con, drop_id):
             raise LinkError(f"drop {drop_id!r} has no loaded files in this workspace")
         as_of = as_of or date.today()
-        con.con.execute("SET memory_limit = '2GB'")
+        con.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         out = out or workspace / "runs" / drop_id
         try:
             check_replaceable(out, OUTPUT_FILES)  # before the work, not after it
@@ -267,9 +285,9 @@ def _run(
     tick("records and identities", 1, steps)
     for name in INTERMEDIATE:
         con.con.execute(f"DROP TABLE IF EXISTS main.{name}")
-    keyed = _temp(con, "link_records_full", identity_keys(records(con, drop_id)))
-    _replace(con, "link_records", keyed.select(*RECORD_COLUMNS))
-    idents = _replace(con, "link_identities", identities(keyed))
+    keyed = records_full(con, drop_id)
+    write_records(con, keyed)
+    idents = write_identities(con, keyed)
     ident_arrow = idents.to_pyarrow()
     n_records = int(keyed.count().execute())
 
