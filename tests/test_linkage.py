@@ -16,6 +16,7 @@ from wholefamily.ingest import load_drop
 from wholefamily.linkage import link
 from wholefamily.linkage.evaluate import evaluate_linkage
 from wholefamily.linkage.link import INTERMEDIATE, LinkError
+from wholefamily.linkage.model import RELATIVES
 from wholefamily.synth import SynthConfig, generate
 
 AS_OF = date(2025, 3, 31)
@@ -467,7 +468,7 @@ def test_relatives_at_one_address_have_their_own_level() -> None:
     home = ["100012345678"]
     parent = {"identity_id": "nhs:1", "dob": "1980-05-02", "uprns": home}
     child = {"identity_id": "upn:A1", "dob": "2010-09-14", "uprns": home}
-    relatives = "relatives: one surname, one address, years apart"
+    relatives = RELATIVES
     assert _level_reached("household", parent, child) == relatives
     assert _level_reached("household", child, parent) == relatives
     # Two siblings six years apart, whatever their forenames.
@@ -495,7 +496,7 @@ def test_two_forenames_at_one_address_are_relatives_unless_born_the_same_day() -
     mother |= {"uprns": home, "dob": None}
     sister = {"identity_id": "nhs:2", "forename": "CLAIRE", "forename_canon": "CLAIRE"}
     sister |= {"uprns": home, "dob": "1984-02-11"}
-    relatives = "relatives: one surname, one address, years apart"
+    relatives = RELATIVES
     assert _level_reached("household", mother, sister) == relatives
     assert _level_reached("household", {**mother, "dob": "1986-07-30"}, sister) == relatives
     for other in (

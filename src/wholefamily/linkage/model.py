@@ -15,8 +15,10 @@ Comparisons (each with a null level first):
   postcode, else the same postcode sector, else different (one comparison, so
   a UPRN and its postcode are not counted as two pieces of evidence);
 - sex: exact, else;
-- household: relatives (one surname, one address, dates of birth more than 5
-  years apart and not a single slip) are two people, else nothing.
+- household: relatives (one surname, one address, and dates of birth more than
+  5 years apart and not a single slip, or two forenames that are not one name and
+  dates of birth that are not one date nor a slip apart) are two people, else
+  nothing.
 
 Trained without labels: u by random sampling, m by expectation maximisation
 over blocking rules that leave out each other's columns, and a pass of its own
@@ -163,6 +165,9 @@ def _contact_surname() -> list[dict[str, Any]]:
     ]
 
 
+RELATIVES = "relatives: one surname, one address, years apart or two forenames"
+
+
 def _household() -> list[dict[str, Any]]:
     """Two records of one surname at one address with dates of birth more than 5 years
     apart (and not a single slip) are relatives, a parent and child or two siblings,
@@ -195,7 +200,7 @@ def _household() -> list[dict[str, Any]]:
             "comparison_levels": [
                 _level(
                     relatives,
-                    "relatives: one surname, one address, years apart",
+                    RELATIVES,
                     m_probability=1e-9,
                     fix_m_probability=True,
                 ),

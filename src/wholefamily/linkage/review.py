@@ -68,6 +68,10 @@ LEVEL_WORDS = {
     "a shared part": "a part of the name shared",
     "different": "different",
     "different, a parent recorded by a school": "different (a parent, as a school wrote it)",
+    "relatives: one surname, one address, years apart or two forenames": (
+        "relatives at one address (one last name; born years apart, or two first names)"
+    ),
+    # The same level in a model trained before two forenames counted.
     "relatives: one surname, one address, years apart": (
         "relatives at one address (one last name, born years apart)"
     ),
