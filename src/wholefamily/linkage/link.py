@@ -116,7 +116,7 @@ INTERMEDIATE = (
 
 
 def _temp(con: Any, name: str, obj: Any) -> ir.Table:
-    return con.create_table(name, obj, temp=True, overwrite=True)
+    return W.temp_table(con, name, obj)  # written once (Ibis's overwrite copies it)
 
 
 # The columns of `link_records` later stages read (the rest are this run's alone).
@@ -361,11 +361,10 @@ def _run(
     )
 
     tick("person ids", 4, steps)
-    prev = con.create_table(
+    prev = _temp(
+        con,
         "link_previous_keys",
         con.table("mpi_keys").select(identity_id=ibis._.key, person_id=ibis._.person_id),
-        temp=True,
-        overwrite=True,
     )
     assigned, events = assign(
         clusters_t,
@@ -565,12 +564,7 @@ def ties(con: Any, rec: ir.Table, files: dict[str, str]) -> ir.Table:
     school and the pupil; the partners of a joint benefit claim."""
     parts: list[ir.Table] = []
     # Materialised: both sides of the joins below come from the same records.
-    who = con.create_table(
-        "link_ties_who",
-        rec.select("source", "row", "person_id", "id_key"),
-        temp=True,
-        overwrite=True,
-    )
+    who = _temp(con, "link_ties_who", rec.select("source", "row", "person_id", "id_key"))
     if "school_contacts" in files:
         c = con.table("src_school_contacts")
         c = c.filter((c.file_id == files["school_contacts"]) & (c.parental_responsibility == "Y"))
