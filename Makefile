@@ -50,8 +50,12 @@ demo: setup
 # The heavy suites (processes killed mid-write, fuzzing, the whole demo, every page
 # read for words), the browser suites and the Spark suite are left to .ci/run, which
 # runs them after this; `pytest` on its own runs everything.
+# On two worker processes (the machine's and CI's two cores); each test module stays on
+# one worker (its module fixtures are built once). TEST_WORKERS=0 runs in this process.
+TEST_WORKERS ?= 2
 test: setup
-	$(BIN)/python -m pytest -m "not heavy and not browser and not spark"
+	$(BIN)/python -m pytest -m "not heavy and not browser and not spark" \
+	    -n $(TEST_WORKERS) --dist loadscope
 
 lint: setup
 	$(BIN)/ruff check src tests

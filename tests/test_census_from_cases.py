@@ -303,26 +303,6 @@ def census_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Comp
     )
 
 
-@pytest.fixture(scope="module")
-def _flush_with_triggers_off() -> Any:
-    """The command reads committed data, so the database is emptied after, past the
-    audit log's append-only triggers (which refuse even an empty table's TRUNCATE on
-    PostgreSQL), as in test_web_concurrency."""
-    from django.test import TransactionTestCase
-
-    from test_web_concurrency import triggers_off
-
-    original = TransactionTestCase._fixture_teardown
-
-    def teardown(self: TransactionTestCase) -> None:
-        with triggers_off():
-            original(self)
-
-    TransactionTestCase._fixture_teardown = teardown  # type: ignore[method-assign]
-    yield
-    TransactionTestCase._fixture_teardown = original  # type: ignore[method-assign]
-
-
 def _break_the_plan() -> None:
     """F3's plan starts before its referral (14 April 2025): the DfE's rule 1105."""
     assert Plan.objects.filter(child__person_id="PF31").update(started_on=d("2025-04-10")) == 1
@@ -330,7 +310,7 @@ def _break_the_plan() -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_plan_before_its_referral_is_caught_by_rule_1105_on_the_command_line(
-    tmp_path: Path, _flush_with_triggers_off: Any
+    tmp_path: Path, flush_past_triggers: None
 ) -> None:
     _cases()
     out = tmp_path / "cin.xml"
@@ -350,7 +330,7 @@ def test_a_plan_before_its_referral_is_caught_by_rule_1105_on_the_command_line(
 
 @pytest.mark.django_db(transaction=True)
 def test_bad_input_on_the_command_line_is_one_line_and_writes_nothing(
-    tmp_path: Path, _flush_with_triggers_off: Any
+    tmp_path: Path, flush_past_triggers: None
 ) -> None:
     out = tmp_path / "cin.xml"
     ws = ["--workspace", str(tmp_path)]

@@ -10,19 +10,15 @@ requests succeed.
 
 from __future__ import annotations
 
-import importlib
 import re
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from django.apps import apps
-from django.db import connection, connections
+from django.db import connections
 from django.db.models import F
-from django.test import Client, TransactionTestCase
+from django.test import Client
 from django.urls import reverse
 
 from webkit import client_for, date_fields, family, user
@@ -32,55 +28,15 @@ from wholefamily.web.casework import forms
 from wholefamily.web.casework.models import Assessment, AssessmentArea, Event, Review
 from wholefamily.web.families.models import Family, Status
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("flush_past_triggers"),
+]
 
 TODAY = date.today()
 # Step-up and closure apply when posted from their confirmation page.
 CONFIRMED = {"confirmed": "yes"}
 CHANGED = "Someone else changed this family"
-
-
-@contextmanager
-def triggers_off() -> Iterator[None]:
-    """The database's own triggers (the audit log's append-only ones) do not fire."""
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute("SET session_replication_role = replica")
-            try:
-                yield
-            finally:
-                cur.execute("SET session_replication_role = DEFAULT")
-            return
-        cur.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
-        triggers = cur.fetchall()
-        for name, _ in triggers:
-            cur.execute(f'DROP TRIGGER "{name}"')
-        try:
-            yield
-        finally:
-            for _, sql in triggers:
-                cur.execute(sql)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _flush_past_append_only_triggers() -> Iterator[None]:
-    """These tests commit, so the test database is emptied after each one (Django's
-    flush; the default assessment areas the migrations wrote are put back). The audit
-    log and signed claim lines refuse DELETE and TRUNCATE, so the flush, and only the
-    flush, runs with the triggers off; they are back before the next test."""
-    original = TransactionTestCase._fixture_teardown
-
-    def teardown(self: TransactionTestCase) -> None:
-        with triggers_off():
-            original(self)
-        # What the migrations wrote, for whatever test runs next.
-        importlib.import_module("wholefamily.web.casework.migrations.0002_default_areas").forwards(
-            apps, None
-        )
-
-    TransactionTestCase._fixture_teardown = teardown  # type: ignore[method-assign]
-    yield
-    TransactionTestCase._fixture_teardown = original  # type: ignore[method-assign]
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from django.db.models.signals import pre_save
 from django.urls import reverse
 
 from test_web import _run
-from test_web_concurrency import at_once, triggers_off
+from test_web_concurrency import at_once
 from webkit import client_for, date_fields, family, user, visible_text
 from wholefamily.web.accounts.models import Role, Team
 from wholefamily.web.audit.models import AuditEntry
@@ -330,25 +330,8 @@ def test_a_sync_keeps_the_members_a_nomination_added(
 # Two at once -----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def _flush_with_triggers_off() -> Any:
-    """The race commits, so the database is emptied after it, past the audit log's
-    append-only triggers (as in test_web_concurrency)."""
-    from django.test import TransactionTestCase
-
-    original = TransactionTestCase._fixture_teardown
-
-    def teardown(self: TransactionTestCase) -> None:
-        with triggers_off():
-            original(self)
-
-    TransactionTestCase._fixture_teardown = teardown  # type: ignore[method-assign]
-    yield
-    TransactionTestCase._fixture_teardown = original  # type: ignore[method-assign]
-
-
 @pytest.mark.django_db(transaction=True)
-def test_two_nominations_at_once_get_different_numbers(_flush_with_triggers_off: Any) -> None:
+def test_two_nominations_at_once_get_different_numbers(flush_past_triggers: None) -> None:
     """Each request is held just before it writes its new family, until the other is
     there too: numbering by counting the nominations before would give both the same
     number (one request failing). SQLite runs write transactions one after another

@@ -17,7 +17,7 @@ import pytest
 from django.db import DatabaseError, connection, connections, transaction
 from django.urls import reverse
 
-from test_census_from_cases import _database_env, _flush_with_triggers_off  # noqa: F401
+from test_census_from_cases import _database_env
 from test_cli import WF, assert_one_line_error
 from webkit import client_for, date_fields, family, user
 from wholefamily.web.accounts.models import Role, Team
@@ -439,7 +439,7 @@ def test_the_export_refuses_a_bad_year(year: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("_flush_with_triggers_off")
+@pytest.mark.usefixtures("flush_past_triggers")
 def test_the_export_matches_the_ledger_per_budget(tmp_path: Path) -> None:
     w = setting_up()
     weyford = Family.objects.create(family_id="F9", district="Weyford", team=w["other"])
@@ -486,7 +486,7 @@ def test_the_export_matches_the_ledger_per_budget(tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("_flush_with_triggers_off")
+@pytest.mark.usefixtures("flush_past_triggers")
 def test_two_managers_approving_at_once_one_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     w = setting_up()
     p = propose(w, "90")
