@@ -75,6 +75,18 @@ def require(engine: str, asked: str = "--engine spark") -> None:
         )
 
 
+def similarity_jar() -> str | None:
+    """The jar of Splink's similarity functions for this Spark (Splink ships one per
+    Spark major version), or None when Splink has none for it."""
+    try:
+        from splink.backends.spark import similarity_jar_location
+
+        path = similarity_jar_location()
+    except Exception:  # an unsupported Spark version: Splink says so when it is used
+        return None
+    return path if os.path.isfile(path) else None
+
+
 def spark_session() -> Any:
     """The Spark session: the one spark-submit (or a test) started, else a new one."""
     from pyspark.sql import SparkSession
@@ -97,6 +109,9 @@ def spark_session() -> Any:
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
         )
+        jar = similarity_jar()
+        if jar:  # Splink's similarity functions (Jaro-Winkler) for `link --engine spark`
+            builder = builder.config("spark.jars", jar)
     builder = (
         builder
         # The warehouse's names and times as DuckDB has them: case matters in column
