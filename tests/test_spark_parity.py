@@ -28,7 +28,7 @@ from wholefamily import warehouse as W
 from wholefamily.engine import java, spark_session
 from wholefamily.frameworks.identify import OUTPUT_FILES, identify
 from wholefamily.ingest import load_drop
-from wholefamily.linkage import LinkReport, link
+from wholefamily.linkage import LinkError, LinkReport, link
 from wholefamily.linkage.link import OUTPUT_FILES as LINK_FILES
 from wholefamily.synth import SynthConfig, generate
 
@@ -197,3 +197,17 @@ def test_identify_engine_spark_on_the_command_line(
     assert "eligible" in res.stdout
     for name in OUTPUT_FILES:
         assert _rows(tmp_path / "spark" / name) == _rows(tmp_path / "duckdb" / name), name
+
+
+def test_a_failed_spark_job_is_one_line_and_names_the_memory_settings() -> None:
+    from pyspark.errors import PySparkException
+
+    from wholefamily.linkage.stores import SparkStore
+
+    store = SparkStore.__new__(SparkStore)  # no session: only its error wording
+    with pytest.raises(LinkError) as caught, store.failures(LinkError):
+        raise PySparkException("[UNABLE_TO_ACQUIRE_MEMORY] Unable to acquire memory\n\tat x")
+    said = str(caught.value)
+    assert "\n" not in said
+    assert said.startswith("Spark failed: [UNABLE_TO_ACQUIRE_MEMORY]")
+    assert "SPARK_DRIVER_MEMORY" in said and said.endswith("nothing was linked")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,11 @@ def spark_session() -> Any:
             .config("spark.executor.extraJavaOptions", quiet)
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
+            # Spark's own catalog folder (never used: the warehouse is the workspace's
+            # Parquet copy) out of the user's current folder.
+            .config(
+                "spark.sql.warehouse.dir", str(Path(tempfile.gettempdir()) / "wholefamily-spark")
+            )
         )
         jar = similarity_jar()
         if jar:  # Splink's similarity functions (Jaro-Winkler) for `link --engine spark`

@@ -216,7 +216,7 @@ def link(
         # transaction: the warehouse commits only once the folder is complete, so a
         # linkage the warehouse holds always has its folder (a failure or a kill before
         # the commit leaves both as they were, and at worst `OUT.tmp-PID` beside OUT).
-        with store.transaction():
+        with store.transaction(), store.failures(LinkError):
             store.ensure_kept(INTERMEDIATE)
             report = _run(store, workspace, drop_id, as_of, retrain, tick, settings, spill)
             try:

@@ -101,6 +101,10 @@ class DuckStore:
         # linkage tables (the copy is made again from this file when Spark next reads it).
         S.forget_spark_link(self.workspace)
 
+    @contextlib.contextmanager
+    def failures(self, error: type[Exception]) -> Iterator[None]:
+        yield  # DuckDB's errors are the caller's to word
+
     def prepare(self, intermediate: tuple[str, ...]) -> None:
         raw = self.con.con
         raw.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
@@ -223,6 +227,23 @@ class SparkStore:
             S.write_stamp(staged.path, rec.get("source", {}), sorted(names), linked)
         self.stage = None
         S.register(self.session, self.workspace)  # the views now read the new copy
+
+    @contextlib.contextmanager
+    def failures(self, error: type[Exception]) -> Iterator[None]:
+        """A Spark job that fails (out of memory, a lost executor) as one line: the
+        error's first line; the Parquet copy is left as it was."""
+        from py4j.protocol import Py4JJavaError  # type: ignore[import-untyped]
+        from pyspark.errors import PySparkException
+
+        try:
+            yield
+        except (Py4JJavaError, PySparkException) as exc:
+            text = str(getattr(exc, "java_exception", "") or exc).strip()
+            first = text.splitlines()[0] if text else type(exc).__name__
+            hint = ""
+            if "memory" in text.lower():
+                hint = " (give Spark more: SPARK_DRIVER_MEMORY, SPARK_SHUFFLE_PARTITIONS)"
+            raise error(f"Spark failed: {first[:300]}{hint}; nothing was linked") from None
 
     def _df(self, obj: Any) -> Any:
         from pyspark.sql import DataFrame
