@@ -24,6 +24,9 @@ difference: the rows a run changes are deleted and inserted, the rest stay as
 they are. What only this run reads (clusters, the ids of this run's clusters and
 households, each person's address) is held in temporary tables, never written
 to the warehouse file (`INTERMEDIATE`).
+
+`engine="spark"` runs the same expressions on Spark over the Parquet copy of the
+warehouse; how each engine writes, keeps and scores is `stores.py` (docs/spark.md).
 """
 
 from __future__ import annotations
