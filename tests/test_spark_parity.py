@@ -1,5 +1,7 @@
-"""Parity: `identify` on Spark (Ibis's PySpark backend over the workspace's Parquet copy)
-writes the same files as on DuckDB, for all four frameworks, on one small county.
+"""Parity: `link` and `identify` on Spark (Ibis's PySpark backend over the workspace's
+Parquet copy, Splink's Spark linker) write the same files as on DuckDB, for all four
+frameworks, on one small county: one drop loaded once, linked on DuckDB in one
+workspace and on Spark (a model trained afresh there) in a copy of it.
 
 Marked `spark`: `make test` leaves it out, .ci/run runs it after `make setup-spark`.
 Skipped, saying why, where PySpark or Java is missing (a failure under .ci/run). One
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import replace
@@ -25,7 +28,8 @@ from wholefamily import warehouse as W
 from wholefamily.engine import java, spark_session
 from wholefamily.frameworks.identify import OUTPUT_FILES, identify
 from wholefamily.ingest import load_drop
-from wholefamily.linkage import link
+from wholefamily.linkage import LinkError, LinkReport, link
+from wholefamily.linkage.link import OUTPUT_FILES as LINK_FILES
 from wholefamily.synth import SynthConfig, generate
 
 # .ci/run sets WHOLEFAMILY_REQUIRE_SPARK=1 after `make setup-spark`: there a missing
@@ -60,12 +64,62 @@ def session() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("spark")
     generate(SynthConfig(people=3000, seed=11, as_of=AS_OF, out=root / "c"))
-    load_drop(root / "c" / "drop", root / "ws", "d")
-    link(root / "ws", "d", AS_OF)
-    return root / "ws"
+    load_drop(root / "c" / "drop", root / "loaded", "d")
+    return root / "loaded"
+
+
+@pytest.fixture(scope="module")
+def workspace(loaded: Path) -> Path:
+    """Linked on DuckDB."""
+    ws = loaded.with_name("ws")
+    shutil.copytree(loaded, ws)
+    link(ws, "d", AS_OF)
+    return ws
+
+
+@pytest.fixture(scope="module")
+def spark_linked(loaded: Path, workspace: Path, session: Any) -> tuple[Path, LinkReport]:
+    """The same drop linked on Spark (no model yet: trained in this link)."""
+    ws = loaded.with_name("ws-spark")
+    shutil.copytree(loaded, ws)
+    return ws, link(ws, "d", AS_OF, engine="spark")
+
+
+def test_link_on_spark_writes_what_duckdb_writes(
+    workspace: Path, spark_linked: tuple[Path, LinkReport]
+) -> None:
+    ws, report = spark_linked
+    duck = workspace / "runs" / "d"
+    assert report.model == "trained"
+    assert report.persons > 2000 and report.families > 100
+    for name in LINK_FILES:
+        duck_rows, spark_rows = _rows(duck / name), _rows(ws / "runs" / "d" / name)
+        assert len(spark_rows[1]) == len(duck_rows[1]) > 1000, name
+        assert spark_rows == duck_rows, name
+    # Its tables are the Parquet copy's, not the DuckDB file's (which holds no link).
+    assert sorted(S.spark_linked(ws)) == sorted(S.LINK_TABLES)
+    duckdb_file = W.connect(ws, read_only=True)
+    try:
+        assert not W.has_table(duckdb_file, "link_people")
+    finally:
+        duckdb_file.disconnect()
+
+
+def test_a_new_copy_from_duckdb_keeps_the_spark_link(
+    spark_linked: tuple[Path, LinkReport], session: Any
+) -> None:
+    ws, report = spark_linked
+    before = S.connect(ws).table("mpi_keys").count().execute()
+    st = W.warehouse_path(ws).stat()  # the DuckDB file changes (a new load, say)
+    os.utime(W.warehouse_path(ws), ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    spark = S.connect(ws)
+    assert S.is_fresh(ws)
+    assert sorted(S.spark_linked(ws)) == sorted(S.LINK_TABLES)
+    assert spark.table("mpi_keys").count().execute() == before > 0
+    assert spark.table("link_people").count().execute() == report.persons
 
 
 def _rows(path: Path) -> tuple[str, list[str]]:
@@ -75,10 +129,11 @@ def _rows(path: Path) -> tuple[str, list[str]]:
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_identify_on_spark_writes_what_duckdb_writes(
-    framework: str, workspace: Path, session: Any, tmp_path: Path
+    framework: str, workspace: Path, spark_linked: tuple[Path, LinkReport], tmp_path: Path
 ) -> None:
+    """Linked and identified on DuckDB against linked and identified on Spark."""
     on_duckdb = identify(workspace, framework, AS_OF, tmp_path / "duckdb")
-    on_spark = identify(workspace, framework, AS_OF, tmp_path / "spark", engine="spark")
+    on_spark = identify(spark_linked[0], framework, AS_OF, tmp_path / "spark", engine="spark")
     assert on_spark == replace(on_duckdb, out=str(tmp_path / "spark"))
     assert on_duckdb.families > 100
     assert on_duckdb.eligible > 0
@@ -118,11 +173,13 @@ def test_the_parquet_copy_has_the_warehouses_tables_and_follows_it(
     assert S.is_fresh(workspace)
 
 
-def test_identify_engine_spark_on_the_command_line(workspace: Path, tmp_path: Path) -> None:
-    """The whole command in its own process (southampton-2013): its own Spark session,
-    Spark's logging kept off stderr (but for the one line the JVM itself prints at
-    start), the same files as DuckDB's."""
-    args = ["--workspace", str(workspace), "--as-of", AS_OF.isoformat()]
+def test_identify_engine_spark_on_the_command_line(
+    workspace: Path, spark_linked: tuple[Path, LinkReport], tmp_path: Path
+) -> None:
+    """The whole command in its own process (southampton-2013, on the Spark link): its
+    own Spark session, Spark's logging kept off stderr (but for the one line the JVM
+    itself prints at start), the same files as DuckDB's."""
+    args = ["--workspace", str(spark_linked[0]), "--as-of", AS_OF.isoformat()]
     args += ["--framework", "southampton-2013", "--out", str(tmp_path / "spark")]
     res = subprocess.run(
         [*WF, "identify", *args, "--engine", "spark"],
@@ -140,3 +197,17 @@ def test_identify_engine_spark_on_the_command_line(workspace: Path, tmp_path: Pa
     assert "eligible" in res.stdout
     for name in OUTPUT_FILES:
         assert _rows(tmp_path / "spark" / name) == _rows(tmp_path / "duckdb" / name), name
+
+
+def test_a_failed_spark_job_is_one_line_and_names_the_memory_settings() -> None:
+    from pyspark.errors import PySparkException
+
+    from wholefamily.linkage.stores import SparkStore
+
+    store = SparkStore.__new__(SparkStore)  # no session: only its error wording
+    with pytest.raises(LinkError) as caught, store.failures(LinkError):
+        raise PySparkException("[UNABLE_TO_ACQUIRE_MEMORY] Unable to acquire memory\n\tat x")
+    said = str(caught.value)
+    assert "\n" not in said
+    assert said.startswith("Spark failed: [UNABLE_TO_ACQUIRE_MEMORY]")
+    assert "SPARK_DRIVER_MEMORY" in said and said.endswith("nothing was linked")

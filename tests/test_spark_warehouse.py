@@ -78,3 +78,42 @@ def test_no_warehouse_no_copy(tmp_path: Path) -> None:
         S.export(tmp_path / "empty")
     assert not (tmp_path / "empty" / S.FOLDER).exists()
     assert not S.is_fresh(tmp_path / "empty")
+
+
+def _as_if_linked_on_spark(ws: Path) -> None:
+    """The copy as a Spark link leaves it: `link_identities` its own (other rows than
+    the DuckDB file's) and listed under `linked_on_spark`."""
+    S.export(ws)
+    table = S.folder(ws) / "link_identities"
+    for p in table.iterdir():
+        p.unlink()
+    db = duckdb.connect()
+    target = str(table / "part-0.parquet")
+    db.execute(
+        f"COPY (SELECT 'spark1' AS identity_id, ['x'] AS keys) TO '{target}' (FORMAT parquet)"
+    )
+    db.close()
+    stamp = S.folder(ws) / S.STAMP
+    body = json.loads(stamp.read_text())
+    stamp.write_text(json.dumps({**body, "linked_on_spark": ["link_identities"]}))
+
+
+def test_a_new_copy_keeps_a_spark_links_tables_until_a_duckdb_link(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    _warehouse(ws)
+    _as_if_linked_on_spark(ws)
+    # A new load changes the DuckDB file: the copy is made again, the Spark link kept.
+    st = W.warehouse_path(ws).stat()
+    os.utime(W.warehouse_path(ws), ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    assert not S.is_fresh(ws)
+    S.export(ws)
+    rows = pq.read_table(S.folder(ws) / "link_identities").to_pylist()
+    assert rows == [{"identity_id": "spark1", "keys": ["x"]}]
+    assert S.spark_linked(ws) == ["link_identities"]
+    assert pq.read_table(S.folder(ws) / "drops").num_rows == 1  # the rest from DuckDB
+    # A link on DuckDB takes the linkage back: the next copy is the DuckDB file's.
+    S.forget_spark_link(ws)
+    assert S.spark_linked(ws) == []
+    S.export(ws)
+    rows = pq.read_table(S.folder(ws) / "link_identities").to_pylist()
+    assert rows == [{"identity_id": "i1", "keys": ["a", "b"]}]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,18 @@ def require(engine: str, asked: str = "--engine spark") -> None:
         )
 
 
+def similarity_jar() -> str | None:
+    """The jar of Splink's similarity functions for this Spark (Splink ships one per
+    Spark major version), or None when Splink has none for it."""
+    try:
+        from splink.backends.spark import similarity_jar_location
+
+        path = similarity_jar_location()
+    except Exception:  # an unsupported Spark version: Splink says so when it is used
+        return None
+    return path if os.path.isfile(path) else None
+
+
 def spark_session() -> Any:
     """The Spark session: the one spark-submit (or a test) started, else a new one."""
     from pyspark.sql import SparkSession
@@ -96,7 +109,15 @@ def spark_session() -> Any:
             .config("spark.executor.extraJavaOptions", quiet)
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
+            # Spark's own catalog folder (never used: the warehouse is the workspace's
+            # Parquet copy) out of the user's current folder.
+            .config(
+                "spark.sql.warehouse.dir", str(Path(tempfile.gettempdir()) / "wholefamily-spark")
+            )
         )
+        jar = similarity_jar()
+        if jar:  # Splink's similarity functions (Jaro-Winkler) for `link --engine spark`
+            builder = builder.config("spark.jars", jar)
     builder = (
         builder
         # The warehouse's names and times as DuckDB has them: case matters in column

@@ -10,16 +10,25 @@ reads it. What Delta or Iceberg would add, transactions and time travel over tab
 written in place, the copy does not need: it is written whole and exchanged into
 place whole (`wholefamily.atomic`), so a reader sees the old copy or the new one.
 
-In this step load and link still run on DuckDB, so the Parquet copy is made from the
-DuckDB file: `export` writes it, and `connect` (what `identify --engine spark` opens)
-writes it first whenever the DuckDB file has changed since the copy was made (its
-size and modification time are recorded in the copy's `_source.json`).
+Load runs on DuckDB, so the Parquet copy is made from the DuckDB file: `export`
+writes it, and `connect` (what `link` and `identify --engine spark` open) writes it
+first whenever the DuckDB file has changed since the copy was made (its size and
+modification time are recorded in the copy's `_source.json`).
+
+`link --engine spark` writes its tables (`LINK_TABLES`) into the Parquet copy only,
+and `_source.json` then lists them under `linked_on_spark`: from then on the copy is
+their source of truth. A later export (a new load on DuckDB) takes every other table
+from the DuckDB file and carries those over from the copy as they are, so the Spark
+link (and its stable ids) is never thrown away; the DuckDB file's own `link_*` and
+`mpi_*` tables are then older than the copy's, and a command that reads them on
+DuckDB (`explain`, `review`, `web sync`) sees the last DuckDB link.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +37,18 @@ from wholefamily.atomic import staged_folder
 
 FOLDER = "spark-warehouse"
 STAMP = "_source.json"
+# What `link --engine spark` writes (the linkage's tables and the kept id tables).
+LINK_TABLES = (
+    "link_records",
+    "link_identities",
+    "link_pairs",
+    "review_queue",
+    "link_people",
+    "link_meta",
+    "mpi_keys",
+    "mpi_families",
+    "mpi_events",
+)
 
 
 def folder(workspace: Path) -> Path:
@@ -61,22 +82,77 @@ def export(workspace: Path) -> list[str]:
     if not W.warehouse_path(workspace).exists():
         raise W.WarehouseError(f"no warehouse in {workspace}: run `wholefamily load` first")
     stamp = _source_stamp(workspace)
+    kept = spark_linked(workspace)
     con = W.connect(workspace, read_only=True)
     try:
-        names = sorted(con.list_tables())
+        names = sorted(set(con.list_tables()) | set(kept))
         with staged_folder(folder(workspace), names=None) as staged:
             for name in names:
+                if name in kept:  # the Spark link's: carried over, not copied from DuckDB
+                    link_table(folder(workspace) / name, staged.path / name)
+                    continue
                 (staged.path / name).mkdir()
                 target = str(staged.path / name / "part-0.parquet").replace("'", "''")
                 con.con.execute(
                     f"COPY (SELECT * FROM \"{name}\") TO '{target}' "
                     "(FORMAT parquet, COMPRESSION zstd)"
                 )
-            body = {"source": stamp, "tables": names}
-            (staged.path / STAMP).write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
+            write_stamp(staged.path, stamp, names, kept)
     finally:
         con.disconnect()
     return names
+
+
+def write_stamp(
+    where: Path, source: dict[str, Any], names: list[str], linked_on_spark: list[str]
+) -> None:
+    body: dict[str, Any] = {"source": source, "tables": sorted(names)}
+    if linked_on_spark:
+        body["linked_on_spark"] = sorted(linked_on_spark)
+    (where / STAMP).write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
+
+
+def spark_linked(workspace: Path) -> list[str]:
+    """The tables a Spark link wrote into the copy (its source of truth for them)."""
+    rec = _recorded(workspace) or {}
+    return [
+        str(t) for t in rec.get("linked_on_spark", []) if os.path.isdir(folder(workspace) / str(t))
+    ]
+
+
+def forget_spark_link(workspace: Path) -> None:
+    """A link on DuckDB has replaced the Spark link: the copy's tables are no longer the
+    source of truth for it (the copy is stale and made again from the DuckDB file)."""
+    rec = _recorded(workspace)
+    if not rec or "linked_on_spark" not in rec:
+        return
+    rec.pop("linked_on_spark")
+    stamp = folder(workspace) / STAMP
+    tmp = stamp.with_name(STAMP + ".tmp")
+    tmp.write_text(json.dumps(rec, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, stamp)
+
+
+def link_table(src: Path, dst: Path) -> None:
+    """A table's folder into another copy of the warehouse: its files hard-linked
+    (copied where the file system cannot link)."""
+    dst.mkdir()
+    for p in sorted(src.iterdir()):
+        if p.is_file():
+            try:
+                os.link(p, dst / p.name)
+            except OSError:
+                shutil.copy2(p, dst / p.name)
+
+
+def recorded(workspace: Path) -> dict[str, Any]:
+    return _recorded(workspace) or {}
+
+
+def register(session: Any, workspace: Path) -> None:
+    """Each table of the copy as a temporary view of its folder."""
+    for name in recorded(workspace).get("tables", []):
+        session.read.parquet(str(folder(workspace) / name)).createOrReplaceTempView(name)
 
 
 def connect(workspace: Path) -> Any:
@@ -89,11 +165,8 @@ def connect(workspace: Path) -> Any:
 
     if not is_fresh(workspace):
         export(workspace)
-    rec = _recorded(workspace) or {}
     session = spark_session()
-    for name in rec.get("tables", []):
-        path = folder(workspace) / name
-        session.read.parquet(str(path)).createOrReplaceTempView(name)
+    register(session, workspace)
     return ibis.pyspark.connect(session)
 
 

@@ -83,8 +83,8 @@ def engine_of(option: str | None, stage: str | None = None) -> str:
         engine = choose(option)
         if engine == "spark" and stage is not None:
             fail(
-                f"{stage} does not run on Spark yet (docs/spark.md): run it with "
-                "--engine duckdb, then `wholefamily identify --engine spark`"
+                f"{stage} does not run on Spark (docs/spark.md): run it with "
+                "--engine duckdb, then `wholefamily link --engine spark`"
             )
         require(engine, "--engine spark" if option is not None else f"{ENV_VAR}=spark")
     except EngineChoiceError as exc:

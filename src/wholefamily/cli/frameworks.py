@@ -163,15 +163,15 @@ def run_command(
     for one drop)."""
     from wholefamily.ingest.drop import default_drop_id
 
-    engine_of(engine, "run (its load and link)")
+    chosen = engine_of(engine)  # the load is DuckDB's on either engine (docs/spark.md)
     parse_date(as_of, "--as-of")
     _check_framework(framework)  # before any work: a typo should not cost a load
     drop_id = default_drop_id(drop)
     run_load(drop, workspace, drop_id)
-    run_link(workspace, drop_id, as_of, None, False)
+    run_link(workspace, drop_id, as_of, None, False, engine=chosen)
     name = Path(framework).stem
     folder = out_dir or workspace / "runs" / f"{drop_id}-{name}"
-    identify(as_of, framework, folder, workspace, "duckdb")
+    identify(as_of, framework, folder, workspace, chosen)
     if not no_sync:
         run_sync(folder, workspace)
 

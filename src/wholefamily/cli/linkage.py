@@ -33,6 +33,7 @@ def run_link(
     retrain: bool,
     threshold: float | None = None,
     precedence: str | None = None,
+    engine: str = "duckdb",
 ) -> None:
     from wholefamily.linkage import LinkError, LinkSettings, link
 
@@ -45,7 +46,9 @@ def run_link(
         settings = LinkSettings(settings.threshold, order)
     try:
         report = with_progress(
-            lambda tick: link(workspace, drop_id, day, out_dir, retrain, tick, settings)
+            lambda tick: link(
+                workspace, drop_id, day, out_dir, retrain, tick, settings, engine=engine
+            )
         )
     except LinkError as exc:
         fail(str(exc))
@@ -96,8 +99,8 @@ def link_command(
     engine: EngineOption = None,
 ) -> None:
     """Link people across sources, then form households and families."""
-    engine_of(engine, "link")
-    run_link(workspace, drop_id, as_of, out_dir, retrain, threshold, precedence)
+    chosen = engine_of(engine)
+    run_link(workspace, drop_id, as_of, out_dir, retrain, threshold, precedence, chosen)
 
 
 review_app = typer.Typer(

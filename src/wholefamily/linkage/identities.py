@@ -101,21 +101,30 @@ def pupils_uprns(keyed: ir.Table, named: ir.BooleanValue, seen: ir.Table) -> ir.
     return theirs.group_by("identity_id").aggregate(theirs=theirs.u.collect(distinct=True))
 
 
+def _latest(keyed: ir.Table, col: ir.Column) -> ir.Scalar:
+    """The value of the identity's latest record (a missing value too); on the same day,
+    of the record that sorts last (repeatable: record ids are unique). Spark has no
+    ordered `first`: there, the value at the largest (date, record id), which is the
+    same row."""
+    when = keyed.address_date.fill_null(ibis.date(1900, 1, 1))
+    backends, _ = keyed._find_backends()  # none for a memtable (DuckDB's, by default)
+    if any(b.name == "pyspark" for b in backends):
+        return col.argmax(ibis.struct({"when": when, "record_id": keyed.record_id}))
+    return col.first(order_by=[ibis.desc(when), ibis.desc(keyed.record_id)], include_null=True)
+
+
 def identities(keyed: ir.Table) -> ir.Table:
     """One row per identity with the columns the model compares; `block_uprns` (used
     only to propose pairs, never to score them) are its own `uprns` and, for a
     school's contact, those of its pupils."""
     named = keyed.forename.notnull() | keyed.surname.notnull()
-    # The latest address; on the same day, the record that sorts last (repeatable).
-    when = keyed.address_date.fill_null(ibis.date(1900, 1, 1))
-    latest = [ibis.desc(when), ibis.desc(keyed.record_id)]
     agg = most_frequent(
         keyed,
         "identity_id",
         ["forename", "surname", "dob", "sex"],
         where=named,
-        postcode=keyed.postcode.first(order_by=latest, include_null=True),
-        uprn=keyed.uprn.first(order_by=latest, include_null=True),
+        postcode=_latest(keyed, keyed.postcode),
+        uprn=_latest(keyed, keyed.uprn),
         uprns=keyed.uprn.collect().unique(),
         born_by=keyed.born_by.max(),
         records=ibis._.count(),

@@ -24,6 +24,9 @@ difference: the rows a run changes are deleted and inserted, the rest stay as
 they are. What only this run reads (clusters, the ids of this run's clusters and
 households, each person's address) is held in temporary tables, never written
 to the warehouse file (`INTERMEDIATE`).
+
+`engine="spark"` runs the same expressions on Spark over the Parquet copy of the
+warehouse; how each engine writes, keeps and scores is `stores.py` (docs/spark.md).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -44,11 +47,13 @@ import pyarrow as pa
 from wholefamily import warehouse as W
 from wholefamily.atomic import FolderError, Staged, check_replaceable, staged_folder
 from wholefamily.ingest.load import latest_drop
-from wholefamily.linkage import model as M
 from wholefamily.linkage import review as R
 from wholefamily.linkage.identities import identities, identity_keys, most_frequent
 from wholefamily.linkage.mpi import assign
 from wholefamily.linkage.records import current_files, records
+from wholefamily.linkage.stores import DuckStore, SparkStore
+
+Store = DuckStore | SparkStore
 
 Tick = Callable[[str, int, int], None]
 MATCH_THRESHOLD = 0.9
@@ -98,10 +103,6 @@ def _latest_drop(con: Any) -> str:
     return drop_id
 
 
-def _replace(con: Any, name: str, obj: Any) -> ir.Table:
-    return con.create_table(name, obj, overwrite=True)
-
-
 # Read by this run only: temporary tables (in memory, spilling to the warehouse's
 # temporary folder), gone when the connection closes. Earlier versions kept them in
 # the warehouse file; a run drops those.
@@ -113,10 +114,6 @@ INTERMEDIATE = (
     "link_people_stage",
     "link_family_ids",
 )
-
-
-def _temp(con: Any, name: str, obj: Any) -> ir.Table:
-    return W.temp_table(con, name, obj)  # written once (Ibis's overwrite copies it)
 
 
 # The columns of `link_records` later stages read (the rest are this run's alone).
@@ -134,22 +131,20 @@ RECORD_COLUMNS = (
 )
 
 
-MEMORY_LIMIT = "2GB"  # the warehouse's DuckDB during a link (Splink's has its own cap)
-
-
-def records_full(con: Any, drop_id: str) -> ir.Table:
+def records_full(store: Store, drop_id: str) -> ir.Table:
     """The drop's records with their identity keys, in a temporary table. Without the
     file's id (the same 64 characters on every row of a source): no later step reads
     it, and at a million people it is a third of the table."""
-    return _temp(con, "link_records_full", identity_keys(records(con, drop_id)).drop("file_id"))
+    keyed = identity_keys(records(store.con, drop_id)).drop("file_id")
+    return store.temp("link_records_full", keyed)
 
 
-def write_records(con: Any, keyed: ir.Table) -> ir.Table:
-    return _replace(con, "link_records", keyed.select(*RECORD_COLUMNS))
+def write_records(store: Store, keyed: ir.Table) -> ir.Table:
+    return store.replace("link_records", keyed.select(*RECORD_COLUMNS))
 
 
-def write_identities(con: Any, keyed: ir.Table) -> ir.Table:
-    return _replace(con, "link_identities", identities(keyed))
+def write_identities(store: Store, keyed: ir.Table) -> ir.Table:
+    return store.replace("link_identities", identities(keyed))
 
 
 def _next_number(con: Any, table: str, column: str) -> int:
@@ -164,23 +159,6 @@ def _next_number(con: Any, table: str, column: str) -> int:
     mine = every.filter(every.i.startswith(prefix))
     top = mine.aggregate(m=mine.i.substr(1).cast("int64").max()).execute()["m"][0]
     return 1 if top is None or top != top else int(top) + 1
-
-
-def _ensure_kept(con: Any) -> None:
-    raw = con.con
-    raw.execute(
-        "CREATE TABLE IF NOT EXISTS mpi_keys (key VARCHAR PRIMARY KEY, person_id VARCHAR, "
-        "drop_id VARCHAR)"
-    )
-    raw.execute(
-        "CREATE TABLE IF NOT EXISTS mpi_families (person_id VARCHAR PRIMARY KEY, "
-        "family_id VARCHAR, drop_id VARCHAR)"
-    )
-    raw.execute(
-        "CREATE TABLE IF NOT EXISTS mpi_events (drop_id VARCHAR, kind VARCHAR, id VARCHAR, "
-        "other VARCHAR, reason VARCHAR, recorded_at TIMESTAMP)"
-    )
-    R.ensure_decisions(con)  # a history: decisions and their undoing appended
 
 
 @dataclass(frozen=True)
@@ -211,7 +189,10 @@ def link(
     retrain: bool = False,
     progress: Tick | None = None,
     settings: LinkSettings | None = None,
+    engine: str = "duckdb",
 ) -> LinkReport:
+    """Link the drop (the latest by default) as of a date; `engine` is where: the
+    DuckDB warehouse, or Spark over its Parquet copy (`stores.py`)."""
     tick = progress or (lambda _m, _d, _t: None)
     settings = settings or LinkSettings()
     settings.check()
@@ -219,15 +200,16 @@ def link(
     if not W.warehouse_path(workspace).exists():
         raise LinkError(f"no warehouse in {workspace}: run `wholefamily load` first")
     try:
-        con = W.connect(workspace)
+        store: Store = SparkStore(workspace, spill) if engine == "spark" else DuckStore(workspace)
     except W.WarehouseError as exc:
         raise LinkError(str(exc)) from None
+    con = store.con
     try:
         drop_id = drop_id or _latest_drop(con)
         if not current_files(con, drop_id):
             raise LinkError(f"drop {drop_id!r} has no loaded files in this workspace")
         as_of = as_of or date.today()
-        con.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        store.prepare(INTERMEDIATE)
         out = out or workspace / "runs" / drop_id
         try:
             check_replaceable(out, OUTPUT_FILES)  # before the work, not after it
@@ -237,9 +219,9 @@ def link(
         # transaction: the warehouse commits only once the folder is complete, so a
         # linkage the warehouse holds always has its folder (a failure or a kill before
         # the commit leaves both as they were, and at worst `OUT.tmp-PID` beside OUT).
-        with W.transaction(con):
-            _ensure_kept(con)
-            report = _run(con, workspace, drop_id, as_of, retrain, tick, settings, spill)
+        with store.transaction(), store.failures(LinkError):
+            store.ensure_kept(INTERMEDIATE)
+            report = _run(store, workspace, drop_id, as_of, retrain, tick, settings, spill)
             try:
                 run = {"step": "link", "drop_id": drop_id, "as_of": as_of.isoformat()}
                 with staged_folder(out, run=run, names=OUTPUT_FILES) as staged:
@@ -251,7 +233,7 @@ def link(
                 ) from None
         report.out = str(out)
     finally:
-        con.disconnect()
+        store.close()
         _remove_spill(spill)
     return report
 
@@ -272,7 +254,7 @@ def _remove_spill(spill: Path) -> None:
 
 
 def _run(
-    con: Any,
+    store: Store,
     workspace: Path,
     drop_id: str,
     as_of: date,
@@ -281,26 +263,23 @@ def _run(
     settings: LinkSettings,
     spill: Path,
 ) -> LinkReport:
+    con = store.con
     steps = 6
     tick("records and identities", 1, steps)
-    for name in INTERMEDIATE:
-        con.con.execute(f"DROP TABLE IF EXISTS main.{name}")
-    keyed = records_full(con, drop_id)
-    write_records(con, keyed)
-    idents = write_identities(con, keyed)
-    ident_arrow = idents.to_pyarrow()
+    keyed = records_full(store, drop_id)
+    write_records(store, keyed)
+    idents = write_identities(store, keyed)
+    for_splink = store.identities_for_splink(idents)
+    n_identities = store.count(for_splink)
     n_records = int(keyed.count().execute())
 
     tick("matching (Splink)", 2, steps)
     model_path = workspace / MODEL_FILE
-    if ident_arrow.num_rows >= 2:
+    if n_identities >= 2:
         try:
-            if retrain or not model_path.exists():
-                linker = M.train(ident_arrow, model_path, spill=spill)
-                model = "trained"
-            else:
-                linker = M.load(ident_arrow, model_path, spill=spill)
-                model = "reused"
+            train = retrain or not model_path.exists()
+            linker = store.linker(for_splink, model_path, train, spill)
+            model = "trained" if train else "reused"
         except Exception as exc:  # Splink's training errors have no common base class
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise LinkError(
@@ -308,11 +287,7 @@ def _run(
                 "a drop needs enough people for the model to learn from"
             ) from None
         pred = linker.inference.predict(threshold_match_probability=REVIEW_LOW)
-        rel = pred.as_duckdbpyrelation()
-        # Keep each comparison's level: the waterfall of `explain-person`.
-        detail = [c for c in rel.columns if c.startswith("gamma_")]
-        keep = ["identity_id_l", "identity_id_r", "match_probability", "match_weight", *detail]
-        pairs_arrow = rel.select(*keep).arrow().read_all()
+        pairs_t = store.pairs(pred)
     else:
         model = "none (fewer than two identities)"
         pairs_arrow = pa.table(
@@ -323,7 +298,7 @@ def _run(
                 "match_weight": pa.array([], pa.float64()),
             }
         )
-    pairs_t = _replace(con, "link_pairs", pairs_arrow)
+        pairs_t = store.replace("link_pairs", pairs_arrow)
 
     tick("clusters and the review queue", 3, steps)
     decisions = R.current_decisions(con).select("identity_id_l", "identity_id_r", "decision")
@@ -345,24 +320,22 @@ def _run(
             identity_id_r=t.identity_id_r.cast("!string"),
         )
 
-    edges = ibis.union(ids(linked), ids(forced), distinct=True).to_pyarrow()
-    clusters = _components(idents.select("identity_id").to_pyarrow(), edges, spill)
-    clusters_t = _temp(con, "link_clusters", clusters)
+    edges = ibis.union(ids(linked), ids(forced), distinct=True)
+    clusters = store.components(idents.select("identity_id"), edges, spill)
+    clusters_t = store.temp("link_clusters", clusters)
     # The whole band, decided pairs too: the queue shows those with no decision now,
     # so a decision undone after this run puts its pair back.
     review = p.filter(
         (p.match_probability >= REVIEW_LOW) & (p.match_probability < settings.threshold)
     )
     waiting = review.filter(review.decision.isnull())
-    review = _replace(
-        con,
+    review = store.replace(
         "review_queue",
         review.select("identity_id_l", "identity_id_r", "match_probability", "match_weight"),
     )
 
     tick("person ids", 4, steps)
-    prev = _temp(
-        con,
+    prev = store.temp(
         "link_previous_keys",
         con.table("mpi_keys").select(identity_id=ibis._.key, person_id=ibis._.person_id),
     )
@@ -375,25 +348,15 @@ def _run(
         prefix="P",
         next_number=_next_number(con, "mpi_keys", "person_id"),
     )
-    assigned = _temp(con, "link_person_ids", assigned)
-    _record_events(con, events, drop_id, "linked by the model or a review decision")
+    assigned = store.temp("link_person_ids", assigned)
+    store.record_events(events, drop_id, "linked by the model or a review decision")
     persons = clusters_t.join(assigned, "cluster_id").select("identity_id", "person_id")
-    persons = _temp(con, "link_persons", persons)
-    # By difference: a key whose person changed is deleted and inserted again, a new
-    # key inserted; the others stay as they are (with the drop that gave them).
-    con.con.execute(
-        "DELETE FROM mpi_keys k USING link_persons p "
-        "WHERE k.key = p.identity_id AND k.person_id <> p.person_id"
-    )
-    con.con.execute(
-        "INSERT INTO mpi_keys SELECT p.identity_id, p.person_id, ? FROM link_persons p "
-        "WHERE NOT EXISTS (SELECT 1 FROM mpi_keys k WHERE k.key = p.identity_id)",
-        [drop_id],
-    )
+    persons = store.temp("link_persons", persons)
+    store.update_keys("link_persons", drop_id)
 
     tick("households and families", 5, steps)
-    people = _people(con, keyed, persons, as_of, drop_id, settings.precedence)
-    people = _temp(con, "link_people_stage", people)
+    people = _people(store, keyed, persons, as_of, drop_id, settings.precedence)
+    people = store.temp("link_people_stage", people)
     fam_members = people.filter(people.household_uprn.notnull() & people.in_family).select(
         group=people.household_uprn, person_id=people.person_id
     )
@@ -407,8 +370,8 @@ def _run(
         prefix="F",
         next_number=_next_number(con, "mpi_families", "family_id"),
     )
-    fam_assigned = _temp(con, "link_family_ids", fam_assigned)
-    _record_events(con, fam_events, drop_id, "family membership changed")
+    fam_assigned = store.temp("link_family_ids", fam_assigned)
+    store.record_events(fam_events, drop_id, "family membership changed")
     final = people.left_join(fam_assigned, people.household_uprn == fam_assigned.group)
     final = final.select(
         person_id=final.person_id,
@@ -420,21 +383,9 @@ def _run(
         family_id=ibis.ifelse(final.in_family, final.family_id, ibis.null("string")),
         role=final.role,
     )
-    final = _replace(con, "link_people", final)
-    # By difference, as mpi_keys: a person of this run who left their family or moved
-    # to another is deleted (and inserted with the new one); a new member inserted.
-    con.con.execute(
-        "DELETE FROM mpi_families f USING link_people p WHERE f.person_id = p.person_id "
-        "AND (p.family_id IS NULL OR p.family_id <> f.family_id)"
-    )
-    con.con.execute(
-        "INSERT INTO mpi_families SELECT p.person_id, p.family_id, ? FROM link_people p "
-        "WHERE p.family_id IS NOT NULL AND NOT EXISTS "
-        "(SELECT 1 FROM mpi_families f WHERE f.person_id = p.person_id)",
-        [drop_id],
-    )
-    _replace(
-        con,
+    final = store.replace("link_people", final)
+    store.update_families("link_people", drop_id)
+    store.replace(
         "link_meta",
         ibis.memtable(
             {"drop_id": [drop_id], "as_of": [as_of]}, schema={"drop_id": "string", "as_of": "date"}
@@ -454,7 +405,7 @@ def _run(
         drop_id=drop_id,
         as_of=as_of,
         records=n_records,
-        identities=ident_arrow.num_rows,
+        identities=n_identities,
         persons=int(counts["persons"][0]),
         new_persons=int(assigned.anti_join(prev, "person_id").count().execute()),
         households=int(counts["households"][0]),
@@ -467,35 +418,8 @@ def _run(
     )
 
 
-def _components(nodes: pa.Table, edges: pa.Table, spill: Path) -> pa.Table:
-    """Connected components (Splink's clustering) of identities joined by edges."""
-    from splink.clustering import cluster_pairwise_predictions_at_threshold
-
-    db = M.splink_db(spill)
-    result = cluster_pairwise_predictions_at_threshold(
-        nodes, edges, db_api=db, node_id_column_name="identity_id"
-    )
-    df = result.as_pandas_dataframe()[["identity_id", "cluster_id"]]  # type: ignore[no-untyped-call]
-    return pa.Table.from_pandas(df.astype({"cluster_id": str}), preserve_index=False)
-
-
-def _record_events(con: Any, events: ir.Table, drop_id: str, reason: str) -> None:
-    now = datetime.now(UTC).replace(tzinfo=None)
-    con.insert(
-        "mpi_events",
-        events.select(
-            drop_id=ibis.literal(drop_id),
-            kind=events.kind,
-            id=events.ident,
-            other=events.other,
-            reason=ibis.literal(reason),
-            recorded_at=ibis.literal(now),
-        ).distinct(),
-    )
-
-
 def _people(
-    con: Any,
+    store: Store,
     keyed: ir.Table,
     persons: ir.Table,
     as_of: date,
@@ -503,6 +427,7 @@ def _people(
     precedence: tuple[str, ...],
 ) -> ir.Table:
     """One row per person: identity, current address, role, whether in a family."""
+    con = store.con
     rec = keyed.join(persons, keyed.identity_id == persons.identity_id)
     # Names as the agencies wrote them (the most frequent spelling), not the match keys.
     ident = most_frequent(rec, "person_id", ["given_forename", "given_surname", "dob", "sex"])
@@ -527,7 +452,7 @@ def _people(
     )
     address = best.filter(best.k == 0).select("person_id", household_uprn=best.uprn)
     files = current_files(con, drop_id)
-    address = _with_ties(con, rec, address, files)
+    address = _with_ties(store, rec, address, files)
     people = ident.left_join(address, "person_id")
     # Who is on a school roll at the latest census on or before the as-of date.
     on_roll = _on_roll(con, files.get("school_census"), as_of)
@@ -559,12 +484,13 @@ def _people(
     )
 
 
-def ties(con: Any, rec: ir.Table, files: dict[str, str]) -> ir.Table:
+def ties(store: Store, rec: ir.Table, files: dict[str, str]) -> ir.Table:
     """(person_id, tied_to): a parent with parental responsibility recorded by a
     school and the pupil; the partners of a joint benefit claim."""
+    con = store.con
     parts: list[ir.Table] = []
     # Materialised: both sides of the joins below come from the same records.
-    who = _temp(con, "link_ties_who", rec.select("source", "row", "person_id", "id_key"))
+    who = store.temp("link_ties_who", rec.select("source", "row", "person_id", "id_key"))
     if "school_contacts" in files:
         c = con.table("src_school_contacts")
         c = c.filter((c.file_id == files["school_contacts"]) & (c.parental_responsibility == "Y"))
@@ -599,9 +525,9 @@ def ties(con: Any, rec: ir.Table, files: dict[str, str]) -> ir.Table:
     return ibis.union(*parts, distinct=True)
 
 
-def _with_ties(con: Any, rec: ir.Table, address: ir.Table, files: dict[str, str]) -> ir.Table:
+def _with_ties(store: Store, rec: ir.Table, address: ir.Table, files: dict[str, str]) -> ir.Table:
     """A person with no address evidence lives where the person they are tied to lives."""
-    t = ties(con, rec, files)
+    t = ties(store, rec, files)
     known = address.select(tied_to="person_id", u="household_uprn")
     borrowed = t.join(known, "tied_to").group_by("person_id").aggregate(u=ibis._.u.min())
     everyone = rec.select("person_id").distinct()

@@ -422,3 +422,44 @@ def load(identities: Any, model_path: Path, spill: Path | None = None) -> Any:
     db = splink_db(spill or model_path.parent / "spill")
     df = db.register(_blockable(identities), table_name="identities")
     return Linker(df, str(model_path), log_level=None)
+
+
+# DuckDB's functions in the model's SQL and what Spark calls them (the similarity
+# function is Splink's jar's; `len` is only ever of a list here).
+_SPARK_NAMES = (
+    (r"\bjaro_winkler_similarity\(", "jaro_winkler("),
+    (r"\blen\(", "size("),
+    (r"\blist_intersect\(", "array_intersect("),
+    (r"\blist_has_any\(", "arrays_overlap("),
+    (r"\bstring_split\(", "split("),
+)
+
+
+def spark_sql(sql: str) -> str:
+    """A condition of the model (written for DuckDB) in Spark's SQL."""
+    import re
+
+    import sqlglot
+
+    if sql == "ELSE":
+        return sql
+    for pattern, name in _SPARK_NAMES:
+        sql = re.sub(pattern, name, sql)
+    return str(sqlglot.transpile(sql, read="duckdb", write="spark")[0])
+
+
+def for_spark(model: dict[str, Any]) -> dict[str, Any]:
+    """A settings dict or saved model (DuckDB's SQL) with every condition in Spark's:
+    the model trained (and saved) once is the one both engines score with."""
+    import copy
+
+    out = copy.deepcopy(model)
+    out.pop("sql_dialect", None)
+    for comp in out.get("comparisons", []):
+        for lv in comp.get("comparison_levels", []):
+            lv["sql_condition"] = spark_sql(str(lv["sql_condition"]))
+    for rule in out.get("blocking_rules_to_generate_predictions", []):
+        if isinstance(rule, dict):
+            rule.pop("sql_dialect", None)
+            rule["blocking_rule"] = spark_sql(str(rule["blocking_rule"]))
+    return out
