@@ -46,6 +46,8 @@ from wholefamily.atomic import FolderError, Staged, check_replaceable, staged_fo
 from wholefamily.ingest.load import latest_drop
 from wholefamily.linkage import model as M
 from wholefamily.linkage import review as R
+from wholefamily.linkage.clusters import cluster
+from wholefamily.linkage.context import household_context
 from wholefamily.linkage.identities import identities, identity_keys, most_frequent
 from wholefamily.linkage.mpi import assign
 from wholefamily.linkage.records import current_files, records
@@ -323,31 +325,17 @@ def _run(
                 "match_weight": pa.array([], pa.float64()),
             }
         )
-    pairs_t = _replace(con, "link_pairs", pairs_arrow)
+    _replace(con, "link_pairs", pairs_arrow)
 
     tick("clusters and the review queue", 3, steps)
+    cluster(con, idents, settings.threshold, spill)
+    # A second look at the band: the households of the two sides (`context.py`).
+    if household_context(con, REVIEW_LOW, settings.threshold)["moved"]:
+        cluster(con, idents, settings.threshold, spill)  # the pairs it lifted are matches now
+    pairs_t = con.table("link_pairs")
     decisions = R.current_decisions(con).select("identity_id_l", "identity_id_r", "decision")
     p = pairs_t.left_join(decisions, ["identity_id_l", "identity_id_r"])
-    linked = p.filter(
-        (p.decision == "match")
-        | (p.decision.isnull() & (p.match_probability >= settings.threshold))
-    ).select("identity_id_l", "identity_id_r")
-    # Decisions for pairs the model no longer proposes still count.
-    forced = decisions.filter(decisions.decision == "match").select(
-        "identity_id_l", "identity_id_r"
-    )
-    known = idents.identity_id
-    forced = forced.filter(forced.identity_id_l.isin(known) & forced.identity_id_r.isin(known))
-
-    def ids(t: ir.Table) -> ir.Table:
-        return t.select(
-            identity_id_l=t.identity_id_l.cast("!string"),
-            identity_id_r=t.identity_id_r.cast("!string"),
-        )
-
-    edges = ibis.union(ids(linked), ids(forced), distinct=True).to_pyarrow()
-    clusters = _components(idents.select("identity_id").to_pyarrow(), edges, spill)
-    clusters_t = _temp(con, "link_clusters", clusters)
+    clusters_t = con.table("link_clusters")
     # The whole band, decided pairs too: the queue shows those with no decision now,
     # so a decision undone after this run puts its pair back.
     review = p.filter(
@@ -465,18 +453,6 @@ def _run(
         model=model + (f" ({prev_people:,} persons known before)" if prev_people else ""),
         out="",
     )
-
-
-def _components(nodes: pa.Table, edges: pa.Table, spill: Path) -> pa.Table:
-    """Connected components (Splink's clustering) of identities joined by edges."""
-    from splink.clustering import cluster_pairwise_predictions_at_threshold
-
-    db = M.splink_db(spill)
-    result = cluster_pairwise_predictions_at_threshold(
-        nodes, edges, db_api=db, node_id_column_name="identity_id"
-    )
-    df = result.as_pandas_dataframe()[["identity_id", "cluster_id"]]  # type: ignore[no-untyped-call]
-    return pa.Table.from_pandas(df.astype({"cluster_id": str}), preserve_index=False)
 
 
 def _record_events(con: Any, events: ir.Table, drop_id: str, reason: str) -> None:
