@@ -10,6 +10,7 @@ import ibis
 import pytest
 
 from wholefamily.linkage import review as R
+from wholefamily.linkage.clusters import merge
 from wholefamily.linkage.context import APART, MOVED, household_context
 
 LOW, THRESHOLD = 0.5, 0.9
@@ -134,3 +135,27 @@ def test_the_reviewer_reads_the_context_in_words(con: Any) -> None:
     assert "none of those was seen at the other address" in R.LEVEL_WORDS[label]
     assert round(sum(w for _, _, w in steps), 1) == round(pair["match_weight"], 1)
     assert "moved together" in R.LEVEL_WORDS[MOVED]
+
+
+def _clusters(con: Any) -> dict[str, str]:
+    rows = con.table("link_clusters").to_pyarrow().to_pylist()
+    return {r["identity_id"]: r["cluster_id"] for r in rows}
+
+
+def test_the_lifted_pairs_join_their_clusters_unless_a_person_decided(con: Any) -> None:
+    R.ensure_decisions(con)
+    household_context(con, LOW, THRESHOLD)
+    pairs = con.table("link_pairs")
+    lifted = pairs.filter(pairs.context == MOVED)
+    before = _clusters(con)
+    # A reviewer said the mover's pair is two people: the decision stands.
+    R.decide(con, "nhs:1", "nino:1", "no_match", "", "tester")
+    assert merge(con, lifted) == 0
+    assert _clusters(con) == before
+    R.undo(con, "nhs:1", "nino:1", "tester")
+    assert merge(con, lifted) == 1
+    after = _clusters(con)
+    assert after["nhs:1"] == after["nino:1"] == min(before["nhs:1"], before["nino:1"])
+    assert {k: v for k, v in after.items() if k != "nino:1" and k != "nhs:1"} == {
+        k: v for k, v in before.items() if k != "nino:1" and k != "nhs:1"
+    }

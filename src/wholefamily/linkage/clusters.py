@@ -54,3 +54,41 @@ def components(nodes: pa.Table, edges: pa.Table, spill: Path) -> pa.Table:
     )
     df = result.as_pandas_dataframe()[["identity_id", "cluster_id"]]  # type: ignore[no-untyped-call]
     return pa.Table.from_pandas(df.astype({"cluster_id": str}), preserve_index=False)
+
+
+def merge(con: Any, pairs: ir.Table) -> int:
+    """Join in `link_clusters` the clusters that `pairs` (identity_id_l, identity_id_r: a
+    few, the pairs the band's second look lifted to matches) connect, as `cluster` would
+    from scratch; pairs with a clerical decision are left to it. Returns the clusters
+    merged away."""
+    decided = R.current_decisions(con).select("identity_id_l", "identity_id_r")
+    pairs = pairs.anti_join(decided, ["identity_id_l", "identity_id_r"])
+    c = con.table("link_clusters")
+    left = c.select(identity_id_l=c.identity_id, cl=c.cluster_id)
+    right = c.select(identity_id_r=c.identity_id, cr=c.cluster_id)
+    joined = pairs.join(left, "identity_id_l").join(right, "identity_id_r")
+    edges = joined.select("cl", "cr").to_pyarrow().to_pylist()
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for e in edges:
+        a, b = root(e["cl"]), root(e["cr"])
+        if a != b:
+            parent[max(a, b)] = min(a, b)  # the smaller id names the merged cluster
+    moves = {old: root(old) for old in parent}
+    if moves:
+        W.temp_table(
+            con,
+            "link_cluster_moves",
+            pa.table({"old": list(moves), "new": list(moves.values())}),
+        )
+        con.con.execute(
+            "UPDATE link_clusters SET cluster_id = m.new FROM link_cluster_moves m "
+            "WHERE link_clusters.cluster_id = m.old"
+        )
+        con.con.execute("DROP TABLE IF EXISTS link_cluster_moves")
+    return len(moves)

@@ -44,7 +44,7 @@ BAND_TABLES = (
     "link_band_seen",
     "link_band_moved",
     "link_band_apart",
-    "link_band_weighed",
+    "link_band_context",
 )
 
 
@@ -134,25 +134,23 @@ def household_context(con: Any, low: float, threshold: float) -> dict[str, int]:
     )
     raw.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE link_band_weighed AS
-        WITH ctx AS (
-            SELECT a, b, '{MOVED}' AS context, {MOVED_WEIGHT}::DOUBLE AS w FROM link_band_moved
-            UNION ALL
-            SELECT a, b, '{APART}', {APART_WEIGHT}::DOUBLE FROM link_band_apart
-        ),
-        weighed AS (
-            SELECT p.* REPLACE (p.match_weight + coalesce(ctx.w, 0) AS match_weight),
-                   ctx.context, coalesce(ctx.w, 0.0::DOUBLE) AS context_weight
-            FROM link_pairs p LEFT JOIN ctx
-            ON ctx.a = p.identity_id_l AND ctx.b = p.identity_id_r
-        )
-        SELECT * REPLACE (
-            CASE WHEN context IS NULL THEN match_probability
-                 ELSE 1 / (1 + pow(2, -match_weight)) END AS match_probability)
-        FROM weighed
+        CREATE OR REPLACE TEMP TABLE link_band_context AS
+        SELECT a, b, '{MOVED}' AS context, {MOVED_WEIGHT}::DOUBLE AS w FROM link_band_moved
+        UNION ALL
+        SELECT a, b, '{APART}', {APART_WEIGHT}::DOUBLE FROM link_band_apart
         """
     )
-    raw.execute("CREATE OR REPLACE TABLE main.link_pairs AS SELECT * FROM link_band_weighed")
+    # In place: the few pairs it moves are updated, the rest of the table stays as it is.
+    raw.execute("ALTER TABLE main.link_pairs ADD COLUMN context VARCHAR")
+    raw.execute("ALTER TABLE main.link_pairs ADD COLUMN context_weight DOUBLE DEFAULT 0")
+    raw.execute(
+        """
+        UPDATE main.link_pairs p SET context = c.context, context_weight = c.w,
+            match_weight = p.match_weight + c.w,
+            match_probability = 1 / (1 + pow(2, -(p.match_weight + c.w)))
+        FROM link_band_context c WHERE c.a = p.identity_id_l AND c.b = p.identity_id_r
+        """
+    )
     moved = raw.execute("SELECT count(*) FROM link_band_moved").fetchone()
     apart = raw.execute("SELECT count(*) FROM link_band_apart").fetchone()
     for name in BAND_TABLES:

@@ -46,8 +46,8 @@ from wholefamily.atomic import FolderError, Staged, check_replaceable, staged_fo
 from wholefamily.ingest.load import latest_drop
 from wholefamily.linkage import model as M
 from wholefamily.linkage import review as R
-from wholefamily.linkage.clusters import cluster
-from wholefamily.linkage.context import household_context
+from wholefamily.linkage.clusters import cluster, merge
+from wholefamily.linkage.context import MOVED, household_context
 from wholefamily.linkage.identities import identities, identity_keys, most_frequent
 from wholefamily.linkage.mpi import assign
 from wholefamily.linkage.records import current_files, records
@@ -330,9 +330,9 @@ def _run(
     tick("clusters and the review queue", 3, steps)
     cluster(con, idents, settings.threshold, spill)
     # A second look at the band: the households of the two sides (`context.py`).
-    if household_context(con, REVIEW_LOW, settings.threshold)["moved"]:
-        cluster(con, idents, settings.threshold, spill)  # the pairs it lifted are matches now
+    household_context(con, REVIEW_LOW, settings.threshold)
     pairs_t = con.table("link_pairs")
+    merge(con, pairs_t.filter(pairs_t.context == MOVED))  # the pairs it lifted are matches now
     decisions = R.current_decisions(con).select("identity_id_l", "identity_id_r", "decision")
     p = pairs_t.left_join(decisions, ["identity_id_l", "identity_id_r"])
     clusters_t = con.table("link_clusters")
