@@ -3,8 +3,11 @@
 1. records of the drop (`records.py`) → identities (`identities.py`);
 2. a Splink model over identities (`model.py`), trained once and saved in
    the workspace (`models/linkage.json`), reused by later runs;
-3. pairs at or above the threshold are clustered into persons; pairs in the
-   review band go to the review queue; clerical decisions override the model;
+3. pairs at or above the threshold are clustered into persons (`clusters.py`);
+   the band's pairs at two addresses get a second look at their households
+   (`context.py`: moved together, a match; housemates apart, two people); the
+   pairs left in the review band go to the review queue; clerical decisions
+   override the model;
 4. stable `person_id`s from the master person index (`mpi.py`);
 5. each person's current address (the latest dated evidence with a UPRN;
    with none, the address of the person they are tied to: a pupil and a
