@@ -3,8 +3,11 @@
 1. records of the drop (`records.py`) → identities (`identities.py`);
 2. a Splink model over identities (`model.py`), trained once and saved in
    the workspace (`models/linkage.json`), reused by later runs;
-3. pairs at or above the threshold are clustered into persons; pairs in the
-   review band go to the review queue; clerical decisions override the model;
+3. pairs at or above the threshold are clustered into persons (`clusters.py`);
+   the band's pairs at two addresses get a second look at their households
+   (`context.py`: moved together, a match; housemates apart, two people); the
+   pairs left in the review band go to the review queue; clerical decisions
+   override the model;
 4. stable `person_id`s from the master person index (`mpi.py`);
 5. each person's current address (the latest dated evidence with a UPRN;
    with none, the address of the person they are tied to: a pupil and a
@@ -48,6 +51,8 @@ from wholefamily import warehouse as W
 from wholefamily.atomic import FolderError, Staged, check_replaceable, staged_folder
 from wholefamily.ingest.load import latest_drop
 from wholefamily.linkage import review as R
+from wholefamily.linkage.clusters import merge
+from wholefamily.linkage.context import MOVED, household_context
 from wholefamily.linkage.identities import identities, identity_keys, most_frequent
 from wholefamily.linkage.mpi import assign
 from wholefamily.linkage.records import current_files, records
@@ -322,7 +327,14 @@ def _run(
 
     edges = ibis.union(ids(linked), ids(forced), distinct=True)
     clusters = store.components(idents.select("identity_id"), edges, spill)
-    clusters_t = store.temp("link_clusters", clusters)
+    store.temp("link_clusters", clusters)
+    # A second look at the band: the households of the two sides (`context.py`); the
+    # pairs it lifts to matches join their clusters.
+    household_context(store, REVIEW_LOW, settings.threshold)
+    pairs_t = con.table("link_pairs")
+    merge(store, pairs_t.filter(pairs_t.context == MOVED))
+    clusters_t = con.table("link_clusters")
+    p = pairs_t.left_join(decisions, ["identity_id_l", "identity_id_r"])
     # The whole band, decided pairs too: the queue shows those with no decision now,
     # so a decision undone after this run puts its pair back.
     review = p.filter(

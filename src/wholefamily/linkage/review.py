@@ -35,6 +35,7 @@ import ibis
 import ibis.expr.types as ir
 
 from wholefamily import warehouse as W
+from wholefamily.linkage.context import CONTEXT_WORDS
 from wholefamily.sources.schema import SOURCES
 
 DECISIONS = ("match", "no_match")
@@ -84,7 +85,9 @@ LEVEL_WORDS = {
     "an address in common": "an address in common",
     "same postcode": "the same postcode",
     "same sector": "the same postcode sector",
+    **CONTEXT_WORDS,  # the band's second look at the households (`context.py`)
 }
+CONTEXT_STEP = "context"  # the waterfall's step for the households' context
 # Score bands of the queue: (value, lowest probability, label).
 BANDS = (
     ("50", 0.5, "50% to 60%"),
@@ -242,12 +245,15 @@ def waterfall(
     pair: dict[str, Any], prior: float, by_level: dict[str, dict[int, tuple[str, float]]]
 ) -> list[tuple[str, str, float]]:
     """(step, level reached, weight) for a scored pair (its gamma_ columns and match_weight):
-    the prior, each comparison, then what name frequencies added, summing to the weight."""
+    the prior, each comparison, the households' context if it moved the pair (`context`,
+    `context_weight`), then what name frequencies added, summing to the weight."""
     steps = [("prior", "", round(prior, 2))]
     for col, value in pair.items():
         if col.startswith("gamma_") and value is not None:
             label, weight = by_level.get(col[6:], {}).get(value, ("", 0.0))
             steps.append((col[6:], label, round(weight, 2)))
+    if pair.get("context"):
+        steps.append((CONTEXT_STEP, str(pair["context"]), round(pair["context_weight"], 2)))
     rest = pair["match_weight"] - sum(w for _, _, w in steps)
     if abs(rest) >= 0.01:  # term-frequency adjustments of rare or common names
         steps.append(("name frequency", "", round(rest, 2)))

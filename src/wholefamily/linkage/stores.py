@@ -88,6 +88,14 @@ class DuckStore:
         self.workspace = workspace
         self.con = W.connect(workspace)
 
+    @classmethod
+    def over(cls, con: Any) -> DuckStore:
+        """A store over a connection already open (tests build their tables in one)."""
+        store = cls.__new__(cls)
+        store.workspace = Path()
+        store.con = con
+        return store
+
     def close(self) -> None:
         self.con.disconnect()
 
@@ -132,6 +140,34 @@ class DuckStore:
 
     def temp(self, name: str, obj: Any) -> ir.Table:
         return W.temp_table(self.con, name, obj)  # written once (Ibis's overwrite copies it)
+
+    def drop_temp(self, name: str) -> None:
+        self.con.con.execute(f"DROP TABLE IF EXISTS {name}")
+
+    def adjust_pairs(self, ctx: pa.Table) -> None:
+        """`link_pairs` gains `context` and `context_weight`; the pairs of `ctx` (a, b,
+        context, w: the band's second look) move by their weight, in place."""
+        raw = self.con.con
+        raw.execute("ALTER TABLE main.link_pairs ADD COLUMN context VARCHAR")
+        raw.execute("ALTER TABLE main.link_pairs ADD COLUMN context_weight DOUBLE DEFAULT 0")
+        if ctx.num_rows:
+            W.temp_table(self.con, "link_band_context", ctx)
+            raw.execute(
+                "UPDATE main.link_pairs p SET context = c.context, context_weight = c.w, "
+                "match_weight = p.match_weight + c.w, "
+                "match_probability = 1 / (1 + pow(2, -(p.match_weight + c.w))) "
+                "FROM link_band_context c WHERE c.a = p.identity_id_l AND c.b = p.identity_id_r"
+            )
+            self.drop_temp("link_band_context")
+
+    def move_clusters(self, moves: pa.Table) -> None:
+        """Clusters `old` become `new` in `link_clusters` (a few: in place)."""
+        W.temp_table(self.con, "link_cluster_moves", moves)
+        self.con.con.execute(
+            "UPDATE link_clusters SET cluster_id = m.new FROM link_cluster_moves m "
+            "WHERE link_clusters.cluster_id = m.old"
+        )
+        self.drop_temp("link_cluster_moves")
 
     def update_keys(self, persons: str, drop_id: str) -> None:
         # By difference: a key whose person changed is deleted and inserted again, a new
@@ -284,6 +320,42 @@ class SparkStore:
     def _rewrite(self, name: str, expr: ir.Table) -> None:
         # Materialised before the table it reads is replaced.
         self.replace(name, self.temp(f"{name}__next", expr))
+
+    def drop_temp(self, name: str) -> None:
+        self.session.catalog.dropTempView(name)
+        shutil.rmtree(self.scratch / name, ignore_errors=True)
+
+    def adjust_pairs(self, ctx: pa.Table) -> None:
+        """As DuckStore's: `link_pairs` written again with `context` and
+        `context_weight`, and the pairs of `ctx` moved by their weight."""
+        p = self.con.table("link_pairs")
+        schema = {"a": "string", "b": "string", "context": "string", "w": "float64"}
+        c = (
+            ibis.memtable(ctx, schema=schema)
+            if ctx.num_rows
+            else ibis.memtable({k: [] for k in schema}, schema=schema)
+        )
+        j = p.left_join(c, [p.identity_id_l == c.a, p.identity_id_r == c.b])
+        hit = j.a.notnull()
+        weight = p.match_weight + j.w
+        cols = {n: p[n] for n in p.columns}
+        cols["match_weight"] = ibis.cases((hit, weight), else_=p.match_weight)
+        cols["match_probability"] = ibis.cases(
+            (hit, 1 / (1 + ibis.literal(2.0) ** (-weight))), else_=p.match_probability
+        )
+        cols["context"] = j.context
+        cols["context_weight"] = j.w.fill_null(0.0)
+        self._rewrite("link_pairs", j.select(**cols))
+
+    def move_clusters(self, moves: pa.Table) -> None:
+        c = self.con.table("link_clusters")
+        m = ibis.memtable(moves, schema={"old": "string", "new": "string"})
+        j = c.left_join(m, c.cluster_id == m.old)
+        nxt = self.temp(
+            "link_clusters__next",
+            j.select(identity_id=c.identity_id, cluster_id=j.new.fill_null(c.cluster_id)),
+        )
+        self.temp("link_clusters", nxt)
 
     def update_keys(self, persons: str, drop_id: str) -> None:
         k = self.con.table("mpi_keys")

@@ -102,6 +102,9 @@ def _rows(p: dict[str, Any]) -> dict[str, Any]:
     extra = []
     if "prior" in steps:
         extra.append(("Before comparing (a match is rare)", _weight(steps["prior"][1])))
+    if R.CONTEXT_STEP in steps:
+        label, w = steps[R.CONTEXT_STEP]
+        extra.append((f"Who they live with: {R.LEVEL_WORDS.get(label, label)}", _weight(w)))
     if "name frequency" in steps:
         extra.append(("How common the names are", _weight(steps["name frequency"][1])))
     return {
