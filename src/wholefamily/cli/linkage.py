@@ -33,6 +33,7 @@ def run_link(
     retrain: bool,
     threshold: float | None = None,
     precedence: str | None = None,
+    councils: list[tuple[str | None, str]] | None = None,
 ) -> None:
     from wholefamily.linkage import LinkError, LinkSettings, link
 
@@ -45,7 +46,7 @@ def run_link(
         settings = LinkSettings(settings.threshold, order)
     try:
         report = with_progress(
-            lambda tick: link(workspace, drop_id, day, out_dir, retrain, tick, settings)
+            lambda tick: link(workspace, drop_id, day, out_dir, retrain, tick, settings, councils)
         )
     except LinkError as exc:
         fail(str(exc))

@@ -48,7 +48,7 @@ from wholefamily.linkage import model as M
 from wholefamily.linkage import review as R
 from wholefamily.linkage.identities import identities, identity_keys, most_frequent
 from wholefamily.linkage.mpi import assign
-from wholefamily.linkage.records import current_files, records
+from wholefamily.linkage.records import council_records, current_files
 
 Tick = Callable[[str, int, int], None]
 MATCH_THRESHOLD = 0.9
@@ -131,17 +131,28 @@ RECORD_COLUMNS = (
     "sex",
     "postcode",
     "uprn",
+    "la_code",
 )
+
+# A run over several councils: (LA code, drop id) each; one council alone: [(None, drop)].
+Councils = list[tuple[str | None, str]]
 
 
 MEMORY_LIMIT = "2GB"  # the warehouse's DuckDB during a link (Splink's has its own cap)
 
 
-def records_full(con: Any, drop_id: str) -> ir.Table:
-    """The drop's records with their identity keys, in a temporary table. Without the
+def records_full(con: Any, councils: Councils) -> ir.Table:
+    """The drops' records with their identity keys, in a temporary table. Without the
     file's id (the same 64 characters on every row of a source): no later step reads
     it, and at a million people it is a third of the table."""
-    return _temp(con, "link_records_full", identity_keys(records(con, drop_id)).drop("file_id"))
+    keyed = identity_keys(council_records(con, councils)).drop("file_id")
+    return _temp(con, "link_records_full", keyed)
+
+
+def run_name(councils: Councils) -> str:
+    """The id a linkage is recorded under: its drop's, or for several councils their
+    drops' joined by '+'."""
+    return "+".join(d for _, d in councils)
 
 
 def write_records(con: Any, keyed: ir.Table) -> ir.Table:
@@ -211,7 +222,11 @@ def link(
     retrain: bool = False,
     progress: Tick | None = None,
     settings: LinkSettings | None = None,
+    councils: Councils | None = None,
 ) -> LinkReport:
+    """Link a drop (the latest loaded by default), or with `councils` the drops of
+    several councils (LA code, drop id) together: one linkage, people's ids global,
+    each record, person and household tagged with its council."""
     tick = progress or (lambda _m, _d, _t: None)
     settings = settings or LinkSettings()
     settings.check()
@@ -223,9 +238,11 @@ def link(
     except W.WarehouseError as exc:
         raise LinkError(str(exc)) from None
     try:
-        drop_id = drop_id or _latest_drop(con)
-        if not current_files(con, drop_id):
-            raise LinkError(f"drop {drop_id!r} has no loaded files in this workspace")
+        councils = councils or [(None, drop_id or _latest_drop(con))]
+        for _, one in councils:
+            if not current_files(con, one):
+                raise LinkError(f"drop {one!r} has no loaded files in this workspace")
+        drop_id = run_name(councils)
         as_of = as_of or date.today()
         con.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         out = out or workspace / "runs" / drop_id
@@ -239,9 +256,11 @@ def link(
         # the commit leaves both as they were, and at worst `OUT.tmp-PID` beside OUT).
         with W.transaction(con):
             _ensure_kept(con)
-            report = _run(con, workspace, drop_id, as_of, retrain, tick, settings, spill)
+            report = _run(con, workspace, councils, as_of, retrain, tick, settings, spill)
             try:
                 run = {"step": "link", "drop_id": drop_id, "as_of": as_of.isoformat()}
+                if councils[0][0]:
+                    run["councils"] = ",".join(f"{la}={d}" for la, d in councils)
                 with staged_folder(out, run=run, names=OUTPUT_FILES) as staged:
                     write_outputs(con, staged)
             except OSError as exc:
@@ -274,7 +293,7 @@ def _remove_spill(spill: Path) -> None:
 def _run(
     con: Any,
     workspace: Path,
-    drop_id: str,
+    councils: Councils,
     as_of: date,
     retrain: bool,
     tick: Tick,
@@ -282,10 +301,11 @@ def _run(
     spill: Path,
 ) -> LinkReport:
     steps = 6
+    drop_id = run_name(councils)
     tick("records and identities", 1, steps)
     for name in INTERMEDIATE:
         con.con.execute(f"DROP TABLE IF EXISTS main.{name}")
-    keyed = records_full(con, drop_id)
+    keyed = records_full(con, councils)
     write_records(con, keyed)
     idents = write_identities(con, keyed)
     ident_arrow = idents.to_pyarrow()
@@ -392,7 +412,7 @@ def _run(
     )
 
     tick("households and families", 5, steps)
-    people = _people(con, keyed, persons, as_of, drop_id, settings.precedence)
+    people = _people(con, keyed, persons, as_of, councils, settings.precedence)
     people = _temp(con, "link_people_stage", people)
     fam_members = people.filter(people.household_uprn.notnull() & people.in_family).select(
         group=people.household_uprn, person_id=people.person_id
@@ -419,6 +439,7 @@ def _run(
         uprn=final.household_uprn,
         family_id=ibis.ifelse(final.in_family, final.family_id, ibis.null("string")),
         role=final.role,
+        la_code=final.la_code,
     )
     final = _replace(con, "link_people", final)
     # By difference, as mpi_keys: a person of this run who left their family or moved
@@ -433,11 +454,13 @@ def _run(
         "(SELECT 1 FROM mpi_families f WHERE f.person_id = p.person_id)",
         [drop_id],
     )
+    tagged = ",".join(f"{la}={d}" for la, d in councils) if councils[0][0] else None
     _replace(
         con,
         "link_meta",
         ibis.memtable(
-            {"drop_id": [drop_id], "as_of": [as_of]}, schema={"drop_id": "string", "as_of": "date"}
+            {"drop_id": [drop_id], "as_of": [as_of], "councils": [tagged]},
+            schema={"drop_id": "string", "as_of": "date", "councils": "string"},
         ),
     )
     tick("writing outputs", 6, steps)
@@ -499,10 +522,12 @@ def _people(
     keyed: ir.Table,
     persons: ir.Table,
     as_of: date,
-    drop_id: str,
+    councils: Councils,
     precedence: tuple[str, ...],
 ) -> ir.Table:
-    """One row per person: identity, current address, role, whether in a family."""
+    """One row per person: identity, current address, role, whether in a family, and
+    council (that of the address: the council whose gazetteer its UPRN was found in;
+    with no address, the council most of the person's records come from)."""
     rec = keyed.join(persons, keyed.identity_id == persons.identity_id)
     # Names as the agencies wrote them (the most frequent spelling), not the match keys.
     ident = most_frequent(rec, "person_id", ["given_forename", "given_surname", "dob", "sex"])
@@ -526,13 +551,14 @@ def _people(
         )
     )
     address = best.filter(best.k == 0).select("person_id", household_uprn=best.uprn)
-    files = current_files(con, drop_id)
-    address = _with_ties(con, rec, address, files)
+    address = _with_ties(con, rec, address, councils)
     people = ident.left_join(address, "person_id")
     # Who is on a school roll at the latest census on or before the as-of date.
-    on_roll = _on_roll(con, files.get("school_census"), as_of)
-    roll_people = keyed.filter(keyed.source == "school_census").semi_join(
-        on_roll, keyed.row == on_roll.row
+    on_roll = _on_roll(con, councils, as_of)
+    census = keyed.filter(keyed.source == "school_census")
+    roll_people = census.semi_join(
+        on_roll,
+        (census.row == on_roll.row) & (census.la_code.fill_null("") == on_roll.la),
     )
     roll_people = roll_people.join(persons, roll_people.identity_id == persons.identity_id)
     roll = roll_people.select(rp=roll_people.person_id).distinct()
@@ -547,7 +573,7 @@ def _people(
         .distinct()
     )
     people = people.left_join(has_child, people.household_uprn == has_child.u)
-    return people.select(
+    people = people.select(
         "person_id",
         "forename",
         "surname",
@@ -557,14 +583,43 @@ def _people(
         "role",
         in_family=people.u.notnull(),
     )
+    if not councils[0][0]:
+        return people.mutate(la_code=ibis.null("string"))
+    placed = keyed.filter(keyed.uprn.notnull())
+    where = placed.group_by(w_uprn=placed.uprn).aggregate(w_la=placed.la_code.min())
+    most = most_frequent(rec, "person_id", ["la_code"]).rename(r_la="la_code")
+    people = people.left_join(where, people.household_uprn == where.w_uprn)
+    people = people.left_join(most, "person_id")
+    return people.select(
+        *(c for c in people.columns if c not in ("w_uprn", "w_la", "r_la", "person_id_right")),
+        la_code=ibis.coalesce(people.w_la, people.r_la),
+    )
 
 
-def ties(con: Any, rec: ir.Table, files: dict[str, str]) -> ir.Table:
+def ties(con: Any, rec: ir.Table, councils: Councils) -> ir.Table:
     """(person_id, tied_to): a parent with parental responsibility recorded by a
-    school and the pupil; the partners of a joint benefit claim."""
+    school and the pupil; the partners of a joint benefit claim (within a council's
+    drop: a claim reference is one council's)."""
     parts: list[ir.Table] = []
     # Materialised: both sides of the joins below come from the same records.
-    who = _temp(con, "link_ties_who", rec.select("source", "row", "person_id", "id_key"))
+    every = _temp(
+        con, "link_ties_who", rec.select("source", "row", "person_id", "id_key", "la_code")
+    )
+    for la_code, drop_id in councils:
+        files = current_files(con, drop_id)
+        who = every if la_code is None else every.filter(every.la_code == la_code)
+        parts += _ties_of(con, every, who, files)
+    if not parts:
+        return ibis.memtable(
+            {"person_id": [], "tied_to": []}, schema={"person_id": "string", "tied_to": "string"}
+        )
+    return ibis.union(*parts, distinct=True)
+
+
+def _ties_of(con: Any, every: ir.Table, who: ir.Table, files: dict[str, str]) -> list[ir.Table]:
+    """`ties` of one drop: `who` its records, `every` every council's (a pupil's UPN
+    is national)."""
+    parts: list[ir.Table] = []
     if "school_contacts" in files:
         c = con.table("src_school_contacts")
         c = c.filter((c.file_id == files["school_contacts"]) & (c.parental_responsibility == "Y"))
@@ -574,8 +629,8 @@ def ties(con: Any, rec: ir.Table, files: dict[str, str]) -> ir.Table:
             c.join(w, c.row == w.row).select(upn=c.upn.strip().upper(), parent=w.person_id).view()
         )
         pupil = (
-            who.filter(who.id_key.startswith("upn:"))
-            .select(upn=who.id_key.substr(4), child=who.person_id)
+            every.filter(every.id_key.startswith("upn:"))
+            .select(upn=every.id_key.substr(4), child=every.person_id)
             .distinct()
             .view()
         )
@@ -592,16 +647,12 @@ def ties(con: Any, rec: ir.Table, files: dict[str, str]) -> ir.Table:
         pairs = claim.join(other, "claim")
         pairs = pairs.filter(pairs.person_id != pairs.tied_to)
         parts.append(pairs.select("person_id", "tied_to"))
-    if not parts:
-        return ibis.memtable(
-            {"person_id": [], "tied_to": []}, schema={"person_id": "string", "tied_to": "string"}
-        )
-    return ibis.union(*parts, distinct=True)
+    return parts
 
 
-def _with_ties(con: Any, rec: ir.Table, address: ir.Table, files: dict[str, str]) -> ir.Table:
+def _with_ties(con: Any, rec: ir.Table, address: ir.Table, councils: Councils) -> ir.Table:
     """A person with no address evidence lives where the person they are tied to lives."""
-    t = ties(con, rec, files)
+    t = ties(con, rec, councils)
     known = address.select(tied_to="person_id", u="household_uprn")
     borrowed = t.join(known, "tied_to").group_by("person_id").aggregate(u=ibis._.u.min())
     everyone = rec.select("person_id").distinct()
@@ -609,13 +660,22 @@ def _with_ties(con: Any, rec: ir.Table, address: ir.Table, files: dict[str, str]
     return out.select("person_id", household_uprn=ibis.coalesce(out.household_uprn, out.u))
 
 
-def _on_roll(con: Any, census_file: str | None, as_of: date) -> ir.Table:
-    if census_file is None:
-        return ibis.memtable({"row": []}, schema={"row": "int64"})
-    c = con.table("src_school_census")
-    c = c.filter((c.file_id == census_file) & (c.census_date <= as_of))
-    latest = c.census_date.max().as_scalar()
-    return c.filter(c.census_date == latest).select("row")
+def _on_roll(con: Any, councils: Councils, as_of: date) -> ir.Table:
+    """(la, row): the census rows of each council's latest census on or before the
+    as-of date (la '' for an untagged drop)."""
+    parts = []
+    for la_code, drop_id in councils:
+        census_file = current_files(con, drop_id).get("school_census")
+        if census_file is None:
+            continue
+        c = con.table("src_school_census")
+        c = c.filter((c.file_id == census_file) & (c.census_date <= as_of))
+        latest = c.census_date.max().as_scalar()
+        c = c.filter(c.census_date == latest)
+        parts.append(c.select(la=ibis.literal(la_code or "", "string"), row=c.row))
+    if not parts:
+        return ibis.memtable({"la": [], "row": []}, schema={"la": "string", "row": "int64"})
+    return ibis.union(*parts, distinct=False)
 
 
 def age_at(dob: ir.DateValue, when: date | ir.DateValue) -> ir.IntegerValue:
@@ -631,13 +691,27 @@ def age_at(dob: ir.DateValue, when: date | ir.DateValue) -> ir.IntegerValue:
 OUTPUT_FILES = ("person_records.csv", "people.csv")
 
 
-def write_outputs(con: Any, staged: Staged) -> None:
+def write_outputs(con: Any, staged: Staged, la_code: str | None = None) -> None:
     """person_records.csv and people.csv of the linkage into a folder being written
-    (every row in an order of a total key, so identical runs write identical bytes)."""
+    (every row in an order of a total key, so identical runs write identical bytes);
+    with `la_code`, that council's only: its records, and the people it holds (see
+    `_people`). A linkage of several councils, untold, writes everyone's, each row
+    with its `la_code`."""
     rec = con.table("link_records")
     ids = con.table("mpi_keys")
-    pr = rec.join(ids, rec.identity_id == ids.key).select("source", "row", "person_id")
-    staged.write_csv(pr.order_by(["source", "row", "person_id"]).to_pyarrow(), OUTPUT_FILES[0])
     people = con.table("link_people")
+    several = "la_code" in people.columns and la_code is None and _tagged(people)
+    if la_code is not None:
+        rec = rec.filter(rec.la_code == la_code)
+        people = people.filter(people.la_code == la_code)
+    key = ["la_code", "source", "row"] if several else ["source", "row"]
+    pr = rec.join(ids, rec.identity_id == ids.key).select(*key, "person_id")
+    staged.write_csv(pr.order_by([*key, "person_id"]).to_pyarrow(), OUTPUT_FILES[0])
     cols = ["person_id", "forename", "surname", "dob", "sex", "uprn", "family_id", "role"]
+    cols += ["la_code"] if several else []
     staged.write_csv(people.select(cols).order_by(cols).to_pyarrow(), OUTPUT_FILES[1])
+
+
+def _tagged(people: ir.Table) -> bool:
+    """Whether the linkage was of councils (its people carry LA codes)."""
+    return bool(people.la_code.notnull().any().execute())
