@@ -16,7 +16,8 @@ one of them takes the A person's name, date of birth and sex (a value the noise
 had changed is written with a typo of the A value), and their UPNs, NINOs and NHS
 numbers become the A person's wherever they appear in B. The family moved on the
 move date (a year before the as-of date): A keeps only their rows dated on or
-before it, B only those dated after it (open spells and rows with no date stay).
+before it (a spell still open then ends on it), B only those dated after it (and
+its open spells); rows with no date stay in both.
 The two counties are each generated as `synth` would (the same code and seed), so
 the single-county output is untouched; everything here is deterministic by seed.
 """
@@ -209,7 +210,16 @@ def _move(
         for col in ID_COLUMNS
     }
     in_a = set(b_to_a.values())
-    _rewrite(a_dir, lambda pid, when: pid in in_a and when is not None and when > moved_on, None)
+
+    def close_spell(header: list[str], row: list[str], pid: str | None) -> None:
+        if pid in in_a and "end_date" in header and not row[header.index("end_date")].strip():
+            row[header.index("end_date")] = moved_on.isoformat()  # they left: it ended
+
+    _rewrite(
+        a_dir,
+        lambda pid, when, _open: pid in in_a and when is not None and when > moved_on,
+        close_spell,
+    )
 
     def edit(header: list[str], row: list[str], pid: str | None) -> None:
         for k, col in enumerate(header):
@@ -232,30 +242,32 @@ def _move(
 
     _rewrite(
         b_dir,
-        lambda pid, when: pid in b_to_a and when is not None and when <= moved_on,
+        lambda pid, when, open_: (
+            pid in b_to_a and not open_ and when is not None and when <= moved_on
+        ),
         edit,
     )
     return moved
 
 
-def _latest(header: list[str], row: list[str], dates: list[int]) -> date | None:
-    """A row's latest date (an open spell: None, as a row with no date)."""
+def _latest(header: list[str], row: list[str], dates: list[int]) -> tuple[date | None, bool]:
+    """A row's latest date (None: no date), and whether it is an open spell."""
     found: list[date] = []
+    open_ = False
     for k in dates:
         v = row[k].strip()
         if not v:
-            if header[k] == "end_date":
-                return None  # open: current
+            open_ = open_ or header[k] == "end_date"
             continue
         try:
             found.append(date.fromisoformat(v[:10]))
         except ValueError:
             continue
-    return max(found) if found else None
+    return (max(found) if found else None), open_
 
 
 def _rewrite(folder: Path, drop: Any, edit: Any) -> None:
-    """Each source file of `folder/drop` without the rows `drop(pid, latest)` holds,
+    """Each source file of `folder/drop` without the rows `drop(pid, latest, open)` holds,
     and edited by `edit(header, row, pid)`; truth_records and truth_addresses
     renumbered to match."""
     truth = _rows_by_source(folder)
@@ -270,7 +282,7 @@ def _rewrite(folder: Path, drop: Any, edit: Any) -> None:
         numbers: dict[int, int] = {}
         for n, row in enumerate(rows, start=1):
             pid = truth.get(source, {}).get(n)
-            if pid is not None and drop(pid, _latest(header, row, dates)):
+            if pid is not None and drop(pid, *_latest(header, row, dates)):
                 continue
             if edit is not None:
                 edit(header, row, pid)
