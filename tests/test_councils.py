@@ -188,6 +188,18 @@ def test_a_second_run_keeps_the_ids(pair: Path, ran: tuple[Path, Path], tmp_path
             assert (again / la / name).read_bytes() == (out / la / name).read_bytes(), name
 
 
+def test_single_drop_commands_refuse_a_councils_linkage(ran: tuple[Path, Path]) -> None:
+    ws, out = ran
+    res = run(
+        "identify", "--as-of", AS_OF, "--framework", "tf-2015", "--out", str(out / "x"),
+        "--workspace", str(ws),
+    )  # fmt: skip
+    assert res.returncode == 2
+    assert "several councils" in res.stderr
+    assert "Traceback" not in res.stderr
+    assert not (out / "x").exists()
+
+
 # ------------------------------------------------------------------ bad input
 
 

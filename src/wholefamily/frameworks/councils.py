@@ -98,7 +98,7 @@ def identify_councils(
     """Write OUT/<la>/ for each council and OUT/councils.csv (see the module docstring)."""
     fw = check(framework_file(framework)).data
     check_out(out, councils)
-    con, _ = open_linked(workspace, as_of)
+    con, _ = open_linked(workspace, as_of, councils=True)
     try:
         meta = con.table("link_meta").execute().to_dict("records")[0]
         tagged = ",".join(f"{la}={d}" for la, d in councils)

@@ -13,6 +13,10 @@
    (households with a dependent child), with stable `family_id`s;
 6. `person_records.csv` and `people.csv` of the output contract.
 
+Several councils (`councils`: LA code and drop each) are linked as one: every
+council's records together, person ids global, each record, person and household
+tagged with its council (`la_code`; docs/councils.md).
+
 Warehouse tables written (replaced by each run, except those marked kept), each
 read by a later stage: `link_records` (the engine, `explain-person`, the review
 queue, `evaluate`), `link_identities` and `link_pairs` (the review queue,
