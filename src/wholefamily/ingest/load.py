@@ -137,8 +137,6 @@ def _ensure_bookkeeping(con: Any) -> None:
             drop_id VARCHAR PRIMARY KEY, drop_path VARCHAR, loaded_at TIMESTAMP,
             version VARCHAR)"""
     )
-    # The council whose drop it is (its DfE LA code), for a run over several councils.
-    raw.execute("ALTER TABLE drops ADD COLUMN IF NOT EXISTS la_code VARCHAR")
     raw.execute(
         """CREATE TABLE IF NOT EXISTS quarantine_reasons (
             drop_id VARCHAR, file_id VARCHAR, source VARCHAR, "row" BIGINT,
@@ -789,10 +787,20 @@ def _write_manifest(
     raw = con.con
     raw.execute("DELETE FROM drop_manifest WHERE drop_id = ?", [drop_id])
     raw.execute("DELETE FROM drops WHERE drop_id = ?", [drop_id])
-    raw.execute(
-        "INSERT INTO drops (drop_id, drop_path, loaded_at, version, la_code) VALUES (?,?,?,?,?)",
-        [drop_id, str(drop.resolve()), now, __version__, la_code],
-    )
+    values = [drop_id, str(drop.resolve()), now, __version__]
+    if la_code:
+        # The council whose drop it is (its DfE LA code), for a run over several
+        # councils: a column only warehouses that hold such a drop have.
+        raw.execute("ALTER TABLE drops ADD COLUMN IF NOT EXISTS la_code VARCHAR")
+        raw.execute(
+            "INSERT INTO drops (drop_id, drop_path, loaded_at, version, la_code)"
+            " VALUES (?,?,?,?,?)",
+            [*values, la_code],
+        )
+    else:
+        raw.execute(
+            "INSERT INTO drops (drop_id, drop_path, loaded_at, version) VALUES (?,?,?,?)", values
+        )
     for r in results:
         raw.execute(
             "INSERT INTO drop_manifest VALUES (?,?,?,?,?,?,?,?,?,?)",
