@@ -73,6 +73,8 @@ RECORD_SCHEMA = {
     "pupil_key": "string",
     "la_code": "string",
 }
+# A run over several councils: (LA code, drop id) each; one council alone: [(None, drop)].
+Councils = list[tuple[str | None, str]]
 # Identifiers a council (or its police force) gives out: one council's, never another's.
 LOCAL_KEYS = ("police", "socialcare")
 PARENT_MIN_AGE_YEARS = 13  # a school contact with parental role is at least this old
@@ -180,9 +182,7 @@ def records(con: Any, drop_id: str, today: date | None = None) -> ir.Table:
     return council_records(con, [(None, drop_id)], today)
 
 
-def council_records(
-    con: Any, councils: list[tuple[str | None, str]], today: date | None = None
-) -> ir.Table:
+def council_records(con: Any, councils: Councils, today: date | None = None) -> ir.Table:
     """Every row that names a person of each (LA code, drop): one council's drop (LA
     code None: untagged), or several councils' (see the module docstring)."""
     today = today or date.today()
