@@ -247,3 +247,58 @@ def test_council_and_drop_together_or_neither(tmp_path: Path) -> None:
     assert neither.returncode == 2
     assert "give the drop folder" in neither.stderr
     assert not ws.exists()
+
+
+# ------------------------------------------------------------------ the next quarter
+
+
+def modal_ids(pair: Path, out: Path, la: str) -> dict[str, str]:
+    """truth person -> the person id most of their rows in council `la` were linked to."""
+    given = {(r["source"], r["row"]): r["person_id"] for r in rows(out / la / "person_records.csv")}
+    seen: dict[str, dict[str, int]] = {}
+    for r in rows(pair / la / "truth_records.csv"):
+        pid = given.get((r["source"], r["row"]))
+        if pid:
+            votes = seen.setdefault(r["person_id"], {})
+            votes[pid] = votes.get(pid, 0) + 1
+    return {p: min(v, key=lambda i: (-v[i], i)) for p, v in seen.items()}
+
+
+@pytest.mark.heavy
+def test_the_next_quarter_keeps_the_ids(pair: Path, ran: tuple[Path, Path], tmp_path: Path) -> None:
+    """The same counties a quarter later, linked into the same workspace: people keep
+    their ids in both councils (but those whose made-up identity the pair changed
+    between the quarters: a family chosen to move in one quarter and not the other)."""
+    ws, out = ran
+    later = "2026-12-31"
+    cfg = SynthConfig(people=2500, seed=3, as_of=date.fromisoformat(later), out=tmp_path / "q2")
+    q2 = tmp_path / "q2"
+    generate_pair(cfg, 80, A, B)
+    res = run(
+        "run",
+        "--council",
+        f"{A}={q2 / A / 'drop'}",
+        "--council",
+        f"{B}={q2 / B / 'drop'}",
+        "--as-of",
+        later,
+        "--framework",
+        "tf-2015",
+        "--workspace",
+        str(ws),
+        "--out",
+        str(tmp_path / "out2"),
+        "--no-sync",
+    )
+    assert res.returncode == 0, res.stderr
+    pairs = [
+        {(m["person_a"], m["person_b"]) for m in rows(p / "truth_movers.csv")} for p in (pair, q2)
+    ]
+    changed = pairs[0] ^ pairs[1]
+    for la, side in ((A, 0), (B, 1)):
+        before, after = modal_ids(pair, out, la), modal_ids(q2, tmp_path / "out2", la)
+        moved_identity = {p[side] for p in changed}
+        common = (set(before) & set(after)) - moved_identity
+        kept = sum(before[p] == after[p] for p in common)
+        assert len(common) > 1000
+        assert kept / len(common) >= 0.98, (la, kept, len(common))
