@@ -31,6 +31,7 @@ from wholefamily.cli.common import UserError, app, console, one_line_error
 # The help lists the commands in the order of the flow, whatever the order of imports.
 COMMANDS = [
     "synth",
+    "synth-pair",
     "demo",
     "load",
     "quality",

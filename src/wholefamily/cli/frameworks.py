@@ -144,11 +144,13 @@ def _check_framework(framework: str) -> None:
 
 @app.command("run")
 def run_command(
-    drop: Annotated[Path, typer.Argument(help="The drop folder: one file per source.")],
     as_of: Annotated[str, typer.Option("--as-of", help="The evaluation date T, YYYY-MM-DD.")],
     framework: Annotated[
         str, typer.Option("--framework", help="A shipped framework name or a YAML file.")
     ],
+    drop: Annotated[
+        Path | None, typer.Argument(help="The drop folder: one file per source.")
+    ] = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Folder for the four CSV files.")
     ] = None,
@@ -158,13 +160,32 @@ def run_command(
         typer.Option("--no-sync", help="Stop after identifying: leave the case database alone."),
     ] = False,
     engine: EngineOption = None,
+    council: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--council",
+            help="LA=DROP: a council's three-digit DfE code and its drop folder; once per "
+            "council, instead of DROP. One linkage over them all; outputs per council.",
+        ),
+    ] = None,
 ) -> None:
     """Load, link, identify and bring the families into the case database (the whole chain
-    for one drop)."""
+    for one drop, or with --council for several councils' drops linked together)."""
     from wholefamily.ingest.drop import default_drop_id
 
+    if council and _named_engine(engine) == "spark":  # before Spark's own checks
+        fail("run --council does not run on Spark yet: run it on DuckDB (the default)")
     chosen = engine_of(engine)  # the load is DuckDB's on either engine (docs/spark.md)
     parse_date(as_of, "--as-of")
+    if council:
+        if drop is not None:
+            fail("give the drop folder or --council LA=DROP (once per council), not both")
+        councils = parse_councils(council)
+        _check_framework(framework)
+        run_councils(councils, as_of, framework, out_dir, workspace, no_sync)
+        return
+    if drop is None:
+        fail("give the drop folder (or --council LA=DROP, once per council)")
     _check_framework(framework)  # before any work: a typo should not cost a load
     drop_id = default_drop_id(drop)
     run_load(drop, workspace, drop_id)
@@ -174,6 +195,110 @@ def run_command(
     identify(as_of, framework, folder, workspace, chosen)
     if not no_sync:
         run_sync(folder, workspace)
+
+
+def _named_engine(option: str | None) -> str | None:
+    """The engine asked for, unchecked (None when the name is wrong: `engine_of` says so)."""
+    from wholefamily import engine as E
+
+    try:
+        return E.choose(option)
+    except E.EngineChoiceError:
+        return None
+
+
+def parse_councils(given: list[str]) -> list[tuple[str, Path]]:
+    """(LA code, drop folder) of each --council LA=DROP; one line and exit 2 for a bad
+    code, a code or folder given twice, a missing folder or the same file in two drops."""
+    from wholefamily.ingest.drop import classify, sha256
+    from wholefamily.sources.lacode import LaCodeError, check_la_code
+
+    councils: list[tuple[str, Path]] = []
+    for item in given:
+        code, sep, folder = item.partition("=")
+        if not sep or not folder:
+            fail(f"--council {item!r}: give LA=DROP, such as --council 838=drops/dorset")
+        try:
+            check_la_code(code.strip())
+        except LaCodeError as exc:
+            fail(f"--council {item!r}: {exc}")
+        code, path = code.strip(), Path(folder)
+        if any(c == code for c, _ in councils):
+            fail(f"--council: council {code} is given twice; give each council once")
+        if not path.is_dir():
+            what = "does not exist" if not path.exists() else "is not a folder"
+            fail(f"--council {item!r}: the drop folder {path} {what}")
+        if any(p.resolve() == path.resolve() for _, p in councils):
+            fail(f"--council: the drop folder {path} is given for two councils")
+        councils.append((code, path))
+    seen: dict[str, tuple[str, str]] = {}
+    for code, path in councils:
+        chosen, _, _ = classify(path)
+        for source, (file, _fmt) in chosen.items():
+            try:
+                digest = sha256(file)
+            except OSError as exc:
+                fail(f"cannot read {file}: {exc.strerror or exc}")
+            if digest in seen and seen[digest][0] != code:
+                other, name = seen[digest]
+                fail(
+                    f"--council: {file} of council {code} is the same file as {name} of "
+                    f"council {other}; each council sends its own {source}"
+                )
+            seen[digest] = (code, str(file))
+    return councils
+
+
+def run_councils(
+    councils: list[tuple[str, Path]],
+    as_of: str,
+    framework: str,
+    out_dir: Path | None,
+    workspace: Path,
+    no_sync: bool,
+) -> None:
+    """`run --council`: each drop loaded under its council, one linkage over them all,
+    then each council's outputs in OUT/<la>/ and the summary OUT/councils.csv."""
+    from wholefamily.atomic import FolderError
+    from wholefamily.frameworks.councils import SUMMARY_FILE, check_out, identify_councils
+    from wholefamily.ingest.drop import default_drop_id
+
+    tagged = [(code, f"{code}-{default_drop_id(path)}"[:64], path) for code, path in councils]
+    name = Path(framework).stem
+    folder = out_dir or workspace / "runs" / ("+".join(c for c, _, _ in tagged) + f"-{name}")
+    try:
+        check_out(folder, [(c, d) for c, d, _ in tagged])  # before the work
+    except FolderError as exc:
+        fail(str(exc))
+    for code, drop_id, path in tagged:
+        run_load(path, workspace, drop_id, code)
+    run_link(workspace, None, as_of, None, False, councils=[(c, d) for c, d, _ in tagged])
+    day = parse_date(as_of, "--as-of")
+    try:
+        summaries = frameworks_call(
+            identify_councils, workspace, framework, day, folder, [(c, d) for c, d, _ in tagged]
+        )
+    except FolderError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write {folder}: {exc.strerror or exc}")
+    t = Table(title=f"{name} as of {day}, {len(summaries)} councils linked together")
+    for col in ("council", "people", "families", "eligible", "people linked across councils"):
+        t.add_column(col, justify="left" if col == "council" else "right")
+    for s in summaries:
+        t.add_row(
+            s.la_code, f"{s.people:,}", f"{s.families:,}", f"{s.eligible:,}", f"{s.linked_across:,}"
+        )
+    out.print(t)
+    out.print(
+        f"Written: {folder}/<la>/person_records.csv, people.csv, families.csv, "
+        f"family_needs.csv, family_profile.csv for each council, and {folder}/{SUMMARY_FILE}"
+    )
+    if not no_sync:
+        out.print(
+            "The case database is not synced by a several-council run: sync one council's "
+            f"folder with `wholefamily web sync {folder}/<la>`."
+        )
 
 
 @app.command()

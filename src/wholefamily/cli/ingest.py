@@ -20,14 +20,15 @@ from wholefamily.cli.common import (
 )
 
 
-def run_load(drop: Path, workspace: Path, drop_id: str | None) -> None:
+def run_load(drop: Path, workspace: Path, drop_id: str | None, la_code: str | None = None) -> None:
     from wholefamily.ingest import LoadError, load_drop
 
     try:
-        report = with_progress(lambda tick: load_drop(drop, workspace, drop_id, tick))
+        report = with_progress(lambda tick: load_drop(drop, workspace, drop_id, tick, la_code))
     except LoadError as exc:
         fail(str(exc))
-    t = Table(title=f"Drop {report.drop_id} loaded into {workspace}")
+    council = f" (council {la_code})" if la_code else ""
+    t = Table(title=f"Drop {report.drop_id}{council} loaded into {workspace}")
     for col, just in (
         ("file", "left"),
         ("status", "left"),

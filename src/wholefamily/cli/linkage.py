@@ -34,6 +34,7 @@ def run_link(
     threshold: float | None = None,
     precedence: str | None = None,
     engine: str = "duckdb",
+    councils: list[tuple[str | None, str]] | None = None,
 ) -> None:
     from wholefamily.linkage import LinkError, LinkSettings, link
 
@@ -47,7 +48,15 @@ def run_link(
     try:
         report = with_progress(
             lambda tick: link(
-                workspace, drop_id, day, out_dir, retrain, tick, settings, engine=engine
+                workspace,
+                drop_id,
+                day,
+                out_dir,
+                retrain,
+                tick,
+                settings,
+                engine=engine,
+                councils=councils,
             )
         )
     except LinkError as exc:

@@ -58,12 +58,17 @@ def linked_as_of(con: Any) -> date:
 
 
 def open_linked(
-    workspace: Path, as_of: date | None, drop_id: str | None = None, engine: str = "duckdb"
+    workspace: Path,
+    as_of: date | None,
+    drop_id: str | None = None,
+    engine: str = "duckdb",
+    councils: bool = False,
 ) -> tuple[Any, str]:
     """A read-only connection to a workspace whose last linkage was made at `as_of`
     (households and roles are taken then; None: whenever it was), and the linked
     drop's id. On Spark, the connection reads the workspace's Parquet copy
-    (`wholefamily.spark_warehouse`), brought up to date with the DuckDB file first."""
+    (`wholefamily.spark_warehouse`), brought up to date with the DuckDB file first.
+    A linkage of several councils is refused unless `councils` says so."""
     if not W.warehouse_path(workspace).exists():
         raise EngineError(f"no warehouse in {workspace}: run `wholefamily load` first")
     if engine == "spark":
@@ -76,6 +81,11 @@ def open_linked(
         if "link_meta" not in con.list_tables():
             raise EngineError("no linkage in this workspace yet: run `wholefamily link` first")
         meta = con.table("link_meta").execute().to_dict("records")[0]
+        if meta.get("councils") and not councils:
+            raise EngineError(
+                f"the last linkage was of several councils ({meta['councils']}): identify "
+                "them together with `wholefamily run --council LA=DROP ...`"
+            )
         if drop_id and drop_id != meta["drop_id"]:
             raise EngineError(f"the last linkage was of drop {meta['drop_id']!r}, not {drop_id!r}")
         linked_at = W.as_date(meta["as_of"])

@@ -107,6 +107,7 @@ class LoadReport:
     drop_path: str
     files: list[FileResult]
     manifest_path: str = ""
+    la_code: str | None = None
 
     @property
     def rows_read(self) -> int:
@@ -484,8 +485,10 @@ def load_drop(
     workspace: Path,
     drop_id: str | None = None,
     progress: Tick | None = None,
+    la_code: str | None = None,
 ) -> LoadReport:
-    """Load every source file of `drop`; all or nothing. See the module docstring."""
+    """Load every source file of `drop`; all or nothing. See the module docstring.
+    `la_code`: the council whose drop it is (recorded in `drops` and the manifest)."""
     if not drop.exists():
         raise LoadError(f"drop folder {drop} does not exist")
     if not drop.is_dir():
@@ -593,8 +596,8 @@ def load_drop(
                     )
                 )
             results.extend(problems)
-            _write_manifest(con, drop_id, drop, results, now)
-            report = LoadReport(drop_id, str(drop), results)
+            _write_manifest(con, drop_id, drop, results, now, la_code)
+            report = LoadReport(drop_id, str(drop), results, la_code=la_code)
             where = manifest_relpath(drop_id)
             doing = str(workspace / where)
             path = W.record_file(con, workspace, where, _manifest_text(report, now))
@@ -774,14 +777,30 @@ def _load_file(
 
 
 def _write_manifest(
-    con: Any, drop_id: str, drop: Path, results: list[FileResult], now: datetime
+    con: Any,
+    drop_id: str,
+    drop: Path,
+    results: list[FileResult],
+    now: datetime,
+    la_code: str | None = None,
 ) -> None:
     raw = con.con
     raw.execute("DELETE FROM drop_manifest WHERE drop_id = ?", [drop_id])
     raw.execute("DELETE FROM drops WHERE drop_id = ?", [drop_id])
-    raw.execute(
-        "INSERT INTO drops VALUES (?,?,?,?)", [drop_id, str(drop.resolve()), now, __version__]
-    )
+    values = [drop_id, str(drop.resolve()), now, __version__]
+    if la_code:
+        # The council whose drop it is (its DfE LA code), for a run over several
+        # councils: a column only warehouses that hold such a drop have.
+        raw.execute("ALTER TABLE drops ADD COLUMN IF NOT EXISTS la_code VARCHAR")
+        raw.execute(
+            "INSERT INTO drops (drop_id, drop_path, loaded_at, version, la_code)"
+            " VALUES (?,?,?,?,?)",
+            [*values, la_code],
+        )
+    else:
+        raw.execute(
+            "INSERT INTO drops (drop_id, drop_path, loaded_at, version) VALUES (?,?,?,?)", values
+        )
     for r in results:
         raw.execute(
             "INSERT INTO drop_manifest VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -805,6 +824,7 @@ def _manifest_text(report: LoadReport, now: datetime) -> str:
     body = {
         "drop_id": report.drop_id,
         "drop_path": report.drop_path,
+        **({"la_code": report.la_code} if report.la_code else {}),
         "loaded_at": now.isoformat(timespec="seconds"),
         "wholefamily": __version__,
         "files": [

@@ -9,12 +9,16 @@
    pairs left in the review band go to the review queue; clerical decisions
    override the model;
 4. stable `person_id`s from the master person index (`mpi.py`);
-5. each person's current address (the latest dated evidence with a UPRN;
+5. (`households.py`) each person's current address (the latest dated evidence with a UPRN;
    with none, the address of the person they are tied to: a pupil and a
    parent with parental responsibility, the partners of a joint claim),
    households (people at one UPRN), roles at the as-of date and families
    (households with a dependent child), with stable `family_id`s;
 6. `person_records.csv` and `people.csv` of the output contract.
+
+Several councils (`councils`: LA code and drop each) are linked as one: every
+council's records together, person ids global, each record, person and household
+tagged with its council (`la_code`; docs/councils.md).
 
 Warehouse tables written (replaced by each run, except those marked kept), each
 read by a later stage: `link_records` (the engine, `explain-person`, the review
@@ -53,9 +57,11 @@ from wholefamily.ingest.load import latest_drop
 from wholefamily.linkage import review as R
 from wholefamily.linkage.clusters import merge
 from wholefamily.linkage.context import MOVED, household_context
-from wholefamily.linkage.identities import identities, identity_keys, most_frequent
+from wholefamily.linkage.households import age_at as age_at  # read by the frameworks engine
+from wholefamily.linkage.households import people_at
+from wholefamily.linkage.identities import identities, identity_keys
 from wholefamily.linkage.mpi import assign
-from wholefamily.linkage.records import current_files, records
+from wholefamily.linkage.records import Councils, council_records, current_files
 from wholefamily.linkage.stores import DuckStore, SparkStore
 
 Store = DuckStore | SparkStore
@@ -133,15 +139,22 @@ RECORD_COLUMNS = (
     "sex",
     "postcode",
     "uprn",
+    "la_code",
 )
 
 
-def records_full(store: Store, drop_id: str) -> ir.Table:
-    """The drop's records with their identity keys, in a temporary table. Without the
+def records_full(store: Store, councils: Councils) -> ir.Table:
+    """The drops' records with their identity keys, in a temporary table. Without the
     file's id (the same 64 characters on every row of a source): no later step reads
     it, and at a million people it is a third of the table."""
-    keyed = identity_keys(records(store.con, drop_id)).drop("file_id")
+    keyed = identity_keys(council_records(store.con, councils)).drop("file_id")
     return store.temp("link_records_full", keyed)
+
+
+def run_name(councils: Councils) -> str:
+    """The id a linkage is recorded under: its drop's, or for several councils their
+    drops' joined by '+'."""
+    return "+".join(d for _, d in councils)
 
 
 def write_records(store: Store, keyed: ir.Table) -> ir.Table:
@@ -195,9 +208,12 @@ def link(
     progress: Tick | None = None,
     settings: LinkSettings | None = None,
     engine: str = "duckdb",
+    councils: Councils | None = None,
 ) -> LinkReport:
-    """Link the drop (the latest by default) as of a date; `engine` is where: the
-    DuckDB warehouse, or Spark over its Parquet copy (`stores.py`)."""
+    """Link a drop (the latest loaded by default) as of a date, or with `councils` the
+    drops of several councils (LA code, drop id) together: one linkage, people's ids
+    global, each record, person and household tagged with its council. `engine` is
+    where: the DuckDB warehouse, or Spark over its Parquet copy (`stores.py`)."""
     tick = progress or (lambda _m, _d, _t: None)
     settings = settings or LinkSettings()
     settings.check()
@@ -210,9 +226,11 @@ def link(
         raise LinkError(str(exc)) from None
     con = store.con
     try:
-        drop_id = drop_id or _latest_drop(con)
-        if not current_files(con, drop_id):
-            raise LinkError(f"drop {drop_id!r} has no loaded files in this workspace")
+        councils = councils or [(None, drop_id or _latest_drop(con))]
+        for _, one in councils:
+            if not current_files(con, one):
+                raise LinkError(f"drop {one!r} has no loaded files in this workspace")
+        drop_id = run_name(councils)
         as_of = as_of or date.today()
         store.prepare(INTERMEDIATE)
         out = out or workspace / "runs" / drop_id
@@ -226,9 +244,11 @@ def link(
         # the commit leaves both as they were, and at worst `OUT.tmp-PID` beside OUT).
         with store.transaction(), store.failures(LinkError):
             store.ensure_kept(INTERMEDIATE)
-            report = _run(store, workspace, drop_id, as_of, retrain, tick, settings, spill)
+            report = _run(store, workspace, councils, as_of, retrain, tick, settings, spill)
             try:
                 run = {"step": "link", "drop_id": drop_id, "as_of": as_of.isoformat()}
+                if councils[0][0]:
+                    run["councils"] = ",".join(f"{la}={d}" for la, d in councils)
                 with staged_folder(out, run=run, names=OUTPUT_FILES) as staged:
                     write_outputs(con, staged)
             except OSError as exc:
@@ -261,7 +281,7 @@ def _remove_spill(spill: Path) -> None:
 def _run(
     store: Store,
     workspace: Path,
-    drop_id: str,
+    councils: Councils,
     as_of: date,
     retrain: bool,
     tick: Tick,
@@ -270,8 +290,9 @@ def _run(
 ) -> LinkReport:
     con = store.con
     steps = 6
+    drop_id = run_name(councils)
     tick("records and identities", 1, steps)
-    keyed = records_full(store, drop_id)
+    keyed = records_full(store, councils)
     write_records(store, keyed)
     idents = write_identities(store, keyed)
     for_splink = store.identities_for_splink(idents)
@@ -367,7 +388,7 @@ def _run(
     store.update_keys("link_persons", drop_id)
 
     tick("households and families", 5, steps)
-    people = _people(store, keyed, persons, as_of, drop_id, settings.precedence)
+    people = people_at(store, keyed, persons, as_of, councils, settings.precedence)
     people = store.temp("link_people_stage", people)
     fam_members = people.filter(people.household_uprn.notnull() & people.in_family).select(
         group=people.household_uprn, person_id=people.person_id
@@ -394,13 +415,16 @@ def _run(
         uprn=final.household_uprn,
         family_id=ibis.ifelse(final.in_family, final.family_id, ibis.null("string")),
         role=final.role,
+        la_code=final.la_code,
     )
     final = store.replace("link_people", final)
     store.update_families("link_people", drop_id)
+    tagged = ",".join(f"{la}={d}" for la, d in councils) if councils[0][0] else None
     store.replace(
         "link_meta",
         ibis.memtable(
-            {"drop_id": [drop_id], "as_of": [as_of]}, schema={"drop_id": "string", "as_of": "date"}
+            {"drop_id": [drop_id], "as_of": [as_of], "councils": [tagged]},
+            schema={"drop_id": "string", "as_of": "date", "councils": "string"},
         ),
     )
     tick("writing outputs", 6, steps)
@@ -430,152 +454,30 @@ def _run(
     )
 
 
-def _people(
-    store: Store,
-    keyed: ir.Table,
-    persons: ir.Table,
-    as_of: date,
-    drop_id: str,
-    precedence: tuple[str, ...],
-) -> ir.Table:
-    """One row per person: identity, current address, role, whether in a family."""
-    con = store.con
-    rec = keyed.join(persons, keyed.identity_id == persons.identity_id)
-    # Names as the agencies wrote them (the most frequent spelling), not the match keys.
-    ident = most_frequent(rec, "person_id", ["given_forename", "given_surname", "dob", "sex"])
-    ident = ident.rename(forename="given_forename", surname="given_surname")
-    # Current address: the latest dated evidence on or before the as-of date
-    # (open spells count as current), ties broken by source precedence.
-    order = {s: i for i, s in enumerate(precedence)}
-    dated = rec.filter(rec.uprn.notnull())
-    dated = dated.mutate(
-        when=ibis.ifelse(
-            dated.address_date > as_of, ibis.literal(as_of), dated.address_date
-        ).fill_null(ibis.date(1900, 1, 1)),
-        rank=dated.source.substitute(order, else_=99),
-    )
-    best = dated.mutate(
-        k=ibis.row_number().over(
-            ibis.window(
-                group_by=dated.person_id,
-                order_by=[ibis.desc(dated.when), dated.rank, dated.record_id],
-            )
-        )
-    )
-    address = best.filter(best.k == 0).select("person_id", household_uprn=best.uprn)
-    files = current_files(con, drop_id)
-    address = _with_ties(store, rec, address, files)
-    people = ident.left_join(address, "person_id")
-    # Who is on a school roll at the latest census on or before the as-of date.
-    on_roll = _on_roll(con, files.get("school_census"), as_of)
-    roll_people = keyed.filter(keyed.source == "school_census").semi_join(
-        on_roll, keyed.row == on_roll.row
-    )
-    roll_people = roll_people.join(persons, roll_people.identity_id == persons.identity_id)
-    roll = roll_people.select(rp=roll_people.person_id).distinct()
-    people = people.left_join(roll, people.person_id == roll.rp)
-    age = age_at(people.dob, as_of)
-    dependent = (age >= 0) & ((age <= 15) | ((age <= 18) & people.rp.notnull()))
-    people = people.mutate(role=ibis.ifelse(dependent.fill_null(False), "CHILD", "ADULT"))
-    has_child = (
-        people.filter(people.role == "CHILD")
-        .select(u=people.household_uprn)
-        .filter(ibis._.u.notnull())
-        .distinct()
-    )
-    people = people.left_join(has_child, people.household_uprn == has_child.u)
-    return people.select(
-        "person_id",
-        "forename",
-        "surname",
-        "dob",
-        "sex",
-        "household_uprn",
-        "role",
-        in_family=people.u.notnull(),
-    )
-
-
-def ties(store: Store, rec: ir.Table, files: dict[str, str]) -> ir.Table:
-    """(person_id, tied_to): a parent with parental responsibility recorded by a
-    school and the pupil; the partners of a joint benefit claim."""
-    con = store.con
-    parts: list[ir.Table] = []
-    # Materialised: both sides of the joins below come from the same records.
-    who = store.temp("link_ties_who", rec.select("source", "row", "person_id", "id_key"))
-    if "school_contacts" in files:
-        c = con.table("src_school_contacts")
-        c = c.filter((c.file_id == files["school_contacts"]) & (c.parental_responsibility == "Y"))
-        w = who.filter(who.source == "school_contacts")
-        # .view(): a join's result joined again needs its own relation in Ibis
-        parent = (
-            c.join(w, c.row == w.row).select(upn=c.upn.strip().upper(), parent=w.person_id).view()
-        )
-        pupil = (
-            who.filter(who.id_key.startswith("upn:"))
-            .select(upn=who.id_key.substr(4), child=who.person_id)
-            .distinct()
-            .view()
-        )
-        pc = parent.join(pupil, "upn")
-        parts.append(pc.select(person_id=pc.parent, tied_to=pc.child))
-        parts.append(pc.select(person_id=pc.child, tied_to=pc.parent))
-    if "dwp_benefits" in files:
-        b = con.table("src_dwp_benefits")
-        b = b.filter(b.file_id == files["dwp_benefits"])
-        w = who.filter(who.source == "dwp_benefits")
-        claim = b.join(w, b.row == w.row).select(claim=b.claim_ref, person_id=w.person_id)
-        claim = claim.distinct().view()
-        other = claim.select(claim="claim", tied_to="person_id").view()
-        pairs = claim.join(other, "claim")
-        pairs = pairs.filter(pairs.person_id != pairs.tied_to)
-        parts.append(pairs.select("person_id", "tied_to"))
-    if not parts:
-        return ibis.memtable(
-            {"person_id": [], "tied_to": []}, schema={"person_id": "string", "tied_to": "string"}
-        )
-    return ibis.union(*parts, distinct=True)
-
-
-def _with_ties(store: Store, rec: ir.Table, address: ir.Table, files: dict[str, str]) -> ir.Table:
-    """A person with no address evidence lives where the person they are tied to lives."""
-    t = ties(store, rec, files)
-    known = address.select(tied_to="person_id", u="household_uprn")
-    borrowed = t.join(known, "tied_to").group_by("person_id").aggregate(u=ibis._.u.min())
-    everyone = rec.select("person_id").distinct()
-    out = everyone.left_join(address, "person_id").left_join(borrowed, "person_id")
-    return out.select("person_id", household_uprn=ibis.coalesce(out.household_uprn, out.u))
-
-
-def _on_roll(con: Any, census_file: str | None, as_of: date) -> ir.Table:
-    if census_file is None:
-        return ibis.memtable({"row": []}, schema={"row": "int64"})
-    c = con.table("src_school_census")
-    c = c.filter((c.file_id == census_file) & (c.census_date <= as_of))
-    latest = c.census_date.max().as_scalar()
-    return c.filter(c.census_date == latest).select("row")
-
-
-def age_at(dob: ir.DateValue, when: date | ir.DateValue) -> ir.IntegerValue:
-    """Whole years at `when` (a date, or a date column of the same rows)."""
-    at = ibis.literal(when) if isinstance(when, date) else when
-    years = at.year() - dob.year()
-    before_birthday = (dob.month() > at.month()) | (
-        (dob.month() == at.month()) & (dob.day() > at.day())
-    )
-    return years - ibis.ifelse(before_birthday, 1, 0)
-
-
 OUTPUT_FILES = ("person_records.csv", "people.csv")
 
 
-def write_outputs(con: Any, staged: Staged) -> None:
+def write_outputs(con: Any, staged: Staged, la_code: str | None = None) -> None:
     """person_records.csv and people.csv of the linkage into a folder being written
-    (every row in an order of a total key, so identical runs write identical bytes)."""
+    (every row in an order of a total key, so identical runs write identical bytes);
+    with `la_code`, that council's only: its records, and the people it holds (see
+    `_people`). A linkage of several councils, untold, writes everyone's, each row
+    with its `la_code`."""
     rec = con.table("link_records")
     ids = con.table("mpi_keys")
-    pr = rec.join(ids, rec.identity_id == ids.key).select("source", "row", "person_id")
-    staged.write_csv(pr.order_by(["source", "row", "person_id"]).to_pyarrow(), OUTPUT_FILES[0])
     people = con.table("link_people")
+    several = "la_code" in people.columns and la_code is None and _tagged(people)
+    if la_code is not None:
+        rec = rec.filter(rec.la_code == la_code)
+        people = people.filter(people.la_code == la_code)
+    key = ["la_code", "source", "row"] if several else ["source", "row"]
+    pr = rec.join(ids, rec.identity_id == ids.key).select(*key, "person_id")
+    staged.write_csv(pr.order_by([*key, "person_id"]).to_pyarrow(), OUTPUT_FILES[0])
     cols = ["person_id", "forename", "surname", "dob", "sex", "uprn", "family_id", "role"]
+    cols += ["la_code"] if several else []
     staged.write_csv(people.select(cols).order_by(cols).to_pyarrow(), OUTPUT_FILES[1])
+
+
+def _tagged(people: ir.Table) -> bool:
+    """Whether the linkage was of councils (its people carry LA codes)."""
+    return bool(people.la_code.notnull().any().execute())

@@ -5,6 +5,13 @@ One row per source row (of the drop's current files) with: `record_id`
 `nino:...`), name keys, date of birth, sex, postcode, resolved UPRN and the
 date that dates its address; for a school's contact, the key of the pupil
 (`upn:...`). Built as one Ibis union over the `src_` tables.
+
+A run over several councils (`council_records`) takes each council's drop, its
+rows tagged with the council's LA code (`la_code`): a record is then
+`838:source:row`, and an identifier a council or police force gives out itself
+(a social care child reference, a police person reference) is that council's
+(`socialcare:838:...`), while a national one (UPN, NINO, NHS number) joins the
+councils. One council alone: `la_code` is empty and the records are as ever.
 """
 
 from __future__ import annotations
@@ -64,7 +71,12 @@ RECORD_SCHEMA = {
     "given_forename": "string",
     "given_surname": "string",
     "pupil_key": "string",
+    "la_code": "string",
 }
+# A run over several councils: (LA code, drop id) each; one council alone: [(None, drop)].
+Councils = list[tuple[str | None, str]]
+# Identifiers a council (or its police force) gives out: one council's, never another's.
+LOCAL_KEYS = ("police", "socialcare")
 PARENT_MIN_AGE_YEARS = 13  # a school contact with parental role is at least this old
 
 
@@ -90,13 +102,17 @@ def _null(kind: str) -> ir.Value:
     return ibis.null(kind)
 
 
-def source_records(con: Any, source: str, file_id: str, today: date) -> ir.Table:
+def source_records(
+    con: Any, source: str, file_id: str, today: date, la_code: str | None = None
+) -> ir.Table:
     t = con.table(f"src_{source}")
     t = t.filter(t.file_id == file_id)
     cols = set(t.columns)
     key: ir.Value = _null("string")
     if source in ID_KEYS:
         prefix, col = ID_KEYS[source]
+        if la_code and prefix in LOCAL_KEYS:
+            prefix = f"{prefix}:{la_code}"
         ident = t[col].strip().upper()
         key = ibis.ifelse(ident.isnull() | (ident == ""), _null("string"), f"{prefix}:" + ident)
     elif source == "school_contacts":
@@ -139,8 +155,9 @@ def source_records(con: Any, source: str, file_id: str, today: date) -> ir.Table
         when = ibis.ifelse(t[dates[0]].isnull(), OPEN_SPELL, t[dates[0]])
     elif dates:
         when = t[dates[0]]
+    record_id = ibis.literal(source) + ":" + t.row.cast("string")
     return t.select(
-        record_id=ibis.literal(source) + ":" + t.row.cast("string"),
+        record_id=ibis.literal(f"{la_code}:") + record_id if la_code else record_id,
         source=ibis.literal(source),
         row=t.row,
         file_id=t.file_id,
@@ -156,18 +173,27 @@ def source_records(con: Any, source: str, file_id: str, today: date) -> ir.Table
         given_forename=given["forename"],
         given_surname=given["surname"],
         pupil_key=pupil.cast("string"),
+        la_code=ibis.literal(la_code, "string") if la_code else _null("string"),
     )
 
 
 def records(con: Any, drop_id: str, today: date | None = None) -> ir.Table:
     """Every row of the drop that names a person, in the record shape."""
-    files = current_files(con, drop_id)
+    return council_records(con, [(None, drop_id)], today)
+
+
+def council_records(con: Any, councils: Councils, today: date | None = None) -> ir.Table:
+    """Every row that names a person of each (LA code, drop): one council's drop (LA
+    code None: untagged), or several councils' (see the module docstring)."""
     today = today or date.today()
-    parts = [
-        source_records(con, s, files[s], today)
-        for s in person_sources()
-        if s in files and W.has_table(con, f"src_{s}")
-    ]
+    parts = []
+    for la_code, drop_id in councils:
+        files = current_files(con, drop_id)
+        parts += [
+            source_records(con, s, files[s], today, la_code)
+            for s in person_sources()
+            if s in files and W.has_table(con, f"src_{s}")
+        ]
     if not parts:
         return ibis.memtable(
             {k: [] for k in RECORD_SCHEMA}, schema=RECORD_SCHEMA

@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from wholefamily.returns.cin.model import Child
-from wholefamily.returns.cin.xml import check_la_code, write_return
+from wholefamily.returns.cin.xml import write_return
 from wholefamily.returns.cin.year import CollectionYear, parse_year
+from wholefamily.sources.lacode import check_la_code
 
 VENV_ENV = "WHOLEFAMILY_CIN_VENV"
 RUNNER = Path(__file__).with_name("dfe_runner.py")

@@ -44,7 +44,6 @@ failure part-way (a bad record from the caller's iterator) leaves nothing at `ou
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -54,18 +53,9 @@ from xml.sax.saxutils import escape
 from wholefamily import __version__
 from wholefamily.returns.cin.model import Assessment, Child, CINEpisode, CPPlan, Section47
 from wholefamily.returns.cin.year import CollectionYear, parse_year
+from wholefamily.sources.lacode import check_la_code
 
 SOFTWARE_CODE = "wholefamily"
-_LA_CODE = re.compile(r"\d{3}")
-
-
-def check_la_code(la_code: str) -> str:
-    """The council's three-digit DfE LA code (e.g. 885), or a ValueError in one line."""
-    if not isinstance(la_code, str) or _LA_CODE.fullmatch(la_code) is None:
-        raise ValueError(
-            f"the LA code must be the council's three-digit DfE code (such as 885), not {la_code!r}"
-        )
-    return la_code
 
 
 def write_return(

@@ -35,7 +35,7 @@ from django.utils import timezone
 from wholefamily.returns.cin import Child, CollectionYear, Report, parse_year, write_and_validate
 from wholefamily.returns.cin import codes as census_codes
 from wholefamily.returns.cin.validate import venv_python
-from wholefamily.returns.cin.xml import check_la_code
+from wholefamily.sources.lacode import check_la_code
 from wholefamily.web.familyhelp.census import Names, children_for_year
 
 SETTINGS_FILE = "census.yaml"
