@@ -50,26 +50,20 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return pair_of(tmp_path_factory.mktemp("pair") / "p", 2500, 80)
 
 
+def run_pair(pair: Path, ws: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    """`run --council` over the pair's two drops, tf-2015, into `out`."""
+    a, b = f"{A}={pair / A / 'drop'}", f"{B}={pair / B / 'drop'}"
+    return run(
+        "run", "--council", a, "--council", b, "--as-of", AS_OF, "--framework", "tf-2015",
+        "--workspace", str(ws), "--out", str(out), "--no-sync",
+    )  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def ran(pair: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     base = tmp_path_factory.mktemp("run")
     ws, out = base / "ws", base / "out"
-    res = run(
-        "run",
-        "--council",
-        f"{A}={pair / A / 'drop'}",
-        "--council",
-        f"{B}={pair / B / 'drop'}",
-        "--as-of",
-        AS_OF,
-        "--framework",
-        "tf-2015",
-        "--workspace",
-        str(ws),
-        "--out",
-        str(out),
-        "--no-sync",
-    )
+    res = run_pair(pair, ws, out)
     assert res.returncode == 0, res.stderr
     return ws, out
 
@@ -166,22 +160,7 @@ def test_summary_adds_up(ran: tuple[Path, Path]) -> None:
 def test_a_second_run_keeps_the_ids(pair: Path, ran: tuple[Path, Path], tmp_path: Path) -> None:
     ws, out = ran
     again = tmp_path / "again"
-    res = run(
-        "run",
-        "--council",
-        f"{A}={pair / A / 'drop'}",
-        "--council",
-        f"{B}={pair / B / 'drop'}",
-        "--as-of",
-        AS_OF,
-        "--framework",
-        "tf-2015",
-        "--workspace",
-        str(ws),
-        "--out",
-        str(again),
-        "--no-sync",
-    )
+    res = run_pair(pair, ws, again)
     assert res.returncode == 0, res.stderr
     for la in (A, B):
         for name in ("person_records.csv", "people.csv", "families.csv", "family_needs.csv"):

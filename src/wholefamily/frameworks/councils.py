@@ -33,14 +33,14 @@ import ibis
 import pyarrow as pa
 
 from wholefamily.atomic import FolderError, check_replaceable, staged_folder
-from wholefamily.frameworks.engine import EngineError, eligible, evidence
+from wholefamily.frameworks.engine import EngineError, evidence
 from wholefamily.frameworks.files import check
 from wholefamily.frameworks.identify import (
     EVIDENCE_ORDER,
     OUTPUT_FILES,
     PROFILE,
-    _districts,
     close,
+    family_table,
     framework_file,
     open_linked,
 )
@@ -109,37 +109,13 @@ def identify_councils(
         ev = con.create_table(
             "identify_evidence", _evidence(con, fw, councils, as_of), temp=True, overwrite=True
         )
-        needs = ev.select("family_id", "need").distinct()
-        ok = eligible(fw, needs).mutate(ok=ibis.literal(True))
-        people = con.table("link_people")
-        fam = people.filter(people.family_id.notnull())
-        families = fam.group_by("family_id").aggregate(
-            uprn=fam.uprn.min(),
-            members=fam.count(),
-            adults=(fam.role == "ADULT").cast("int64").sum(),
-            children=(fam.role == "CHILD").cast("int64").sum(),
-            la_code=fam.la_code.min(),
-        )
-        listed = needs.group_by("family_id").aggregate(needs=needs.need.collect().sort().join(";"))
-        families = families.left_join(listed, "family_id").left_join(ok, "family_id")
-        district = _districts(con)
-        families = families.left_join(district, families.uprn == district.g_uprn)
         families = con.create_table(
             "identify_families",
-            families.select(
-                family_id=families.family_id,
-                uprn=families.uprn,
-                district=families.district,
-                members=families.members,
-                adults=families.adults,
-                children=families.children,
-                needs=families.needs.fill_null(""),
-                eligible=ibis.ifelse(families.ok.fill_null(False), "Y", "N"),
-                la_code=families.la_code,
-            ),
+            family_table(con, fw, ev, more=("la_code",)),
             temp=True,
             overwrite=True,
         )
+        people = con.table("link_people")
         prof = _profile(con, councils, as_of, families)
         across = _linked_across(con)
         summaries = []

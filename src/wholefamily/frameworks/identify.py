@@ -192,6 +192,39 @@ OUTPUT_FILES = (*LINK_FILES, "families.csv", "family_needs.csv", "family_profile
 EVIDENCE_ORDER = ("family_id", "need", "person_id", "source", "row", "date", "indicator")
 
 
+def family_table(con: Any, fw: dict[str, Any], ev: Any, more: tuple[str, ...] = ()) -> Any:
+    """`families.csv`'s rows: each family of `link_people` with its members, the needs
+    its evidence `ev` shows and whether they make it eligible under `fw`; `more` names
+    columns of `link_people` carried as they are (one value per family)."""
+    needs = ev.select("family_id", "need").distinct()
+    ok = eligible(fw, needs).mutate(ok=ibis.literal(True))
+    people = con.table("link_people")
+    fam = people.filter(people.family_id.notnull())
+    families = fam.group_by("family_id").aggregate(
+        uprn=fam.uprn.min(),
+        members=fam.count(),
+        adults=(fam.role == "ADULT").cast("int64").sum(),
+        children=(fam.role == "CHILD").cast("int64").sum(),
+        **{c: fam[c].min() for c in more},
+    )
+    # Collected, then sorted (Spark orders no aggregation's input).
+    listed = needs.group_by("family_id").aggregate(needs=needs.need.collect().sort().join(";"))
+    families = families.left_join(listed, "family_id").left_join(ok, "family_id")
+    district = _districts(con)
+    families = families.left_join(district, families.uprn == district.g_uprn)
+    return families.select(
+        family_id=families.family_id,
+        uprn=families.uprn,
+        district=families.district,
+        members=families.members,
+        adults=families.adults,
+        children=families.children,
+        needs=families.needs.fill_null(""),
+        eligible=ibis.ifelse(families.ok.fill_null(False), "Y", "N"),
+        **{c: families[c] for c in more},
+    )
+
+
 def identify(
     workspace: Path,
     framework: str,
@@ -210,31 +243,7 @@ def identify(
             ev = cached = ev.cache()
         else:
             ev = con.create_table("identify_evidence", ev, temp=True, overwrite=True)
-        needs = ev.select("family_id", "need").distinct()
-        ok = eligible(fw, needs).mutate(ok=ibis.literal(True))
-        people = con.table("link_people")
-        fam = people.filter(people.family_id.notnull())
-        families = fam.group_by("family_id").aggregate(
-            uprn=fam.uprn.min(),
-            members=fam.count(),
-            adults=(fam.role == "ADULT").cast("int64").sum(),
-            children=(fam.role == "CHILD").cast("int64").sum(),
-        )
-        # Collected, then sorted (Spark orders no aggregation's input).
-        listed = needs.group_by("family_id").aggregate(needs=needs.need.collect().sort().join(";"))
-        families = families.left_join(listed, "family_id").left_join(ok, "family_id")
-        district = _districts(con)
-        families = families.left_join(district, families.uprn == district.g_uprn)
-        families = families.select(
-            family_id=families.family_id,
-            uprn=families.uprn,
-            district=families.district,
-            members=families.members,
-            adults=families.adults,
-            children=families.children,
-            needs=families.needs.fill_null(""),
-            eligible=ibis.ifelse(families.ok.fill_null(False), "Y", "N"),
-        ).order_by("family_id")
+        families = family_table(con, fw, ev).order_by("family_id")
         fam_t = families.to_pyarrow()
         # Not in the contract's files: what the run was, and each file's SHA-256, for
         # whoever reads the folder (`web sync` refuses a folder whose files do not match).
