@@ -268,7 +268,7 @@ class SparkStore:
     def failures(self, error: type[Exception]) -> Iterator[None]:
         """A Spark job that fails (out of memory, a lost executor) as one line: the
         error's first line; the Parquet copy is left as it was."""
-        from py4j.protocol import Py4JJavaError  # type: ignore[import-untyped]
+        from py4j.protocol import Py4JJavaError
         from pyspark.errors import PySparkException
 
         try:
