@@ -3,6 +3,7 @@ for and installed; every bad choice one line on stderr, exit status 2."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from test_cli import WF, assert_one_line_error, user_env
-from wholefamily.engine import ENV_VAR, EngineChoiceError, choose
+from wholefamily.engine import ENV_VAR, EngineChoiceError, choose, driver_memory
 
 IDENTIFY = ["identify", "--as-of", "2025-03-31", "--framework", "tf-2015"]
 
@@ -33,6 +34,14 @@ def _run(
     return subprocess.run(
         cmd, capture_output=True, text=True, cwd=tmp_path, env=full, check=False, timeout=120
     )
+
+
+def test_driver_memory_is_the_variable_or_half_the_machine() -> None:
+    assert driver_memory({"SPARK_DRIVER_MEMORY": " 3g "}) == "3g"
+    half = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2 // 2**30
+    chosen = driver_memory({"SPARK_DRIVER_MEMORY": ""})
+    assert chosen == f"{max(2, min(16, half))}g"
+    assert chosen.endswith("g") and 2 <= int(chosen[:-1]) <= 16
 
 
 def test_duckdb_unless_told_otherwise_and_the_option_wins() -> None:

@@ -7,7 +7,8 @@ runtime, and each missing one is named with how to install it before any work st
 Spark runs in local mode (`local[2]`: the two cores of one machine) unless
 `SPARK_MASTER` names a cluster's master (`spark://host:7077`, `yarn`, `k8s://...`);
 under `spark-submit` its master, memory and logging are used as they are. Otherwise
-the driver takes `SPARK_DRIVER_MEMORY` (2g by default) and Spark's own logging is kept
+the driver takes `SPARK_DRIVER_MEMORY` (by default half the machine's memory, from 2g
+to 16g: in local mode the driver is the whole of Spark) and Spark's own logging is kept
 to errors.
 What runs on Spark today is in docs/spark.md.
 """
@@ -28,7 +29,7 @@ ENV_VAR = "WHOLEFAMILY_ENGINE"
 MASTER_ENV = "SPARK_MASTER"
 DRIVER_MEMORY_ENV = "SPARK_DRIVER_MEMORY"
 LOCAL_MASTER = "local[2]"
-DRIVER_MEMORY = "2g"
+MIN_DRIVER_GIB, MAX_DRIVER_GIB = 2, 16
 INSTALL_JAVA = "apt-get install openjdk-17-jre-headless"
 INSTALL_PYSPARK = "pip install 'wholefamily[spark]'"
 LOG_CONFIG = Path(__file__).with_name("spark-log4j2.properties")
@@ -76,6 +77,22 @@ def require(engine: str, asked: str = "--engine spark") -> None:
         )
 
 
+def driver_memory(environ: Mapping[str, str] | None = None) -> str:
+    """The driver's memory: `SPARK_DRIVER_MEMORY` when it is set, else half of this
+    machine's memory in whole GiB, at least 2g and at most 16g. In local mode the driver
+    runs every task, so Spark's own default (1g) fails on a county of 200,000 people."""
+    env = os.environ if environ is None else environ
+    given = (env.get(DRIVER_MEMORY_ENV) or "").strip()
+    if given:
+        return given
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # no sysconf: the smallest
+        return f"{MIN_DRIVER_GIB}g"
+    half = total // 2 // 2**30
+    return f"{max(MIN_DRIVER_GIB, min(MAX_DRIVER_GIB, half))}g"
+
+
 def similarity_jar() -> str | None:
     """The jar of Splink's similarity functions for this Spark (Splink ships one per
     Spark major version), or None when Splink has none for it."""
@@ -104,7 +121,7 @@ def spark_session() -> Any:
         quiet = f"-Dlog4j2.configurationFile=file:{LOG_CONFIG}"
         builder = (
             builder.master(master)
-            .config("spark.driver.memory", os.environ.get(DRIVER_MEMORY_ENV) or DRIVER_MEMORY)
+            .config("spark.driver.memory", driver_memory())
             .config("spark.driver.extraJavaOptions", quiet)
             .config("spark.executor.extraJavaOptions", quiet)
             .config("spark.ui.enabled", "false")
