@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -159,3 +160,23 @@ def test_a_peer_that_fails_is_reported_not_fatal() -> None:
     assert caught.value.wall > 0
     with pytest.raises(UserError, match="peer failed"):
         _timed_child(cmd, "peer")
+
+
+def test_bench_link_refuses_a_bad_peer_memory(tmp_path: Path) -> None:
+    bad = run("bench", "link", "--people", "1000", "--peer-memory", "lots")
+    assert_one_line_error(bad, "--peer-memory 'lots': give a size such as 12GB")
+
+
+def test_the_peer_takes_the_cap_it_is_given(tmp_path: Path, monkeypatch: Any) -> None:
+    from wholefamily.linkage import peer as P
+
+    def cap() -> str:
+        db = P._db(tmp_path)
+        got = db.duckdb_con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        db.duckdb_con.close()
+        return str(got)
+
+    monkeypatch.delenv(P.MEMORY_ENV, raising=False)
+    default = cap()
+    monkeypatch.setenv(P.MEMORY_ENV, "1GB")
+    assert cap() != default and "MiB" in cap()
