@@ -14,6 +14,7 @@ import typer
 # Each module registers its commands on `app` when imported, in the order of the flow.
 from wholefamily.cli import (  # noqa: F401
     bench,
+    bench_engines,
     demo,
     evaluate,
     frameworks,
