@@ -50,12 +50,13 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return pair_of(tmp_path_factory.mktemp("pair") / "p", 2500, 80)
 
 
-def run_pair(pair: Path, ws: Path, out: Path) -> subprocess.CompletedProcess[str]:
-    """`run --council` over the pair's two drops, tf-2015, into `out`."""
+def run_pair(pair: Path, ws: Path, out: Path, *more: str) -> subprocess.CompletedProcess[str]:
+    """`run --council` over the pair's two drops, tf-2015, into `out` (`more`: further
+    options, such as the engine)."""
     a, b = f"{A}={pair / A / 'drop'}", f"{B}={pair / B / 'drop'}"
     return run(
         "run", "--council", a, "--council", b, "--as-of", AS_OF, "--framework", "tf-2015",
-        "--workspace", str(ws), "--out", str(out), "--no-sync",
+        "--workspace", str(ws), "--out", str(out), "--no-sync", *more,
     )  # fmt: skip
 
 
@@ -216,17 +217,19 @@ def test_bad_councils(tmp_path: Path, given: list[str], needle: str) -> None:
     assert not ws.exists()  # refused before any work: nothing loaded
 
 
-def test_councils_are_refused_on_spark(tmp_path: Path) -> None:
+def test_councils_on_an_unknown_engine(tmp_path: Path) -> None:
+    """The engine is checked before any work (Spark's parity: tests/test_spark_councils.py)."""
     (tmp_path / "A").mkdir()
     (tmp_path / "A" / "asb.csv").write_text("incident_ref\nA\n", encoding="utf-8")
     ws = tmp_path / "ws"
     res = run(
-        "run", "--council", f"838={tmp_path}/A", "--engine", "spark",
+        "run", "--council", f"838={tmp_path}/A", "--engine", "sparkle",
         "--as-of", AS_OF, "--framework", "tf-2015", "--workspace", str(ws),
     )  # fmt: skip
     assert res.returncode == 2, res.stderr
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
-    assert lines == [lines[0]] and "does not run on Spark yet" in lines[0], res.stderr
+    assert lines == [lines[0]] and "duckdb or spark, not 'sparkle'" in lines[0], res.stderr
+    assert "Traceback" not in res.stderr
     assert not ws.exists()
 
 

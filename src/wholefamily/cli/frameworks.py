@@ -173,8 +173,6 @@ def run_command(
     for one drop, or with --council for several councils' drops linked together)."""
     from wholefamily.ingest.drop import default_drop_id
 
-    if council and _named_engine(engine) == "spark":  # before Spark's own checks
-        fail("run --council does not run on Spark yet: run it on DuckDB (the default)")
     chosen = engine_of(engine)  # the load is DuckDB's on either engine (docs/spark.md)
     parse_date(as_of, "--as-of")
     if council:
@@ -182,7 +180,7 @@ def run_command(
             fail("give the drop folder or --council LA=DROP (once per council), not both")
         councils = parse_councils(council)
         _check_framework(framework)
-        run_councils(councils, as_of, framework, out_dir, workspace, no_sync)
+        run_councils(councils, as_of, framework, out_dir, workspace, no_sync, chosen)
         return
     if drop is None:
         fail("give the drop folder (or --council LA=DROP, once per council)")
@@ -195,16 +193,6 @@ def run_command(
     identify(as_of, framework, folder, workspace, chosen)
     if not no_sync:
         run_sync(folder, workspace)
-
-
-def _named_engine(option: str | None) -> str | None:
-    """The engine asked for, unchecked (None when the name is wrong: `engine_of` says so)."""
-    from wholefamily import engine as E
-
-    try:
-        return E.choose(option)
-    except E.EngineChoiceError:
-        return None
 
 
 def parse_councils(given: list[str]) -> list[tuple[str, Path]]:
@@ -256,9 +244,11 @@ def run_councils(
     out_dir: Path | None,
     workspace: Path,
     no_sync: bool,
+    engine: str = "duckdb",
 ) -> None:
     """`run --council`: each drop loaded under its council, one linkage over them all,
-    then each council's outputs in OUT/<la>/ and the summary OUT/councils.csv."""
+    then each council's outputs in OUT/<la>/ and the summary OUT/councils.csv; the load
+    on DuckDB, the linkage and identification on `engine`."""
     from wholefamily.atomic import FolderError
     from wholefamily.frameworks.councils import SUMMARY_FILE, check_out, identify_councils
     from wholefamily.ingest.drop import default_drop_id
@@ -266,17 +256,18 @@ def run_councils(
     tagged = [(code, f"{code}-{default_drop_id(path)}"[:64], path) for code, path in councils]
     name = Path(framework).stem
     folder = out_dir or workspace / "runs" / ("+".join(c for c, _, _ in tagged) + f"-{name}")
+    pairs = [(c, d) for c, d, _ in tagged]
     try:
-        check_out(folder, [(c, d) for c, d, _ in tagged])  # before the work
+        check_out(folder, pairs)  # before the work
     except FolderError as exc:
         fail(str(exc))
     for code, drop_id, path in tagged:
         run_load(path, workspace, drop_id, code)
-    run_link(workspace, None, as_of, None, False, councils=[(c, d) for c, d, _ in tagged])
+    run_link(workspace, None, as_of, None, False, engine=engine, councils=[*pairs])
     day = parse_date(as_of, "--as-of")
     try:
         summaries = frameworks_call(
-            identify_councils, workspace, framework, day, folder, [(c, d) for c, d, _ in tagged]
+            identify_councils, workspace, framework, day, folder, pairs, engine
         )
     except FolderError as exc:
         fail(str(exc))

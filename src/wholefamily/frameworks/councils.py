@@ -93,12 +93,19 @@ def _evidence(con: Any, fw: dict[str, Any], councils: list[tuple[str, str]], as_
 
 
 def identify_councils(
-    workspace: Path, framework: str, as_of: date, out: Path, councils: list[tuple[str, str]]
+    workspace: Path,
+    framework: str,
+    as_of: date,
+    out: Path,
+    councils: list[tuple[str, str]],
+    engine: str = "duckdb",
 ) -> list[CouncilSummary]:
-    """Write OUT/<la>/ for each council and OUT/councils.csv (see the module docstring)."""
+    """Write OUT/<la>/ for each council and OUT/councils.csv (see the module docstring),
+    on DuckDB or Spark (`engine`)."""
     fw = check(framework_file(framework)).data
     check_out(out, councils)
-    con, _ = open_linked(workspace, as_of, councils=True)
+    con, _ = open_linked(workspace, as_of, engine=engine, councils=True)
+    cached: list[Any] = []
     try:
         meta = con.table("link_meta").execute().to_dict("records")[0]
         tagged = ",".join(f"{la}={d}" for la, d in councils)
@@ -106,18 +113,14 @@ def identify_councils(
             raise EngineError(
                 f"the last linkage was not of these councils ({tagged}): link them first"
             )
-        ev = con.create_table(
-            "identify_evidence", _evidence(con, fw, councils, as_of), temp=True, overwrite=True
-        )
-        families = con.create_table(
-            "identify_families",
-            family_table(con, fw, ev, more=("la_code",)),
-            temp=True,
-            overwrite=True,
+        ev = _kept(con, "identify_evidence", _evidence(con, fw, councils, as_of), cached)
+        families = _kept(
+            con, "identify_families", family_table(con, fw, ev, more=("la_code",)), cached
         )
         people = con.table("link_people")
-        prof = _profile(con, councils, as_of, families)
-        across = _linked_across(con)
+        # Each read once per council: computed once for them all.
+        prof = _kept(con, "identify_profile", _profile(con, councils, as_of, families), cached)
+        across = _kept(con, "identify_across", _linked_across(con), cached)
         summaries = []
         for la, drop_id in councils:
             folder = out / la
@@ -154,9 +157,21 @@ def identify_councils(
                 )
             )
     finally:
+        for t in cached:  # the session outlives the run (a test's, spark-submit's)
+            t.release()
         close(con)
     write_summary(out, summaries)
     return summaries
+
+
+def _kept(con: Any, name: str, expr: Any, cached: list[Any]) -> Any:
+    """`expr` computed once for the run: a temporary table on DuckDB, cached on Spark
+    (Ibis's PySpark backend has no temporary tables), noted in `cached` for release."""
+    if con.name != "pyspark":
+        return con.create_table(name, expr, temp=True, overwrite=True)
+    kept = expr.cache()
+    cached.append(kept)
+    return kept
 
 
 def _profile(con: Any, councils: list[tuple[str, str]], as_of: date, families: Any) -> Any:
