@@ -67,7 +67,7 @@ lint: setup
 # BENCH_PEOPLE people is generated once and reused; at 200,000 people, by its parts'
 # figures, about 45 minutes on the shared 2-core machine. BENCH_PEOPLE=1000000 for the
 # targets' own size (bench link then runs once, not three times). bench-web and
-# bench-reports below need PostgreSQL (BENCH_DATABASE_URL).
+# bench-reports below need PostgreSQL (BENCH_DATABASE_URL); bench-engines needs Spark.
 BENCH_PEOPLE ?= 200000
 BENCH_DIR ?= /tmp/wholefamily-bench
 BENCH_XLSX_ROWS ?= 200000
@@ -91,6 +91,12 @@ bench: setup setup-cin
 clean:
 	rm -rf $(VENV) $(CIN_VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache demo-workspace \
 		node_modules src/wholefamily/web/static/govuk src/wholefamily/web/static/moj
+
+# DuckDB against Spark in local mode, stage by stage, at two sizes, and the projection to
+# 10 and 56 million people (docs/benchmarks.md); about 80 minutes on 2 cores.
+.PHONY: bench-engines
+bench-engines: setup-spark
+	$(BIN)/wholefamily bench engines --people 200000 --people 1000000
 
 # Web app under load (issue: family list and family page p95 < 300 ms, 20 clients,
 # PostgreSQL with 100,000 families). Fills the database on the first run (about 6 minutes).

@@ -56,3 +56,29 @@ def test_without_spark_it_says_how_to_install_it(tmp_path: Path) -> None:
         timeout=120,
     )
     assert_one_line_error(res, "bench engines needs Java 17")
+
+
+def test_the_projection_and_the_cluster_it_implies(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each stage doubles in time when the county is five times larger (exponent 0.43),
+    the pairs grow with the county (1.00); the cores are Spark's link and identify in
+    core-seconds over one hour."""
+    import sys
+
+    from wholefamily.cli import common
+    from wholefamily.cli.bench_engines import ENGINES, STAGES, Size, _print_projection
+
+    small, large = Size(200_000, pairs=1_000), Size(1_000_000, pairs=5_000)
+    for e in ENGINES:
+        for stage in STAGES:
+            small.seconds[(e, stage)] = 100.0
+            large.seconds[(e, stage)] = 200.0
+    monkeypatch.setattr(common.out, "file", sys.stdout)  # the console predates capsys
+    _print_projection([small, large], [10_000_000], cores=2)
+    said = capsys.readouterr().out
+    assert "(0.43)" in said and "(1.00)" in said
+    assert "50,000" in said  # the pairs at 10 million
+    each = projected(1_000_000, 200.0, growth(200_000, 100, 1_000_000, 200), 10_000_000)
+    assert f"about {2 * each * 2 / 3600:,.1f} core-hours" in said  # link + identify, 2 cores
+    assert "about 1 core for a run of 1 hour" in said

@@ -243,13 +243,24 @@ def _print_projection(sizes: list[Size], to: list[int], cores: int) -> None:
             f"candidate pairs ({k:.2f})", *[f"{projected(n2, s2.pairs, k, n):,.0f}" for n in to]
         )
     out.print(t)
+    from wholefamily.engine import driver_memory
+
+    gib = float(driver_memory().rstrip("gG"))  # what sufficed at the largest size
     for n in to:
         core_s = spark_work[n] * cores
         need = max(1, math.ceil(core_s / (TARGET_HOURS * 3600)))
+        memory = ""
+        if s1.pairs and s2.pairs:
+            k = growth(n1, s1.pairs, n2, s2.pairs)
+            memory = (
+                f"; memory in all about {gib * projected(n2, s2.pairs, k, n) / s2.pairs:,.0f} "
+                f"GiB (the {gib:.0f} GiB that sufficed at {n2:,} people, grown with the pairs)"
+            )
         out.print(
             f"{n:,} people: Spark's link and identify are about {core_s / 3600:,.1f} "
-            f"core-hours at this machine's speed ({cores} cores here), so about {need:,} cores "
-            f"for a run of {TARGET_HOURS:.0f} hour (if Spark's time falls with its cores)"
+            f"core-hours at this machine's speed ({cores} cores here), so about {need:,} "
+            f"{'core' if need == 1 else 'cores'} for a run of {TARGET_HOURS:.0f} hour, if "
+            f"Spark's time falls in proportion to its cores{memory}"
         )
 
 
