@@ -62,8 +62,9 @@ def test_the_projection_and_the_cluster_it_implies(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each stage doubles in time when the county is five times larger (exponent 0.43),
-    the pairs grow with the county (1.00); the cores are Spark's link and identify in
-    core-seconds over one hour."""
+    the pairs grow with the county (1.00): a stage is projected no slower than its work
+    grows, so with exponent 1; the cores are Spark's link and identify in core-seconds
+    over one hour."""
     import sys
 
     from wholefamily.cli import common
@@ -77,8 +78,8 @@ def test_the_projection_and_the_cluster_it_implies(
     monkeypatch.setattr(common.out, "file", sys.stdout)  # the console predates capsys
     _print_projection([small, large], [10_000_000], cores=2)
     said = capsys.readouterr().out
-    assert "(0.43)" in said and "(1.00)" in said
-    assert "50,000" in said  # the pairs at 10 million
-    each = projected(1_000_000, 200.0, growth(200_000, 100, 1_000_000, 200), 10_000_000)
-    assert f"about {2 * each * 2 / 3600:,.1f} core-hours" in said  # link + identify, 2 cores
-    assert "about 1 core for a run of 1 hour" in said
+    assert "link, Spark (0.43, 1.00)" in said and "load, DuckDB (0.43, 1.00)" in said
+    assert "candidate pairs (1.00)" in said and "50,000" in said  # the pairs at 10 million
+    assert "33 min" in said  # 200 s at 1 million, ten times the work
+    # Spark's link and identify, 2,000 s each, on 2 cores: 8,000 core-seconds.
+    assert "about 2.2 core-hours" in said and "about 3 cores for a run of 1 hour" in said

@@ -218,12 +218,21 @@ def _print_size(s: Size) -> None:
 
 
 def _print_projection(sizes: list[Size], to: list[int], cores: int) -> None:
-    """Each stage's time at the sizes `to`, from the growth between the two largest
+    """Each stage's time at the sizes `to`, from its growth between the two largest
     measured sizes; the blocking rules' pairs likewise; and the Spark cluster for a
-    one-hour link and identify."""
+    one-hour link and identify.
+
+    A stage is never projected to grow more slowly than its work: the load and identify
+    with the records (exponent 1), the link with the candidate pairs. A measured growth
+    below that is a fixed cost (Spark's JVM, planning every query, DuckDB's start) being
+    spread over more rows, which cannot go on."""
     s1, s2 = sizes[-2], sizes[-1]
     n1, n2 = s1.people, s2.people
-    t = Table(title=f"Projected from {n1:,} and {n2:,} people (growth exponent in brackets)")
+    pairs_k = growth(n1, s1.pairs, n2, s2.pairs) if s1.pairs and s2.pairs else 1.0
+    t = Table(
+        title=f"Projected from {n1:,} and {n2:,} people "
+        "(growth exponent measured, and used, in brackets)"
+    )
     t.add_column("stage, engine")
     for n in to:
         t.add_column(f"{n:,} people", justify="right")
@@ -231,16 +240,18 @@ def _print_projection(sizes: list[Size], to: list[int], cores: int) -> None:
     for e in ENGINES:
         for stage in STAGES:
             a, b = s1.seconds[(e, stage)], s2.seconds[(e, stage)]
-            k = growth(n1, a, n2, b)
+            measured = growth(n1, a, n2, b)
+            k = max(measured, pairs_k if stage == "link" else 1.0)
             cells = [_duration(projected(n2, b, k, n)) for n in to]
-            t.add_row(f"{stage}, {'DuckDB' if e == 'duckdb' else 'Spark'} ({k:.2f})", *cells)
+            name = "DuckDB" if e == "duckdb" else "Spark"
+            t.add_row(f"{stage}, {name} ({measured:.2f}, {k:.2f})", *cells)
             if e == "spark" and stage != "load":
                 for n in to:
                     spark_work[n] += projected(n2, b, k, n)
     if s1.pairs and s2.pairs:
-        k = growth(n1, s1.pairs, n2, s2.pairs)
         t.add_row(
-            f"candidate pairs ({k:.2f})", *[f"{projected(n2, s2.pairs, k, n):,.0f}" for n in to]
+            f"candidate pairs ({pairs_k:.2f})",
+            *[f"{projected(n2, s2.pairs, pairs_k, n):,.0f}" for n in to],
         )
     out.print(t)
     from wholefamily.engine import driver_memory
@@ -251,9 +262,9 @@ def _print_projection(sizes: list[Size], to: list[int], cores: int) -> None:
         need = max(1, math.ceil(core_s / (TARGET_HOURS * 3600)))
         memory = ""
         if s1.pairs and s2.pairs:
-            k = growth(n1, s1.pairs, n2, s2.pairs)
+            grown = projected(n2, s2.pairs, pairs_k, n) / s2.pairs
             memory = (
-                f"; memory in all about {gib * projected(n2, s2.pairs, k, n) / s2.pairs:,.0f} "
+                f"; memory in all at most about {gib * grown:,.0f} "
                 f"GiB (the {gib:.0f} GiB that sufficed at {n2:,} people, grown with the pairs)"
             )
         out.print(
