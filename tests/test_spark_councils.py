@@ -10,31 +10,19 @@ tests/test_spark_parity.py is; a failure under .ci/run (WHOLEFAMILY_REQUIRE_SPAR
 
 from __future__ import annotations
 
-import importlib.util
-import os
 from pathlib import Path
 
 import pytest
 
+from sparkkit import spark_or_skip
 from test_councils import A, B, pair_of, run_pair
 from wholefamily import spark_warehouse as S
 from wholefamily import warehouse as W
-from wholefamily.engine import java
 from wholefamily.frameworks.councils import SUMMARY_FILE
 from wholefamily.frameworks.identify import OUTPUT_FILES
 from wholefamily.linkage.movers import movers_score
 
-_MISSING = (
-    "PySpark is not installed (make setup-spark)"
-    if importlib.util.find_spec("pyspark") is None
-    else "no Java for Spark (make setup-spark)"
-    if java() is None
-    else None
-)
-if _MISSING and os.environ.get("WHOLEFAMILY_REQUIRE_SPARK", "") == "1":
-    pytest.fail(f"WHOLEFAMILY_REQUIRE_SPARK=1 but {_MISSING}", pytrace=False)
-if _MISSING:
-    pytest.skip(_MISSING, allow_module_level=True)
+spark_or_skip()
 
 pytestmark = pytest.mark.spark
 

@@ -10,7 +10,6 @@ Spark session for the module.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -22,29 +21,18 @@ from typing import Any
 
 import pytest
 
+from sparkkit import spark_or_skip
 from test_cli import WF, user_env
 from wholefamily import spark_warehouse as S
 from wholefamily import warehouse as W
-from wholefamily.engine import java, spark_session
+from wholefamily.engine import spark_session
 from wholefamily.frameworks.identify import OUTPUT_FILES, identify
 from wholefamily.ingest import load_drop
 from wholefamily.linkage import LinkError, LinkReport, link
 from wholefamily.linkage.link import OUTPUT_FILES as LINK_FILES
 from wholefamily.synth import SynthConfig, generate
 
-# .ci/run sets WHOLEFAMILY_REQUIRE_SPARK=1 after `make setup-spark`: there a missing
-# PySpark or Java is a failure, not a skip.
-_MISSING = (
-    "PySpark is not installed (make setup-spark)"
-    if importlib.util.find_spec("pyspark") is None
-    else "no Java for Spark (make setup-spark)"
-    if java() is None
-    else None
-)
-if _MISSING and os.environ.get("WHOLEFAMILY_REQUIRE_SPARK", "") == "1":
-    pytest.fail(f"WHOLEFAMILY_REQUIRE_SPARK=1 but {_MISSING}", pytrace=False)
-if _MISSING:
-    pytest.skip(_MISSING, allow_module_level=True)
+spark_or_skip()
 
 pytestmark = pytest.mark.spark
 
