@@ -97,23 +97,15 @@ def test_spark_without_pyspark_names_the_extra(tmp_path: Path) -> None:
     assert_one_line_error(res, "pip install 'wholefamily[spark]'")
 
 
-def test_load_does_not_run_on_spark_and_says_what_to_do(tmp_path: Path) -> None:
-    res = _run(["load", "drop", "--engine", "spark"], tmp_path)
-    assert_one_line_error(res, "load does not run on Spark")
-    assert "--engine duckdb" in res.stderr
-    assert "link --engine spark" in res.stderr
-    assert not (tmp_path / "workspace").exists()  # nothing was started
-
-
 RUN = ["run", "drop", "--as-of", "2025-03-31", "--framework", "tf-2015"]
 
 
-@pytest.mark.parametrize("command", [["link"], RUN], ids=["link", "run"])
-def test_link_and_run_on_spark_check_for_java_before_any_work(
+@pytest.mark.parametrize("command", [["load", "drop"], ["link"], RUN], ids=["load", "link", "run"])
+def test_load_link_and_run_on_spark_check_for_java_before_any_work(
     command: list[str], tmp_path: Path
 ) -> None:
-    """They run on Spark now (the load of `run` on DuckDB): a machine without Java is
-    told so before anything is loaded or linked."""
+    """They run on Spark (the load itself on DuckDB, then the Parquet copy Spark reads):
+    a machine without Java is told so before anything is loaded or linked."""
     empty = tmp_path / "bin"
     empty.mkdir()
     res = _run([*command, "--engine", "spark"], tmp_path, {"PATH": str(empty), "JAVA_HOME": None})

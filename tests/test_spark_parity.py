@@ -161,6 +161,30 @@ def test_the_parquet_copy_has_the_warehouses_tables_and_follows_it(
     assert S.is_fresh(workspace)
 
 
+def test_load_on_spark_writes_the_warehouse_spark_reads(loaded: Path, tmp_path: Path) -> None:
+    """`load --engine spark`: the drop read and checked as on DuckDB, then its Parquet
+    copy, fresh, so the Spark link that follows reads it as it is."""
+    ws = tmp_path / "ws"
+    drop = loaded.with_name("c") / "drop"
+    res = subprocess.run(
+        [*WF, "load", str(drop), "--workspace", str(ws), "--engine", "spark"],
+        capture_output=True,
+        text=True,
+        env=user_env(),
+        check=False,
+        timeout=300,
+    )
+    assert res.returncode == 0, res.stderr
+    assert "The warehouse for Spark" in res.stdout and "link --engine spark" in res.stdout
+    assert S.is_fresh(ws)
+    con = W.connect(ws, read_only=True)
+    try:
+        assert sorted(S.tables(ws)) == sorted(con.list_tables())
+    finally:
+        con.disconnect()
+    assert "src_housing" in S.tables(ws)
+
+
 def test_identify_engine_spark_on_the_command_line(
     workspace: Path, spark_linked: tuple[Path, LinkReport], tmp_path: Path
 ) -> None:

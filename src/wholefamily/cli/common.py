@@ -73,19 +73,13 @@ def parse_date(value: str, option: str) -> date:
         fail(f"{option} must be a date as YYYY-MM-DD, not {value!r}")
 
 
-def engine_of(option: str | None, stage: str | None = None) -> str:
+def engine_of(option: str | None) -> str:
     """The engine a command runs on (`wholefamily.engine.choose`), checked before any work:
-    a stage that does not run on Spark yet (`stage` names it) refuses it; Spark itself
-    needs PySpark and Java."""
+    Spark needs PySpark and Java."""
     from wholefamily.engine import ENV_VAR, EngineChoiceError, choose, require
 
     try:
         engine = choose(option)
-        if engine == "spark" and stage is not None:
-            fail(
-                f"{stage} does not run on Spark (docs/spark.md): run it with "
-                "--engine duckdb, then `wholefamily link --engine spark`"
-            )
         require(engine, "--engine spark" if option is not None else f"{ENV_VAR}=spark")
     except EngineChoiceError as exc:
         fail(str(exc))

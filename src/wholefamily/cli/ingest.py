@@ -66,9 +66,23 @@ def load(
     ] = None,
     engine: EngineOption = None,
 ) -> None:
-    """Load a drop of extracts: validate, quarantine bad rows, resolve addresses."""
-    engine_of(engine, "load")
+    """Load a drop of extracts: validate, quarantine bad rows, resolve addresses. With
+    --engine spark, the drop is read and checked as on DuckDB, and then the warehouse
+    Spark reads (its Parquet copy) is written, ready for `link --engine spark`."""
+    chosen = engine_of(engine)
     run_load(drop, workspace, drop_id)
+    if chosen == "spark":
+        from wholefamily import spark_warehouse
+        from wholefamily.warehouse import WarehouseError
+
+        try:
+            names = spark_warehouse.export(workspace)
+        except (WarehouseError, OSError) as exc:
+            fail(f"cannot write the Parquet copy for Spark: {exc}")
+        out.print(
+            f"The warehouse for Spark: {spark_warehouse.folder(workspace)} "
+            f"({len(names)} tables). Next: wholefamily link --engine spark"
+        )
 
 
 def run_quality(workspace: Path, drop_id: str | None) -> None:
