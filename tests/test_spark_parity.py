@@ -161,19 +161,19 @@ def test_the_parquet_copy_has_the_warehouses_tables_and_follows_it(
     assert S.is_fresh(workspace)
 
 
+def _wholefamily(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command line in a process of its own, in a user's environment."""
+    return subprocess.run(
+        [*WF, *args], capture_output=True, text=True, env=user_env(), check=False, timeout=300
+    )
+
+
 def test_load_on_spark_writes_the_warehouse_spark_reads(loaded: Path, tmp_path: Path) -> None:
     """`load --engine spark`: the drop read and checked as on DuckDB, then its Parquet
     copy, fresh, so the Spark link that follows reads it as it is."""
     ws = tmp_path / "ws"
     drop = loaded.with_name("c") / "drop"
-    res = subprocess.run(
-        [*WF, "load", str(drop), "--workspace", str(ws), "--engine", "spark"],
-        capture_output=True,
-        text=True,
-        env=user_env(),
-        check=False,
-        timeout=300,
-    )
+    res = _wholefamily("load", str(drop), "--workspace", str(ws), "--engine", "spark")
     assert res.returncode == 0, res.stderr
     assert "The warehouse for Spark" in res.stdout and "link --engine spark" in res.stdout
     assert S.is_fresh(ws)
@@ -193,14 +193,7 @@ def test_identify_engine_spark_on_the_command_line(
     itself prints at start), the same files as DuckDB's."""
     args = ["--workspace", str(spark_linked[0]), "--as-of", AS_OF.isoformat()]
     args += ["--framework", "southampton-2013", "--out", str(tmp_path / "spark")]
-    res = subprocess.run(
-        [*WF, "identify", *args, "--engine", "spark"],
-        capture_output=True,
-        text=True,
-        env=user_env(),
-        check=False,
-        timeout=300,
-    )
+    res = _wholefamily("identify", *args, "--engine", "spark")
     assert res.returncode == 0, res.stderr
     said = [ln for ln in res.stderr.splitlines() if ln.strip()]
     assert [ln for ln in said if not ln.startswith(JVM_NOTICE)] == [], res.stderr
