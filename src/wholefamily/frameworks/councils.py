@@ -42,7 +42,9 @@ from wholefamily.frameworks.identify import (
     close,
     family_table,
     framework_file,
+    kept,
     open_linked,
+    release,
 )
 from wholefamily.linkage.link import write_outputs
 
@@ -113,14 +115,14 @@ def identify_councils(
             raise EngineError(
                 f"the last linkage was not of these councils ({tagged}): link them first"
             )
-        ev = _kept(con, "identify_evidence", _evidence(con, fw, councils, as_of), cached)
-        families = _kept(
+        ev = kept(con, "identify_evidence", _evidence(con, fw, councils, as_of), cached)
+        families = kept(
             con, "identify_families", family_table(con, fw, ev, more=("la_code",)), cached
         )
         people = con.table("link_people")
         # Each read once per council: computed once for them all.
-        prof = _kept(con, "identify_profile", _profile(con, councils, as_of, families), cached)
-        across = _kept(con, "identify_across", _linked_across(con), cached)
+        prof = kept(con, "identify_profile", _profile(con, councils, as_of, families), cached)
+        across = kept(con, "identify_across", _linked_across(con), cached)
         summaries = []
         for la, drop_id in councils:
             folder = out / la
@@ -157,21 +159,10 @@ def identify_councils(
                 )
             )
     finally:
-        for t in cached:  # the session outlives the run (a test's, spark-submit's)
-            t.release()
+        release(cached)
         close(con)
     write_summary(out, summaries)
     return summaries
-
-
-def _kept(con: Any, name: str, expr: Any, cached: list[Any]) -> Any:
-    """`expr` computed once for the run: a temporary table on DuckDB, cached on Spark
-    (Ibis's PySpark backend has no temporary tables), noted in `cached` for release."""
-    if con.name != "pyspark":
-        return con.create_table(name, expr, temp=True, overwrite=True)
-    kept = expr.cache()
-    cached.append(kept)
-    return kept
 
 
 def _profile(con: Any, councils: list[tuple[str, str]], as_of: date, families: Any) -> Any:

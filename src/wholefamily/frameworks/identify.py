@@ -107,6 +107,23 @@ def close(con: Any) -> None:
         con.disconnect()
 
 
+def kept(con: Any, name: str, expr: Any, cached: list[Any]) -> Any:
+    """`expr` computed once for the run: a temporary table on DuckDB, cached on Spark
+    (Ibis's PySpark backend has no temporary tables), noted in `cached` for `release`."""
+    if con.name != "pyspark":
+        return con.create_table(name, expr, temp=True, overwrite=True)
+    table = expr.cache()
+    cached.append(table)
+    return table
+
+
+def release(cached: list[Any]) -> None:
+    """Let go of what `kept` cached on Spark: the session outlives the run (a test's,
+    spark-submit's)."""
+    for table in cached:
+        table.release()
+
+
 # Circumstances reported about the cohort (not needs): each an indicator read like the
 # frameworks' own, over the 12 months before T.
 CHILDRENS_SERVICES = "childrens_services"
@@ -236,13 +253,9 @@ def identify(
     fw = check(framework_file(framework)).data
     check_replaceable(out, OUTPUT_FILES)  # before the work, not after it
     con, drop_id = open_linked(workspace, as_of, drop_id, engine)
-    cached: Any = None
+    cached: list[Any] = []
     try:
-        ev = evidence(con, fw, drop_id, as_of)
-        if con.name == "pyspark":  # Ibis's PySpark backend has no temporary tables
-            ev = cached = ev.cache()
-        else:
-            ev = con.create_table("identify_evidence", ev, temp=True, overwrite=True)
+        ev = kept(con, "identify_evidence", evidence(con, fw, drop_id, as_of), cached)
         families = family_table(con, fw, ev).order_by("family_id")
         fam_t = families.to_pyarrow()
         # Not in the contract's files: what the run was, and each file's SHA-256, for
@@ -263,8 +276,7 @@ def identify(
                 "family_profile.csv",
             )
     finally:
-        if cached is not None:  # the session outlives the run (a test's, spark-submit's)
-            cached.release()
+        release(cached)
         close(con)
     rows = fam_t.to_pylist()
     summary = IdentifySummary(str(fw["framework"]), as_of, len(rows), 0, out=str(out))
