@@ -13,7 +13,7 @@ from ingestkit import query
 from test_cli import assert_one_line_error, run
 from wholefamily import warehouse as W
 from wholefamily.ingest import load_drop
-from wholefamily.linkage import link
+from wholefamily.linkage import link, reuse
 from wholefamily.linkage.evaluate import evaluate_linkage
 from wholefamily.linkage.link import INTERMEDIATE, LinkError
 from wholefamily.linkage.model import RELATIVES
@@ -189,6 +189,52 @@ def test_relinking_a_drop_changes_no_id(two_drops: dict[str, Path], tmp_path: Pa
     assert (tmp_path / "again" / "people.csv").read_text() == before
 
 
+def _scores(ws: Path) -> list[tuple[object, ...]]:
+    return query(ws, "SELECT * FROM link_pairs ORDER BY identity_id_l, identity_id_r")
+
+
+def test_a_second_link_of_the_same_records_keeps_their_tables_and_scores(
+    two_drops: dict[str, Path], tmp_path: Path
+) -> None:
+    """Linked again with nothing changed, a drop keeps its record, identity and score
+    tables (`reuse.py`); made again from scratch they are the same rows, and so are the
+    outputs."""
+    ws = two_drops["ws"]
+    link(ws, "q2", NEXT, out=tmp_path / "first")  # records the inputs of q2's tables
+    kept = link(ws, "q2", NEXT, out=tmp_path / "kept")
+    assert "scores of the same records kept" in kept.model
+    kept_pairs = _scores(ws)
+    con = W.connect(ws)
+    try:
+        reuse.record(con, reuse.RECORDS, None)  # forget: the next run makes them again
+    finally:
+        con.disconnect()
+    again = link(ws, "q2", NEXT, out=tmp_path / "again")
+    assert "kept" not in again.model
+    assert _scores(ws) == kept_pairs and len(kept_pairs) > 1000
+    for name in ("person_records.csv", "people.csv"):
+        fresh = (tmp_path / "again" / name).read_text()
+        assert (tmp_path / "kept" / name).read_text() == fresh
+
+
+def test_what_the_kept_tables_depend_on(two_drops: dict[str, Path], tmp_path: Path) -> None:
+    """Another drop, another day or another model makes the tables again."""
+    con = W.connect(two_drops["ws"])
+    try:
+        one = reuse.records_fingerprint(con, [(None, "q2")], NEXT)
+        assert reuse.records_fingerprint(con, [(None, "q2")], NEXT) == one
+        assert reuse.records_fingerprint(con, [(None, "q1")], NEXT) != one
+        assert reuse.records_fingerprint(con, [(None, "q2")], AS_OF) != one
+        assert reuse.records_fingerprint(con, [("838", "q2")], NEXT) != one
+    finally:
+        con.disconnect()
+    model = tmp_path / "model.json"
+    model.write_text('{"a": 1}')
+    first = reuse.scores_fingerprint(one, model)
+    model.write_text('{"a": 2}')
+    assert reuse.scores_fingerprint(one, model) != first
+
+
 def test_no_spill_file_is_left_after_a_run_however_it_ends(
     two_drops: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -204,6 +250,11 @@ def test_no_spill_file_is_left_after_a_run_however_it_ends(
         raise RuntimeError("out of memory")
 
     monkeypatch.setattr(M, "load", spills_then_fails)
+    con = W.connect(two_drops["ws"])
+    try:
+        reuse.record(con, reuse.SCORES, None)  # so that this run scores the pairs again
+    finally:
+        con.disconnect()
     with pytest.raises(LinkError, match="out of memory"):
         link(two_drops["ws"], "q2", NEXT, out=tmp_path / "failed")
     assert not spill.exists()

@@ -24,7 +24,10 @@ Warehouse tables written (replaced by each run, except those marked kept), each
 read by a later stage: `link_records` (the engine, `explain-person`, the review
 queue, `evaluate`), `link_identities` and `link_pairs` (the review queue,
 `explain-person`), `link_people` and `link_meta` (`identify`, the engine, outcomes),
-`review_queue`, `mpi_keys` (kept: identity key → person_id, and the drop that gave
+`review_queue`, `link_scores` (Splink's scores before the household context moves
+some, which `link_pairs` is made from) and `link_inputs` (the fingerprints of what
+`link_records`, `link_identities` and `link_scores` were made from: a second link of
+the same records keeps them, `reuse.py`), `mpi_keys` (kept: identity key → person_id, and the drop that gave
 it), `mpi_families` (kept: person_id → family_id), `mpi_events` (kept: merges and
 splits, with reasons), `review_decisions` (kept). The kept id tables change by
 difference: the rows a run changes are deleted and inserted, the rest stay as
@@ -54,6 +57,7 @@ import pyarrow as pa
 from wholefamily import warehouse as W
 from wholefamily.atomic import FolderError, Staged, check_replaceable, staged_folder
 from wholefamily.ingest.load import latest_drop
+from wholefamily.linkage import reuse
 from wholefamily.linkage import review as R
 from wholefamily.linkage.clusters import merge
 from wholefamily.linkage.context import MOVED, household_context
@@ -143,11 +147,11 @@ RECORD_COLUMNS = (
 )
 
 
-def records_full(store: Store, councils: Councils) -> ir.Table:
+def records_full(store: Store, councils: Councils, today: date | None = None) -> ir.Table:
     """The drops' records with their identity keys, in a temporary table. Without the
     file's id (the same 64 characters on every row of a source): no later step reads
     it, and at a million people it is a third of the table."""
-    keyed = identity_keys(council_records(store.con, councils)).drop("file_id")
+    keyed = identity_keys(council_records(store.con, councils, today)).drop("file_id")
     return store.temp("link_records_full", keyed)
 
 
@@ -292,9 +296,17 @@ def _run(
     steps = 6
     drop_id = run_name(councils)
     tick("records and identities", 1, steps)
-    keyed = records_full(store, councils)
-    write_records(store, keyed)
-    idents = write_identities(store, keyed)
+    today = date.today()
+    keyed = records_full(store, councils, today)
+    # The same records as the last link's (`reuse.py`): its two tables of them are kept.
+    inputs = reuse.records_fingerprint(con, councils, today) if store.engine == "duckdb" else ""
+    kept = bool(inputs) and store.kept_inputs(reuse.RECORDS) == inputs
+    if kept:
+        idents = con.table("link_identities")
+    else:
+        write_records(store, keyed)
+        idents = write_identities(store, keyed)
+    store.keep_inputs(reuse.RECORDS, inputs)
     for_splink = store.identities_for_splink(idents)
     n_identities = store.count(for_splink)
     n_records = int(keyed.count().execute())
@@ -302,20 +314,31 @@ def _run(
     tick("matching (Splink)", 2, steps)
     model_path = workspace / MODEL_FILE
     if n_identities >= 2:
+        pairs_t: ir.Table | None = None
         try:
             train = retrain or not model_path.exists()
-            linker = store.linker(for_splink, model_path, train, spill)
+            linker = store.linker(for_splink, model_path, train, spill) if train else None
             model = "trained" if train else "reused"
+            scores = reuse.scores_fingerprint(inputs, model_path)
+            if kept and store.kept_inputs(reuse.SCORES) == scores:
+                pairs_t = store.kept_pairs()  # the same identities and model: same scores
+                model += ", the scores of the same records kept from the last run"
+            elif linker is None:
+                linker = store.linker(for_splink, model_path, False, spill)
         except Exception as exc:  # Splink's training errors have no common base class
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise LinkError(
                 f"the linkage model cannot be trained on this drop ({first}); "
                 "a drop needs enough people for the model to learn from"
             ) from None
-        pred = linker.inference.predict(threshold_match_probability=REVIEW_LOW)
-        pairs_t = store.pairs(pred)
+        if pairs_t is None:
+            assert linker is not None
+            pred = linker.inference.predict(threshold_match_probability=REVIEW_LOW)
+            pairs_t = store.pairs(pred)
+        store.keep_inputs(reuse.SCORES, scores)
     else:
         model = "none (fewer than two identities)"
+        store.keep_inputs(reuse.SCORES, None)
         pairs_arrow = pa.table(
             {
                 "identity_id_l": pa.array([], pa.string()),

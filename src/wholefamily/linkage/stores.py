@@ -35,6 +35,7 @@ import pyarrow as pa
 
 from wholefamily import warehouse as W
 from wholefamily.linkage import model as M
+from wholefamily.linkage import reuse
 from wholefamily.linkage import review as R
 
 KEPT_SCHEMAS: dict[str, dict[str, str]] = {
@@ -210,11 +211,30 @@ class DuckStore:
             return M.train(identities, model_path, spill=spill)
         return M.load(identities, model_path, spill=spill)
 
+    def kept_inputs(self, what: str) -> str | None:
+        """The fingerprint of the inputs the last link made `what`'s tables from
+        (`reuse.py`)."""
+        return reuse.recorded(self.con, what)
+
+    def keep_inputs(self, what: str, fingerprint: str | None) -> None:
+        reuse.record(self.con, what, fingerprint)
+
     def pairs(self, predictions: Any) -> ir.Table:
+        """Splink's scored pairs, kept as `link_scores` (a later run of the same
+        identities and model reads them again), and this run's `link_pairs` from them."""
         rel = predictions.as_duckdbpyrelation()
-        return self.replace(
-            "link_pairs", rel.select(*_pair_columns(list(rel.columns))).arrow().read_all()
+        self.replace(
+            "link_scores", rel.select(*_pair_columns(list(rel.columns))).arrow().read_all()
         )
+        return self.kept_pairs()
+
+    def kept_pairs(self) -> ir.Table:
+        """This run's `link_pairs`: the kept scores, before the household context moves
+        some of them."""
+        self.con.con.execute(
+            "CREATE OR REPLACE TABLE main.link_pairs AS SELECT * FROM main.link_scores"
+        )
+        return self.con.table("link_pairs")
 
     def components(self, nodes: ir.Table, edges: ir.Table, spill: Path) -> pa.Table:
         """Connected components (Splink's clustering) of identities joined by edges."""
@@ -389,6 +409,15 @@ class SparkStore:
             distinct=False,
         )
         self._rewrite("mpi_events", both)
+
+    def kept_inputs(self, what: str) -> str | None:
+        return None  # the Parquet copy keeps nothing from one link to the next
+
+    def keep_inputs(self, what: str, fingerprint: str | None) -> None:
+        pass
+
+    def kept_pairs(self) -> ir.Table:
+        raise RuntimeError("a link on Spark keeps no scores from the last run")
 
     def identities_for_splink(self, idents: ir.Table) -> Any:
         return self._df(idents)
