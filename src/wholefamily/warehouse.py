@@ -167,4 +167,52 @@ def temp_table(con: Any, name: str, expr: Any) -> Any:
     copies it whole: the old one is dropped first here instead, so it is written once.
     """
     con.con.execute(f'DROP TABLE IF EXISTS temp.main."{name}"')
-    return con.create_table(name, expr, temp=True)
+    return create_table(con, name, expr, temp=True)
+
+
+def sql_of(con: Any, expr: Any) -> str:
+    """`expr` as DuckDB SQL, its in-memory tables registered with the connection.
+
+    Generated without copying the statement's tree: Ibis's `create_table` and `insert`
+    copy it twice more (and `insert` parses its own SQL again), which for the load's
+    wide statements was a tenth of a 200,000-person load (docs/benchmarks.md).
+    """
+    con._run_pre_execute_hooks(expr)
+    return str(con.compiler.to_sqlglot(expr).sql(dialect=con.dialect, copy=False))
+
+
+def _names(expr: Any) -> str:
+    import sqlglot.expressions as sge
+
+    return ", ".join(sge.to_identifier(c, quoted=True).sql("duckdb") for c in expr.columns)
+
+
+def create_table(con: Any, name: str, expr: Any, temp: bool = False) -> Any:
+    """A new table `name` holding `expr` (an Ibis table, or data Ibis takes), with
+    `expr`'s column types (as Ibis's own `create_table` makes it: nullability
+    included), written by one INSERT."""
+    import sqlglot.expressions as sge
+
+    if not isinstance(expr, ibis.expr.types.Table):
+        expr = ibis.memtable(expr)  # an Arrow table, say
+    where = ("temp", "main") if temp else (con.current_catalog, con.current_database)
+    table = sge.table_(name, catalog=where[0], db=where[1], quoted=True)
+    columns = expr.schema().to_sqlglot_column_defs(con.dialect)
+    properties = [sge.TemporaryProperty()] if temp else []
+    create = sge.Create(
+        kind="TABLE",
+        this=sge.Schema(this=table, expressions=columns),
+        properties=sge.Properties(expressions=properties),
+    )
+    con.con.execute(create.sql(dialect=con.dialect))
+    target = table.sql(dialect=con.dialect)
+    con.con.execute(f"INSERT INTO {target} ({_names(expr)}) {sql_of(con, expr)}")
+    return con.table(name, database=where)
+
+
+def insert(con: Any, name: str, expr: Any) -> None:
+    """The rows of `expr` appended to table `name` (in the current database), by
+    column name: every column of `expr` is one of the table's."""
+    if not isinstance(expr, ibis.expr.types.Table):
+        expr = ibis.memtable(expr)
+    con.con.execute(f'INSERT INTO "{name}" ({_names(expr)}) {sql_of(con, expr)}')

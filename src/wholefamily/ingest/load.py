@@ -41,6 +41,7 @@ import re
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
@@ -84,6 +85,10 @@ Tick = Callable[[str, int, int], None]
 LINEAGE = ("drop_id", "file_id", "source", "row")
 MEMORY_LIMIT = "1GB"  # DuckDB's share; Arrow holds one file besides
 THREADS = 1  # DuckDB's threads for the load
+# A file this size or smaller is read (on a thread of its own) while the file before it
+# is loaded: reading and DuckDB's work overlap on two cores; larger files are read when
+# their turn comes, so that two large files are never in memory together.
+PREFETCH_BYTES = 64 << 20
 MAX_COLUMNS = 1_000  # a source has at most 20; a header this wide is not an extract
 MAX_CELL_BYTES = 16 << 20  # no value of an extract is longer than 16 MB
 PAUSE_ENV = "WHOLEFAMILY_PAUSE_AT"
@@ -156,9 +161,9 @@ def _append(con: Any, name: str, expr: ir.Table) -> None:
             if col not in have:  # a warehouse written before the column existed
                 sql_type = DuckDBType.to_string(kind)
                 con.con.execute(f'ALTER TABLE "{name}" ADD COLUMN "{col}" {sql_type}')
-        con.insert(name, expr)
+        W.insert(con, name, expr)
     else:
-        con.create_table(name, expr)
+        W.create_table(con, name, expr)
 
 
 # ---------------------------------------------------------------- staging
@@ -206,7 +211,7 @@ def _stage(con: Any, source: str, raw: RawFile, drop_id: str, file_id: str) -> t
             list(names), names_to="column", values_to="value"
         )
         long = long.filter(long.value != "").mutate(column=long.column.substitute(names))
-        con.insert("extra_values", long.select(*LINEAGE, "column", "value"))
+        W.insert(con, "extra_values", long.select(*LINEAGE, "column", "value"))
     return staged, missing
 
 
@@ -273,7 +278,7 @@ def _load_source(
             rule=ibis.literal("file_rejected"),
             message=ibis.literal(rejection),
         )
-        con.insert("quarantine_reasons", bad)
+        W.insert(con, "quarantine_reasons", bad)
         _append(
             con,
             f"quarantine_{source}",
@@ -373,7 +378,7 @@ def _load_source(
                 message=ibis.literal("the same UPRN appears on an earlier row"),
             )
         )
-    con.insert("quarantine_reasons", ibis.union(*found, distinct=False))
+    W.insert(con, "quarantine_reasons", ibis.union(*found, distinct=False))
     quarantined = t.filter(t[BAD])
     _append(
         con,
@@ -523,7 +528,7 @@ def load_drop(
         # gave (a 200,000-person drop: 42.8 s wall and 31.9 s CPU with two, 19.5 s and
         # 19.1 s with one; docs/benchmarks.md), and memory stays lower.
         con.con.execute(f"SET threads = {THREADS}")
-        with W.transaction(con):
+        with W.transaction(con), ThreadPoolExecutor(1, "wholefamily-read") as pool:
             _ensure_bookkeeping(con)
             known = {
                 r["file_id"]: r
@@ -543,6 +548,7 @@ def load_drop(
             }
             gaz: ir.Table | None = None
             lookups: A.Gazetteer | None = None
+            reads = _Reads([pf for s, pf in sources.items() if hashes[s] not in known], pool)
             for k, (source, (path, fmt)) in enumerate(sources.items(), start=1):
                 tick(f"loading {source}", k, steps)
                 doing = str(path)
@@ -563,7 +569,7 @@ def load_drop(
                     res.rows_quarantined = prev["rows_quarantined"]
                     res.encoding = prev["encoding"]
                 else:
-                    _load_file(con, res, path, fmt, drop_id, lookups, now)
+                    _load_file(con, res, reads.of(path), fmt, drop_id, lookups, now)
                 if source == "gazetteer" and res.rows_loaded:
                     g = con.table("src_gazetteer")
                     gaz = g.filter(g.file_id == fid)
@@ -707,10 +713,32 @@ def _latest_gazetteer(con: Any) -> ir.Table | None:
     return g.filter(g.file_id == str(latest["file_id"][0]))
 
 
+class _Reads:
+    """The files to read, in order; each read, when small enough, on `pool`'s thread
+    while the one before it loads (`PREFETCH_BYTES`). A read's error is raised when its
+    file's turn comes, as if it had been read then."""
+
+    def __init__(self, todo: list[tuple[Path, str]], pool: ThreadPoolExecutor) -> None:
+        self.todo, self.pool = todo, pool
+        self.started: dict[Path, Future[RawFile]] = {}
+
+    def of(self, path: Path) -> Callable[[], RawFile]:
+        """What reads `path` (read already, or being read); starts reading the next."""
+        here = next(i for i, (p, _) in enumerate(self.todo) if p == path)
+        fmt = self.todo[here][1]
+        mine = self.started.pop(path, None)
+        if here + 1 < len(self.todo):
+            nxt, nfmt = self.todo[here + 1]
+            with suppress(OSError):  # unreadable: its own turn says so
+                if nxt.stat().st_size <= PREFETCH_BYTES:
+                    self.started[nxt] = self.pool.submit(read_file, nxt, nfmt)
+        return mine.result if mine is not None else lambda: read_file(path, fmt)
+
+
 def _load_file(
     con: Any,
     res: FileResult,
-    path: Path,
+    read: Callable[[], RawFile],
     fmt: str,
     drop_id: str,
     gaz: A.Gazetteer | None,
@@ -718,7 +746,7 @@ def _load_file(
 ) -> None:
     assert res.source and res.file_id
     try:
-        raw = read_file(path, fmt)
+        raw = read()
         res.encoding = raw.encoding if fmt == "csv" else None
         res.warnings = raw.warnings
         res.rows_read = raw.rows

@@ -27,9 +27,10 @@ queue, `evaluate`), `link_identities` and `link_pairs` (the review queue,
 `review_queue`, `link_scores` (Splink's scores before the household context moves
 some, which `link_pairs` is made from) and `link_inputs` (the fingerprints of what
 `link_records`, `link_identities` and `link_scores` were made from: a second link of
-the same records keeps them, `reuse.py`), `mpi_keys` (kept: identity key → person_id, and the drop that gave
-it), `mpi_families` (kept: person_id → family_id), `mpi_events` (kept: merges and
-splits, with reasons), `review_decisions` (kept). The kept id tables change by
+the same records keeps them, `reuse.py`), `mpi_keys` (kept: identity key →
+person_id, and the drop that gave it), `mpi_families` (kept: person_id →
+family_id), `mpi_events` (kept: merges and splits, with reasons),
+`review_decisions` (kept). The kept id tables change by
 difference: the rows a run changes are deleted and inserted, the rest stay as
 they are. What only this run reads (clusters, the ids of this run's clusters and
 households, each person's address) is held in temporary tables, never written
