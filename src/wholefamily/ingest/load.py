@@ -404,7 +404,10 @@ def _load_source(
             left = good.filter(A.unmatched(good))
             left = A.with_address_keys(left, line1, pcol, town, uprn).select("row", *KEYS)
             found = A.resolve_rest(left, gaz, town is not None)
-            rest = W.temp_table(con, f"rest_{source}", found)
+            if int(left.count().execute()):
+                rest = W.temp_table(con, f"rest_{source}", found)
+            else:  # every address found by UPRN or exactly: steps 3 and 4 have nothing to do
+                rest = ibis.memtable(found.schema().to_pyarrow().empty_table())
             good = A.attach(good, rest, stored)
     else:
         good = good.select(*stored)
