@@ -408,3 +408,28 @@ def test_gazetteer_duplicate_uprn_quarantined(tmp_path: Path) -> None:
     report = load_drop(drop, tmp_path / "ws", "g")
     assert (report.files[0].rows_loaded, report.files[0].rows_quarantined) == (2, 1)
     assert query(tmp_path / "ws", "SELECT row, rule FROM quarantine_reasons") == [(3, "duplicate")]
+
+
+def test_a_file_read_ahead_that_cannot_be_read_is_rejected_in_its_turn(
+    county: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small files are read while the one before them loads (`load._Reads`): a read
+    that fails rejects its own file with the reason, and every other file loads."""
+    from wholefamily.ingest import load as L
+
+    real = L.read_file
+
+    def unreadable_asb(path: Path, fmt: str) -> object:
+        if path.name == "asb.csv":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, fmt)
+
+    monkeypatch.setattr(L, "read_file", unreadable_asb)
+    report = load_drop(county / "drop", tmp_path / "ws", "q1")
+    by_source = {f.source: f for f in report.files if f.source}
+    asb = by_source["asb"]
+    assert asb.status == "rejected" and asb.message == "cannot read the file: Permission denied"
+    assert asb.rows_read == asb.rows_loaded == 0
+    others = [f for s, f in by_source.items() if s != "asb"]
+    assert others and all(f.status == "loaded" and f.rows_loaded > 0 for f in others)
+    assert asb.file_id and stored_counts(tmp_path / "ws", "asb", asb.file_id) == (0, 0)
