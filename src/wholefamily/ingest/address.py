@@ -124,6 +124,17 @@ def unmatched(rows: ir.Table) -> ir.BooleanValue:
     return rows.k_uprn.isnull() & rows.e_key.isnull()
 
 
+# What `resolve_rest` gives, and `no_rest` when no row is left for it.
+REST = ibis.schema(
+    {"r_row": "int64", "r_uprn": "string", "r_method": "string", "r_confidence": "float64"}
+)
+
+
+def no_rest() -> ir.Table:
+    """`resolve_rest`'s result for no rows, without building its joins."""
+    return ibis.memtable(REST.to_pyarrow().empty_table())
+
+
 def resolve_rest(rest: ir.Table, gz: Gazetteer, has_town: bool) -> ir.Table:
     """Steps 3 and 4 for `rest` (row and `KEYS`: the rows steps 1 and 2 leave):
     (r_row, r_uprn, r_method, r_confidence) for each that resolves."""
@@ -132,10 +143,10 @@ def resolve_rest(rest: ir.Table, gz: Gazetteer, has_town: bool) -> ir.Table:
 
     def result(t: ir.Table, method: str, confidence: Any) -> ir.Table:
         return t.select(
-            r_row=t.row,
-            r_uprn=t.g_uprn,
-            r_method=ibis.literal(method),
-            r_confidence=ibis.literal(1.0) * confidence,
+            r_row=t.row.cast(REST["r_row"]),
+            r_uprn=t.g_uprn.cast(REST["r_uprn"]),
+            r_method=ibis.literal(method, REST["r_method"]),
+            r_confidence=(ibis.literal(1.0) * confidence).cast(REST["r_confidence"]),
         )
 
     pairs = rest.inner_join(g, rest.a_postcode == g.g_postcode)

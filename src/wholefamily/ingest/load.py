@@ -243,6 +243,59 @@ BROKEN, BAD = "__broken", "__bad"
 KEYS = A.KEYS
 
 
+def _reasons(con: Any, source: str, t: ir.Table, rules: list[Any]) -> None:
+    """One row in `quarantine_reasons` for each rule each bad row of the stage `t`
+    breaks (its shape, its rules' bits, a gazetteer's duplicate UPRN)."""
+    found = [
+        t.filter(t.shape.notnull()).select(
+            *LINEAGE,
+            column=ibis.null("string"),
+            value=t.raw_line,
+            rule=ibis.literal("shape"),
+            message=t.shape,
+        )
+    ]
+    if rules:
+        by_k = ibis.memtable(
+            {
+                "k": list(range(len(rules))),
+                "bit": [1 << i for i in range(len(rules))],
+                "column": [r.column for r in rules],
+                "rule": [r.rule for r in rules],
+                "message": [r.message for r in rules],
+            },
+            schema={
+                "k": "int16",
+                "bit": "int64",
+                "column": "string",
+                "rule": "string",
+                "message": "string",
+            },
+        )
+        flagged = t.filter(t[BROKEN] != 0)
+        hit = flagged.cross_join(by_k)
+        hit = hit.filter((hit[BROKEN] & hit.bit) != 0).order_by("row", "k")
+        value = ibis.cases(
+            *[(hit.k == i, hit[f"raw_{r.column}"]) for i, r in enumerate(rules)],
+            else_=ibis.null("string"),
+        )
+        found.append(
+            hit.select(*LINEAGE, column=hit.column, value=value, rule=hit.rule, message=hit.message)
+        )
+    if source == "gazetteer":
+        d = t.filter(t["__dup"])
+        found.append(
+            d.select(
+                *LINEAGE,
+                column=ibis.literal("uprn"),
+                value=d.raw_uprn,
+                rule=ibis.literal("duplicate"),
+                message=ibis.literal("the same UPRN appears on an earlier row"),
+            )
+        )
+    W.insert(con, "quarantine_reasons", ibis.union(*found, distinct=False))
+
+
 def _load_source(
     con: Any,
     source: str,
@@ -331,60 +384,16 @@ def _load_source(
         **{c: t[c] for c in staged_cols},
     )
 
-    found = [
-        t.filter(t.shape.notnull()).select(
-            *LINEAGE,
-            column=ibis.null("string"),
-            value=t.raw_line,
-            rule=ibis.literal("shape"),
-            message=t.shape,
+    n_bad = int(t.filter(t[BAD]).count().execute())
+    if n_bad:  # else no row has a reason (a file of good rows, the usual case)
+        _reasons(con, source, t, rules)
+    if n_bad or not W.has_table(con, f"quarantine_{source}"):
+        quarantined = t.filter(t[BAD])
+        _append(
+            con,
+            f"quarantine_{source}",
+            quarantined.select(*LINEAGE, *raw_cols, "raw_line", "quality_flags"),
         )
-    ]
-    if rules:
-        by_k = ibis.memtable(
-            {
-                "k": list(range(len(rules))),
-                "bit": [1 << i for i in range(len(rules))],
-                "column": [r.column for r in rules],
-                "rule": [r.rule for r in rules],
-                "message": [r.message for r in rules],
-            },
-            schema={
-                "k": "int16",
-                "bit": "int64",
-                "column": "string",
-                "rule": "string",
-                "message": "string",
-            },
-        )
-        flagged = t.filter(t[BROKEN] != 0)
-        hit = flagged.cross_join(by_k)
-        hit = hit.filter((hit[BROKEN] & hit.bit) != 0).order_by("row", "k")
-        value = ibis.cases(
-            *[(hit.k == i, hit[f"raw_{r.column}"]) for i, r in enumerate(rules)],
-            else_=ibis.null("string"),
-        )
-        found.append(
-            hit.select(*LINEAGE, column=hit.column, value=value, rule=hit.rule, message=hit.message)
-        )
-    if source == "gazetteer":
-        d = t.filter(t["__dup"])
-        found.append(
-            d.select(
-                *LINEAGE,
-                column=ibis.literal("uprn"),
-                value=d.raw_uprn,
-                rule=ibis.literal("duplicate"),
-                message=ibis.literal("the same UPRN appears on an earlier row"),
-            )
-        )
-    W.insert(con, "quarantine_reasons", ibis.union(*found, distinct=False))
-    quarantined = t.filter(t[BAD])
-    _append(
-        con,
-        f"quarantine_{source}",
-        quarantined.select(*LINEAGE, *raw_cols, "raw_line", "quality_flags"),
-    )
     good = t.filter(~t[BAD])
     stored = [c for c in typed.columns if c not in ("raw_line", "shape")]
     stored = [c for c in stored if not c.startswith("extra_") and c not in values]
@@ -402,17 +411,16 @@ def _load_source(
             )
         else:
             left = good.filter(A.unmatched(good))
-            left = A.with_address_keys(left, line1, pcol, town, uprn).select("row", *KEYS)
-            found = A.resolve_rest(left, gaz, town is not None)
+            # Every address found by its UPRN or exactly: steps 3 and 4 have no row.
+            rest = A.no_rest()
             if int(left.count().execute()):
+                left = A.with_address_keys(left, line1, pcol, town, uprn).select("row", *KEYS)
+                found = A.resolve_rest(left, gaz, town is not None)
                 rest = W.temp_table(con, f"rest_{source}", found)
-            else:  # every address found by UPRN or exactly: steps 3 and 4 have nothing to do
-                rest = ibis.memtable(found.schema().to_pyarrow().empty_table())
             good = A.attach(good, rest, stored)
     else:
         good = good.select(*stored)
     _append(con, f"src_{source}", good)
-    n_bad = int(t.filter(t[BAD]).count().execute())
     con.drop_table(name, force=True)
     con.drop_table(f"rest_{source}", force=True)
     return raw.rows - n_bad, n_bad, ""
